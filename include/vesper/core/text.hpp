@@ -1,0 +1,22 @@
+#pragma once
+// Small text parsing helpers shared by the CSV, YAML and CLI readers.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vesper {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+
+// Parses a whole string as an integer: decimal, or hex with 0x/0X prefix. nullopt on any junk or
+// overflow of the 64-bit types.
+std::optional<std::uint64_t> parse_uint(std::string_view s);
+std::optional<std::int64_t> parse_int(std::string_view s);
+
+// Current UTC time as ISO 8601 with seconds, e.g. 2026-11-21T09:30:00Z.
+std::string now_utc_iso8601();
+
+} // namespace vesper

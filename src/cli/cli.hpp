@@ -1,0 +1,46 @@
+#pragma once
+// What every subcommand file shares: the global options and output helpers. Each subcommand lives in
+// its own cmd_*.cpp and only wires arguments to libvesper calls and formats the result.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "vesper/ledger/ledger.hpp"
+
+namespace vesper::cli {
+
+struct Context {
+    bool json = false;        // --json: machine output on stdout
+    std::string ledger_path;  // --ledger, else $VESPER_HOME/ledger.db
+    bool stdout_is_tty = false;
+
+    std::filesystem::path resolved_ledger_path() const;
+    ledger::Ledger open_ledger() const;
+    // Who is acting, for the audit log: $VESPER_OPERATOR, else $USER, else "unknown".
+    static std::string actor();
+
+    // Prints one JSON document (pretty when on a TTY) followed by a newline.
+    void print_json(const nlohmann::json& doc) const;
+};
+
+// Each subcommand file adds its commands to the app. The action runs after the whole command line is
+// parsed, so global options given after the subcommand are seen.
+void register_serial(CLI::App& app, Context& ctx);
+void register_batch(CLI::App& app, Context& ctx);
+void register_nvs(CLI::App& app, Context& ctx);
+void register_part(CLI::App& app, Context& ctx);
+void register_creds(CLI::App& app, Context& ctx);
+
+// Board type and revision as typed by a person ("bc", "2") to their canonical form ("BC", "02");
+// Error(input) when they cannot be.
+std::string normalize_board_type(std::string type);
+std::string normalize_revision(std::string rev);
+
+// Reads a secret (the MQTT master secret) from $VESPER_MQTT_SECRET or a --secret-file; never argv.
+std::string read_mqtt_secret(const std::string& secret_file);
+
+} // namespace vesper::cli

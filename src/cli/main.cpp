@@ -1,0 +1,82 @@
+// vesperctl entry point: global options, subcommand registration, error to exit-code mapping.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+
+namespace vesper::cli {
+
+std::filesystem::path Context::resolved_ledger_path() const {
+    if (!ledger_path.empty()) return ledger_path;
+    const char* home = std::getenv("VESPER_HOME");
+    std::filesystem::path dir = home && *home ? home : ".vesper";
+    return dir / "ledger.db";
+}
+
+ledger::Ledger Context::open_ledger() const { return ledger::Ledger::open(resolved_ledger_path(), actor()); }
+
+std::string Context::actor() {
+    for (const char* var : {"VESPER_OPERATOR", "USER", "LOGNAME"}) {
+        const char* v = std::getenv(var);
+        if (v && *v) return v;
+    }
+    return "unknown";
+}
+
+void Context::print_json(const nlohmann::json& doc) const {
+    std::cout << doc.dump(stdout_is_tty ? 2 : -1) << "\n";
+}
+
+} // namespace vesper::cli
+
+int main(int argc, char** argv) {
+    using namespace vesper;
+    cli::Context ctx;
+    ctx.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;
+
+    CLI::App app{"vesperctl: factory provisioning for ESP32-family boards"};
+    app.set_version_flag("--version", std::string("vesperctl ") + VESPER_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough(); // global options may follow the subcommand
+    app.add_flag("--json", ctx.json, "Machine output on stdout (see docs/cli.md for each command's shape)");
+    app.add_option("--ledger", ctx.ledger_path, "Ledger database (default $VESPER_HOME/ledger.db, VESPER_HOME=./.vesper)");
+
+    cli::register_serial(app, ctx);
+    cli::register_batch(app, ctx);
+    cli::register_nvs(app, ctx);
+    cli::register_part(app, ctx);
+    cli::register_creds(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "vesperctl: error: " << e.what() << "\n";
+        std::cerr << "Run with --help for usage.\n";
+        return 2;
+    } catch (const Error& e) {
+        // stdout carries only results; the error is one line on stderr (a JSON object with --json).
+        if (ctx.json) {
+            nlohmann::json err{{"error", {{"kind", to_string(e.kind())},
+                                          {"message", e.what()},
+                                          {"exit_code", exit_code_for(e.kind())}}}};
+            std::cerr << err.dump() << "\n";
+        } else {
+            std::cerr << "vesperctl: error: " << e.what() << "\n";
+        }
+        return exit_code_for(e.kind());
+    } catch (const std::exception& e) {
+        std::cerr << "vesperctl: internal error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,15 @@
+#pragma once
+// Plain-text tables for human output: columns padded to their widest cell.
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace vesper::cli {
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows);
+
+// One CSV field, quoted when it holds a comma, quote or newline (RFC 4180).
+std::string csv_field(const std::string& value);
+
+} // namespace vesper::cli

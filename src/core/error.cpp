@@ -1,0 +1,31 @@
+#include "vesper/core/error.hpp"
+
+namespace vesper {
+
+int exit_code_for(ErrorKind kind) noexcept {
+    switch (kind) {
+    case ErrorKind::input: return 2;
+    case ErrorKind::not_found: return 3;
+    case ErrorKind::conflict: return 4;
+    case ErrorKind::io: return 5;
+    case ErrorKind::device: return 6;
+    case ErrorKind::verify: return 7;
+    case ErrorKind::internal: return 1;
+    }
+    return 1;
+}
+
+const char* to_string(ErrorKind kind) noexcept {
+    switch (kind) {
+    case ErrorKind::input: return "input";
+    case ErrorKind::not_found: return "not_found";
+    case ErrorKind::conflict: return "conflict";
+    case ErrorKind::io: return "io";
+    case ErrorKind::device: return "device";
+    case ErrorKind::verify: return "verify";
+    case ErrorKind::internal: return "internal";
+    }
+    return "internal";
+}
+
+} // namespace vesper

@@ -1,0 +1,58 @@
+#pragma once
+// A thin RAII layer over the SQLite C API for the ledger: statements, typed binds/columns and
+// transactions that roll back unless committed. Errors name the ledger file and what was attempted.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vesper::ledger::sql {
+
+[[noreturn]] void fail_sqlite(sqlite3* db, const std::string& what);
+
+class Stmt {
+public:
+    Stmt(sqlite3* db, std::string_view sql);
+    ~Stmt();
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    Stmt& bind(int index, std::string_view v);
+    Stmt& bind(int index, std::int64_t v);
+    Stmt& bind(int index, int v) { return bind(index, static_cast<std::int64_t>(v)); }
+    Stmt& bind_null(int index);
+    Stmt& bind_opt(int index, std::string_view v) { return v.empty() ? bind_null(index) : bind(index, v); }
+
+    // Advances: true while a row is available.
+    bool step();
+    // Runs a statement that returns no rows.
+    void run();
+    void reset();
+
+    std::string text(int col) const;
+    std::int64_t integer(int col) const;
+    bool is_null(int col) const;
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql);
+
+// BEGIN IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock;
+// the busy timeout makes the second one wait its turn.
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db);
+    ~Transaction();
+    void commit();
+
+private:
+    sqlite3* db_;
+    bool done_ = false;
+};
+
+} // namespace vesper::ledger::sql

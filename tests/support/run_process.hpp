@@ -1,0 +1,45 @@
+#pragma once
+// Test support: run a real process (usually the built vesperctl) with arguments, environment and
+// stdin, capturing stdout, stderr and the exit code. Bounded by a timeout so no test hangs.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vesper::test {
+
+struct ProcessResult {
+    int exit_code = -1; // -1 when killed by a signal or the timeout
+    std::string out;
+    std::string err;
+    bool timed_out = false;
+};
+
+struct ProcessOptions {
+    std::filesystem::path cwd;                 // empty: current folder
+    std::map<std::string, std::string> env;    // added to (or replacing) the inherited environment
+    std::vector<std::string> unset_env;        // removed from the inherited environment
+    std::string stdin_data;
+    int timeout_ms = 60000;
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
+
+// Runs the vesperctl built alongside the tests.
+ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptions& opts = {});
+
+// A fresh folder under the system temp dir, removed when the object goes away.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+} // namespace vesper::test

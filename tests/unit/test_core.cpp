@@ -1,0 +1,98 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include "vesper/core/bytes.hpp"
+#include "vesper/core/checksum.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
+
+using namespace vesper;
+
+TEST_CASE("core: hex round trip and errors", "[core]") {
+    Bytes b{0x00, 0xAB, 0xFF, 0x10};
+    CHECK(to_hex(b) == "00abff10");
+    CHECK(to_hex(b, true) == "00ABFF10");
+    CHECK(from_hex("00abFF10") == b);
+    CHECK_THROWS_WITH(from_hex("abc", "field x"), Catch::Contains("field x") && Catch::Contains("odd"));
+    CHECK_THROWS_WITH(from_hex("zz"), Catch::Contains("not a hex digit"));
+}
+
+TEST_CASE("core: little-endian packing", "[core]") {
+    std::uint8_t buf[8];
+    put_le32(buf, 0x12345678);
+    CHECK(buf[0] == 0x78);
+    CHECK(buf[3] == 0x12);
+    CHECK(get_le32(buf) == 0x12345678);
+    put_le64(buf, 0x0102030405060708ull);
+    CHECK(buf[0] == 0x08);
+    CHECK(get_le64(buf) == 0x0102030405060708ull);
+    put_le16(buf, 0xBEEF);
+    CHECK(get_le16(buf) == 0xBEEF);
+}
+
+TEST_CASE("core: number parsing is strict", "[core]") {
+    CHECK(parse_uint("0x3000") == 0x3000u);
+    CHECK(parse_uint("4096") == 4096u);
+    CHECK(parse_uint("18446744073709551615") == UINT64_MAX);
+    CHECK_FALSE(parse_uint("18446744073709551616"));
+    CHECK_FALSE(parse_uint("12ab"));
+    CHECK_FALSE(parse_uint(""));
+    CHECK_FALSE(parse_uint("-1"));
+    CHECK_FALSE(parse_uint("0x"));
+    CHECK(parse_int("-9223372036854775808") == INT64_MIN);
+    CHECK_FALSE(parse_int("9223372036854775808"));
+    CHECK(parse_int("-0x10") == -16);
+    CHECK(trim("  a b \r\n") == "a b");
+    CHECK(split("a,,b", ',') == std::vector<std::string>{"a", "", "b"});
+}
+
+TEST_CASE("core: checksums match published values", "[core]") {
+    // CRC-32 of "123456789" is 0xCBF43926 (start 0); NVS uses start 0xFFFFFFFF.
+    CHECK(crc32(0, as_bytes("123456789")) == 0xCBF43926u);
+    CHECK(crc32(0xFFFFFFFF, as_bytes("123456789")) != 0xCBF43926u);
+    CHECK(to_hex(md5(as_bytes("abc"))) == "900150983cd24fb0d6963f7d28e17f72");
+    CHECK(to_hex(sha256(as_bytes("abc"))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("core: atomic writes replace whole files and leave no temp files", "[core]") {
+    auto dir = fs::temp_directory_path() / ("vesper-core-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    write_file_atomic(dir / "a.txt", std::string_view("first"));
+    write_file_atomic(dir / "a.txt", std::string_view("second"), Durability::none);
+    CHECK(read_text_file(dir / "a.txt") == "second");
+    int files = 0;
+    for (auto& e : fs::directory_iterator(dir)) {
+        (void)e;
+        ++files;
+    }
+    CHECK(files == 1);
+    // A folder that does not exist: error names the path, nothing created.
+    try {
+        write_file_atomic(dir / "nope" / "b.txt", std::string_view("x"));
+        FAIL("expected an error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::io);
+        CHECK_THAT(e.what(), Catch::Contains("b.txt"));
+    }
+    CHECK_FALSE(fs::exists(dir / "nope"));
+    try {
+        read_file(dir / "missing.bin");
+        FAIL("expected an error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::not_found);
+        CHECK_THAT(e.what(), Catch::Contains("missing.bin"));
+    }
+    fs::remove_all(dir);
+}
+
+TEST_CASE("core: exit codes are stable", "[core]") {
+    CHECK(exit_code_for(ErrorKind::input) == 2);
+    CHECK(exit_code_for(ErrorKind::not_found) == 3);
+    CHECK(exit_code_for(ErrorKind::conflict) == 4);
+    CHECK(exit_code_for(ErrorKind::io) == 5);
+    CHECK(exit_code_for(ErrorKind::device) == 6);
+    CHECK(exit_code_for(ErrorKind::verify) == 7);
+    CHECK(exit_code_for(ErrorKind::internal) == 1);
+}
