@@ -1,0 +1,159 @@
+#pragma once
+// Chips as data: one ChipInfo row per supported chip (see chip_table.cpp for the rows and where each
+// fact comes from). Code asks the row ("does this ROM take the 5th FLASH_BEGIN word?") instead of
+// testing which chip it is; adding a chip is adding a row and its tests.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "vesper/core/bytes.hpp"
+
+namespace vesper::esp {
+
+enum class Chip { esp8266, esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c5, esp32c6, esp32h2, esp32p4 };
+
+// The address the loader reads (READ_REG) to tell chips apart when GET_SECURITY_INFO is unavailable.
+inline constexpr std::uint32_t kChipDetectMagicAddr = 0x40001000;
+// Bootloader protocol constants shared by every chip.
+inline constexpr std::uint32_t kRomFlashBlock = 0x400;   // ROM FLASH_DATA block
+inline constexpr std::uint32_t kStubFlashBlock = 0x4000; // stub FLASH_(DEFL_)DATA block
+inline constexpr std::uint32_t kRamBlock = 0x1800;       // MEM_DATA block
+inline constexpr std::uint32_t kUsbOtgBlock = 0x800;     // RAM and stub flash block over USB-OTG
+inline constexpr std::uint32_t kFlashSectorSize = 0x1000;
+inline constexpr std::uint32_t kRomMaxFlashAddress = 16 * 1024 * 1024; // ROM flash commands are 24-bit
+
+// What the ROM loader (not the stub) supports.
+struct RomCapabilities {
+    bool deflate = false;         // FLASH_DEFL_BEGIN/DATA/END
+    bool md5 = false;             // SPI_FLASH_MD5
+    bool change_baud = false;     // CHANGE_BAUDRATE
+    bool spi_attach = false;      // SPI_ATTACH
+    bool spi_set_params = false;  // SPI_SET_PARAMS
+    bool security_info = false;   // GET_SECURITY_INFO
+    bool read_flash_slow = false; // READ_FLASH_SLOW
+    bool erase_size_bug = false;  // FLASH_BEGIN erase size must go through rom_erase_size()
+};
+
+// How the 6 MAC bytes are put together from the 32-bit words read at MacLocation::words.
+enum class MacRule {
+    // words[0] = low word: MAC bytes 2..5, most significant byte first;
+    // words[1] = high word: MAC bytes 0..1 in bits 15..0 (upper bits hold CRC/extension, ignored).
+    efuse_low_high,
+    // ESP8266 OTP: words = OTP_MAC0, OTP_MAC1, OTP_MAC3. Bytes 3..5 are MAC1[15:8], MAC1[7:0],
+    // MAC0[31:24]. The OUI is MAC3[23:0] when MAC3 != 0, else 18:FE:34 if MAC1[23:16] == 0,
+    // AC:D0:74 if it is 1, otherwise unknown.
+    esp8266_otp,
+};
+
+struct MacLocation {
+    MacRule rule = MacRule::efuse_low_high;
+    std::uint32_t efuse_base = 0;         // eFuse controller base (OTP base on ESP8266)
+    std::array<std::uint32_t, 3> words{}; // addresses to READ_REG, in the order extract_mac expects
+    std::uint8_t word_count = 2;
+
+    std::span<const std::uint32_t> addresses() const { return {words.data(), word_count}; }
+};
+
+// How CHANGE_BAUDRATE's first word must be adjusted for the ROM (the stub needs no correction).
+enum class BaudRule {
+    plain,         // send the baud as is
+    esp32_ck8m,    // ESP32: ROM derives its UART clock from a drifting CK_8M calibration
+    xtal_mismatch, // ROM programs the UART for `rom_xtal_mhz` (or the value in rom_xtal_reg) whatever
+                   // crystal is fitted: send baud * rom_xtal / actual_xtal
+};
+
+struct BaudCorrection {
+    BaudRule rule = BaudRule::plain;
+    // esp32_ck8m: rom_xtal_hz = ((read(cali_reg) >> cali_shift) & cali_mask) * 15625 * (read(ck8m_efuse_reg) & 0xFF) /
+    // 40, valid_hz = rom_xtal_hz > 33 MHz ? 40 MHz : 26 MHz, send baud * rom_xtal_hz / valid_hz.
+    std::uint32_t cali_reg = 0;
+    std::uint8_t cali_shift = 0;
+    std::uint32_t cali_mask = 0;
+    std::uint32_t ck8m_efuse_reg = 0;
+    // xtal_mismatch: the crystal the ROM assumes, fixed (rom_xtal_mhz) or read from a register field.
+    std::uint32_t rom_xtal_mhz = 0;
+    std::uint32_t rom_xtal_reg = 0;
+    std::uint32_t rom_xtal_mask = 0;
+    std::uint8_t rom_xtal_shift = 0;
+};
+
+// Crystal estimate from the UART divider the ROM set up while autobauding: baud * (clkdiv & 0xFFFFF)
+// / 1e6 / divider, snapped to the nearest candidate.
+struct XtalDetect {
+    std::uint32_t uart_clkdiv_reg = 0; // 0: not needed for this chip
+    std::uint32_t divider = 1;
+    std::array<std::uint32_t, 2> candidates_mhz{};
+};
+
+// Extra detection for chips whose magic word is unusable (ESP32-P4): (read(address) & mask) == value.
+struct RegisterMatch {
+    std::uint32_t address = 0;
+    std::uint32_t mask = 0;
+    std::uint32_t value = 0;
+};
+
+struct ChipInfo {
+    Chip chip;
+    std::string_view name;         // "esp32s3"
+    std::string_view display_name; // "ESP32-S3"
+
+    // Detection. chip_id is what GET_SECURITY_INFO reports (nullopt where the ROM lacks the command or
+    // the field: ESP8266, ESP32, ESP32-S2). Magic values are read at kChipDetectMagicAddr.
+    std::optional<std::uint32_t> chip_id;
+    std::span<const std::uint32_t> magic_values;
+    std::optional<RegisterMatch> detect_register;
+
+    std::optional<std::uint16_t> image_chip_id; // chip id in the app image extended header (none on ESP8266)
+    std::uint32_t bootloader_offset;
+    std::uint8_t rom_status_len;     // 2 or 4 (the stub always sends 2)
+    bool flash_begin_encrypted_word; // ROM FLASH_(DEFL_)BEGIN takes the 5th `encrypted` word
+    RomCapabilities rom;
+    MacLocation mac;
+    BaudCorrection baud;
+    XtalDetect xtal;
+    bool usb_jtag_serial; // has the USB-Serial/JTAG controller (VID 0x303A PID 0x1001)
+    bool usb_otg;         // ROM can talk over USB-OTG CDC (smaller blocks, see kUsbOtgBlock)
+    std::uint32_t max_rom_flash_address = kRomMaxFlashAddress;
+};
+
+// Every row, in a fixed order.
+std::span<const ChipInfo> all_chips();
+const ChipInfo& chip_info(Chip chip);
+
+// "esp32s3", "ESP32-S3", "esp32-s3", "Esp32_S3" all find ESP32-S3 (case, '-' and '_' ignored).
+const ChipInfo* find_chip_by_name(std::string_view name);
+const ChipInfo* find_chip_by_id(std::uint32_t chip_id); // GET_SECURITY_INFO chip_id
+const ChipInfo* find_chip_by_magic(std::uint32_t magic);
+const ChipInfo* find_chip_by_image_id(std::uint16_t image_chip_id);
+// Like find_chip_by_name, but throws Error(input) listing the known names.
+const ChipInfo& chip_by_name(std::string_view name);
+
+// Six MAC bytes from the words read at chip.mac.addresses(), in that order. Throws Error(device) with
+// the chip name when the word count is wrong, the ESP8266 OUI is unknown, or the result is all 0x00 or
+// all 0xFF (blank or unreadable eFuse: binding such a MAC would merge boards).
+std::array<std::uint8_t, 6> extract_mac(const ChipInfo& chip, std::span<const std::uint32_t> words);
+// "24:0a:c4:12:34:56"
+std::string format_mac(const std::array<std::uint8_t, 6>& mac);
+
+// Erase size to put in a ROM FLASH_BEGIN: the real size, or the ESP8266 ROM workaround (its ROM erases
+// more than asked in some alignments; esptool's get_erase_size arithmetic).
+std::uint32_t rom_erase_size(const ChipInfo& chip, std::uint32_t offset, std::uint32_t size);
+
+// Values the loader read from the chip for the baud correction; unused fields stay 0.
+struct BaudInputs {
+    std::uint32_t xtal_mhz = 0;           // actual crystal (see estimate_xtal_mhz)
+    std::uint32_t cali_reg_value = 0;     // esp32_ck8m: value of baud.cali_reg
+    std::uint32_t ck8m_efuse_value = 0;   // esp32_ck8m: value of baud.ck8m_efuse_reg
+    std::uint32_t rom_xtal_reg_value = 0; // xtal_mismatch with a register: value of baud.rom_xtal_reg
+};
+// First word of CHANGE_BAUDRATE for the ROM. Returns `baud` unchanged when the rule needs an input
+// that is 0 (nothing to correct with).
+std::uint32_t rom_baud_word(const ChipInfo& chip, std::uint32_t baud, const BaudInputs& in);
+// Crystal in MHz from the UART divider register value and the baud the host is using; 0 if the chip
+// has no XtalDetect data.
+std::uint32_t estimate_xtal_mhz(const ChipInfo& chip, std::uint32_t uart_clkdiv_value, std::uint32_t host_baud);
+
+} // namespace vesper::esp

@@ -1,0 +1,248 @@
+// The chip rows. Facts (values, not code) come from Espressif's esptool targets/*.py (CHIP_DETECT_MAGIC_VALUE,
+// IMAGE_CHIP_ID, BOOTLOADER_FLASH_OFFSET, STATUS_BYTES_LENGTH, EFUSE_BASE/MAC_EFUSE_REG, UART_CLKDIV_REG,
+// XTAL_CLK_DIVIDER, UARTDEV_BUF_NO_USB_*), esp-serial-flasher src/esp_targets.c (magic values, chip ids,
+// mac_efuse_offset, encryption_in_begin_flash_cmd, the ESP32-P4 SPI date register) and the esptool serial
+// protocol documentation (ROM command support). See docs/esp-rom-notes.md section 5.1.
+#include "vesper/esp/chip.hpp"
+
+namespace vesper::esp {
+
+namespace {
+
+constexpr std::uint32_t kMagicEsp8266[] = {0xFFF0C101};
+constexpr std::uint32_t kMagicEsp32[] = {0x00F01D83};
+constexpr std::uint32_t kMagicEsp32s2[] = {0x000007C6};
+constexpr std::uint32_t kMagicEsp32s3[] = {0x00000009};
+constexpr std::uint32_t kMagicEsp32c2[] = {0x6F51306F, 0x7C41A06F, 0x0C21E06F};
+constexpr std::uint32_t kMagicEsp32c3[] = {0x6921506F, 0x1B31506F, 0x4881606F, 0x4361606F};
+constexpr std::uint32_t kMagicEsp32c5[] = {0x1101406F, 0x63E1406F, 0x5FD1406F};
+constexpr std::uint32_t kMagicEsp32c6[] = {0x2CE0806F};
+constexpr std::uint32_t kMagicEsp32h2[] = {0xD7B73E80, 0x97E30068};
+// ESP32-P4 has none: its magic reads as 0x0 or 0x0ADDBAD0 (an "address bad" filler), which cannot
+// identify a chip; it is detected by chip_id or by its SPI date register.
+
+// ROM loaders of ESP32 and later: everything but the chip-specific gaps noted per row.
+constexpr RomCapabilities kRomFull{
+    .deflate = true,
+    .md5 = true,
+    .change_baud = true,
+    .spi_attach = true,
+    .spi_set_params = true,
+    .security_info = true,
+    .read_flash_slow = true,
+    .erase_size_bug = false,
+};
+
+// MAC in two eFuse words: low word at base + off, high word right after it.
+constexpr MacLocation efuse_mac(std::uint32_t base, std::uint32_t off) {
+    return MacLocation{MacRule::efuse_low_high, base, {base + off, base + off + 4, 0}, 2};
+}
+
+// UART divider register shared by the ESP32-C/S3 family.
+constexpr XtalDetect kXtal26or40{0x60000014, 1, {26, 40}};
+
+constexpr ChipInfo kChips[] = {
+    {
+        .chip = Chip::esp8266,
+        .name = "esp8266",
+        .display_name = "ESP8266",
+        .chip_id = std::nullopt, // no GET_SECURITY_INFO
+        .magic_values = kMagicEsp8266,
+        .detect_register = std::nullopt,
+        .image_chip_id = std::nullopt, // ESP8266 images have no extended header
+        .bootloader_offset = 0x0,
+        .rom_status_len = 2,
+        .flash_begin_encrypted_word = false,
+        .rom = {.erase_size_bug = true}, // ROM: no attach, set-params, baud change, deflate, MD5, security info
+        .mac = {MacRule::esp8266_otp, 0x3FF00050, {0x3FF00050, 0x3FF00054, 0x3FF0005C}, 3},
+        .baud = {},
+        .xtal = {0x60000014, 2, {26, 40}}, // APB runs at twice the crystal
+        .usb_jtag_serial = false,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32,
+        .name = "esp32",
+        .display_name = "ESP32",
+        .chip_id = std::nullopt, // ROM has no GET_SECURITY_INFO
+        .magic_values = kMagicEsp32,
+        .detect_register = std::nullopt,
+        .image_chip_id = 0,
+        .bootloader_offset = 0x1000,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = false, // the ESP32 ROM rejects the 5th word
+        .rom = {.deflate = true,
+                .md5 = true, // as 32 hex digits
+                .change_baud = true,
+                .spi_attach = true,
+                .spi_set_params = true,
+                .security_info = false,
+                .read_flash_slow = true,
+                .erase_size_bug = false},
+        .mac = efuse_mac(0x3FF5A000, 0x04), // eFuse words 1 (low) and 2 (high, CRC in bits 23..16)
+        // RTCCALICFG1 (0x3FF5F06C) bits 31..7 and EFUSE_RD_CK8M_FREQ (eFuse word 4, bits 7..0).
+        .baud = {.rule = BaudRule::esp32_ck8m,
+                 .cali_reg = 0x3FF5F06C,
+                 .cali_shift = 7,
+                 .cali_mask = 0x01FFFFFF,
+                 .ck8m_efuse_reg = 0x3FF5A010},
+        .xtal = {0x3FF40014, 1, {26, 40}},
+        .usb_jtag_serial = false,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32s2,
+        .name = "esp32s2",
+        .display_name = "ESP32-S2",
+        .chip_id = std::nullopt, // GET_SECURITY_INFO answers with 12 bytes, without chip_id
+        .magic_values = kMagicEsp32s2,
+        .detect_register = std::nullopt,
+        .image_chip_id = 2,
+        .bootloader_offset = 0x1000,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x3F41A000, 0x44),
+        .baud = {},
+        .xtal = {}, // fixed 40 MHz
+        .usb_jtag_serial = false,
+        .usb_otg = true,
+    },
+    {
+        .chip = Chip::esp32s3,
+        .name = "esp32s3",
+        .display_name = "ESP32-S3",
+        .chip_id = 9,
+        .magic_values = kMagicEsp32s3,
+        .detect_register = std::nullopt,
+        .image_chip_id = 9,
+        .bootloader_offset = 0x0,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x60007000, 0x44),
+        .baud = {},
+        .xtal = {}, // fixed 40 MHz
+        .usb_jtag_serial = true,
+        .usb_otg = true,
+    },
+    {
+        .chip = Chip::esp32c2,
+        .name = "esp32c2",
+        .display_name = "ESP32-C2",
+        .chip_id = 12,
+        .magic_values = kMagicEsp32c2,
+        .detect_register = std::nullopt,
+        .image_chip_id = 12,
+        .bootloader_offset = 0x0,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x60008800, 0x40), // BLOCK2 at +0x40 on this chip, not +0x44
+        // The ROM assumes a 40 MHz crystal; boards with 26 MHz need baud * 40 / 26.
+        .baud = {.rule = BaudRule::xtal_mismatch, .rom_xtal_mhz = 40},
+        .xtal = kXtal26or40,
+        .usb_jtag_serial = false,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32c3,
+        .name = "esp32c3",
+        .display_name = "ESP32-C3",
+        .chip_id = 5,
+        .magic_values = kMagicEsp32c3,
+        .detect_register = std::nullopt,
+        .image_chip_id = 5,
+        .bootloader_offset = 0x0,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x60008800, 0x44),
+        .baud = {},
+        .xtal = {}, // fixed 40 MHz
+        .usb_jtag_serial = true,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32c5,
+        .name = "esp32c5",
+        .display_name = "ESP32-C5",
+        .chip_id = 23,
+        .magic_values = kMagicEsp32c5,
+        .detect_register = std::nullopt,
+        .image_chip_id = 23,
+        .bootloader_offset = 0x2000,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x600B4800, 0x44),
+        // The ROM expects the crystal in PCR_SYSCLK_CONF bits 30..24 (40 or 48 MHz) and may be wrong.
+        .baud = {.rule = BaudRule::xtal_mismatch,
+                 .rom_xtal_reg = 0x60096110,
+                 .rom_xtal_mask = 0x7F000000,
+                 .rom_xtal_shift = 24},
+        .xtal = {0x60000014, 1, {40, 48}},
+        .usb_jtag_serial = true,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32c6,
+        .name = "esp32c6",
+        .display_name = "ESP32-C6",
+        .chip_id = 13,
+        .magic_values = kMagicEsp32c6,
+        .detect_register = std::nullopt,
+        .image_chip_id = 13,
+        .bootloader_offset = 0x0,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x600B0800, 0x44), // high word bits 31..16 hold the EUI-64 extension (FF FE)
+        .baud = {},
+        .xtal = {}, // fixed 40 MHz
+        .usb_jtag_serial = true,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32h2,
+        .name = "esp32h2",
+        .display_name = "ESP32-H2",
+        .chip_id = 16,
+        .magic_values = kMagicEsp32h2,
+        .detect_register = std::nullopt,
+        .image_chip_id = 16,
+        .bootloader_offset = 0x0,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x600B0800, 0x44),
+        .baud = {},
+        .xtal = {}, // fixed 32 MHz
+        .usb_jtag_serial = true,
+        .usb_otg = false,
+    },
+    {
+        .chip = Chip::esp32p4,
+        .name = "esp32p4",
+        .display_name = "ESP32-P4",
+        .chip_id = 18,
+        .magic_values = {},
+        .detect_register = RegisterMatch{0x500D0000, 0x07FFFFFF, 0x02207202}, // SPI date register
+        .image_chip_id = 18,
+        .bootloader_offset = 0x2000,
+        .rom_status_len = 4,
+        .flash_begin_encrypted_word = true,
+        .rom = kRomFull,
+        .mac = efuse_mac(0x5012D000, 0x44),
+        .baud = {},
+        .xtal = {}, // fixed 40 MHz
+        .usb_jtag_serial = true,
+        .usb_otg = true,
+    },
+};
+
+} // namespace
+
+std::span<const ChipInfo> all_chips() { return kChips; }
+
+} // namespace vesper::esp
