@@ -1,0 +1,127 @@
+// vesperctl part: build ESP-IDF partition table binaries from CSV and dump them back to CSV.
+#include <memory>
+
+#include "cli.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/esp/partition_table.hpp"
+
+namespace vesper::cli {
+
+namespace {
+
+std::uint32_t parse_offset_option(const std::string& option, const std::string& value) {
+    auto v = parse_uint(trim(value));
+    if (!v || *v > 0xFFFFFFFFull)
+        fail(ErrorKind::input, option + " '" + value + "': expected a 32-bit offset, decimal or 0x hex");
+    return static_cast<std::uint32_t>(*v);
+}
+
+nlohmann::json partition_json(const esp::Partition& p) {
+    auto t = esp::partition_type_name(p.type);
+    auto s = esp::partition_subtype_name(p.type, p.subtype);
+    return {{"name", p.name},
+            {"type", p.type},
+            {"type_name", t ? nlohmann::json(std::string(*t)) : nlohmann::json(nullptr)},
+            {"subtype", p.subtype},
+            {"subtype_name", s ? nlohmann::json(std::string(*s)) : nlohmann::json(nullptr)},
+            {"offset", p.offset},
+            {"size", p.size},
+            {"encrypted", p.encrypted},
+            {"readonly", p.readonly}};
+}
+
+nlohmann::json partitions_json(const esp::PartitionTable& table) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& p : table)
+        arr.push_back(partition_json(p));
+    return arr;
+}
+
+struct BuildArgs {
+    std::string input, output, offset = "0x8000", primary_bootloader, recovery_bootloader;
+    bool no_md5 = false;
+};
+
+struct DumpArgs {
+    std::string input, output, offset = "0x8000";
+};
+
+void run_build(const Context& ctx, const BuildArgs& a) {
+    esp::TableOptions opts;
+    opts.table_offset = parse_offset_option("--offset", a.offset);
+    opts.md5 = !a.no_md5;
+    if (!a.primary_bootloader.empty())
+        opts.primary_bootloader_offset = parse_offset_option("--primary-bootloader-offset", a.primary_bootloader);
+    if (!a.recovery_bootloader.empty())
+        opts.recovery_bootloader_offset = parse_offset_option("--recovery-bootloader-offset", a.recovery_bootloader);
+
+    const std::string text = read_text_file(a.input);
+    const auto table = esp::parse_partition_csv(text, a.input, opts);
+    const Bytes bin = esp::encode_partition_table(table, opts);
+    write_file_atomic(a.output, bin);
+
+    if (ctx.json) {
+        ctx.print_json({{"input", a.input},
+                        {"output", a.output},
+                        {"bytes", bin.size()},
+                        {"table_offset", opts.table_offset},
+                        {"md5", opts.md5},
+                        {"partitions", partitions_json(table)}});
+    } else {
+        std::cout << a.output << ": " << table.size() << " partitions, " << bin.size() << " bytes"
+                  << (opts.md5 ? ", with MD5 row" : ", no MD5 row") << "\n";
+    }
+}
+
+void run_dump(const Context& ctx, const DumpArgs& a) {
+    esp::TableOptions opts;
+    opts.table_offset = parse_offset_option("--offset", a.offset);
+    const Bytes bin = read_file(a.input);
+    const auto decoded = esp::decode_partition_table(bin, a.input, opts);
+    const std::string csv = esp::format_partition_csv(decoded.table);
+    if (!a.output.empty()) write_file_atomic(a.output, csv);
+
+    if (ctx.json) {
+        nlohmann::json doc{{"input", a.input},
+                           {"table_offset", opts.table_offset},
+                           {"md5", decoded.has_md5},
+                           {"partitions", partitions_json(decoded.table)}};
+        if (!a.output.empty()) doc["output"] = a.output;
+        ctx.print_json(doc);
+    } else if (a.output.empty()) {
+        std::cout << csv;
+    } else {
+        std::cout << a.output << ": " << decoded.table.size() << " partitions"
+                  << (decoded.has_md5 ? "" : " (the input had no MD5 row: rebuild with --no-md5)") << "\n";
+    }
+}
+
+} // namespace
+
+void register_part(CLI::App& app, Context& ctx) {
+    auto* part = app.add_subcommand("part", "ESP-IDF partition tables (gen_esp32part.py compatible)");
+    part->require_subcommand(1);
+
+    auto build_args = std::make_shared<BuildArgs>();
+    auto* build = part->add_subcommand("build", "Build a partition table binary from a CSV");
+    build->add_option("input", build_args->input, "Partition table CSV")->required();
+    build->add_option("-o,--output", build_args->output, "Binary to write (0xC00 bytes)")->required();
+    build->add_option("--offset", build_args->offset, "Flash offset of the table")->capture_default_str();
+    build->add_flag("--no-md5", build_args->no_md5, "Leave out the MD5 row (gen_esp32part.py --disable-md5sum)");
+    build->add_option("--primary-bootloader-offset", build_args->primary_bootloader,
+                      "Offset of the bootloader, for 'bootloader' rows with empty offset/size");
+    build->add_option("--recovery-bootloader-offset", build_args->recovery_bootloader,
+                      "Offset of the recovery bootloader, for 'bootloader,recovery' rows with an empty offset");
+    build->callback([&ctx, build_args] { run_build(ctx, *build_args); });
+
+    auto dump_args = std::make_shared<DumpArgs>();
+    auto* dump = part->add_subcommand("dump", "Check a partition table binary and print it as CSV");
+    dump->add_option("input", dump_args->input, "Partition table binary")->required();
+    dump->add_option("-o,--output", dump_args->output, "Write the CSV here instead of stdout");
+    dump->add_option("--offset", dump_args->offset, "Flash offset of the table")->capture_default_str();
+    dump->callback([&ctx, dump_args] { run_dump(ctx, *dump_args); });
+}
+
+} // namespace vesper::cli
