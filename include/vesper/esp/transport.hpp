@@ -43,6 +43,10 @@ public:
     // says so through has_control_lines().
     virtual void set_lines(std::optional<bool> dtr, std::optional<bool> rts) = 0;
     virtual bool has_control_lines() const = 0;
+    // True when set_lines() with both lines changes them at the same instant (one TIOCMSET on a local
+    // port). RFC 2217 sends one SET-CONTROL per line (DTR first, then RTS), so it says false and the
+    // "tight" reset strategies are not tried there.
+    virtual bool sets_lines_atomically() const { return false; }
 
     virtual std::optional<UsbInfo> usb_info() const { return std::nullopt; }
 };
