@@ -1,0 +1,127 @@
+// The flash mode, size and frequency codes of image header bytes 2-3, per chip family. Values are esptool's
+// (targets/*.py FLASH_SIZES, FLASH_FREQUENCY, and FLASH_MODES); see image_patch.hpp for the table in words.
+#include <algorithm>
+#include <cctype>
+
+#include "image_detail.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/esp/image_patch.hpp"
+
+namespace vesper::esp {
+
+namespace {
+
+constexpr FlashCode kModes[] = {{"qio", 0}, {"qout", 1}, {"dio", 2}, {"dout", 3}};
+
+constexpr FlashCode kSizesEsp8266[] = {{"512KB", 0},  {"256KB", 1},  {"1MB", 2}, {"2MB", 3}, {"4MB", 4},
+                                       {"2MB-c1", 5}, {"4MB-c1", 6}, {"8MB", 8}, {"16MB", 9}};
+constexpr FlashCode kSizesEsp32[] = {{"1MB", 0},  {"2MB", 1},  {"4MB", 2},  {"8MB", 3},
+                                     {"16MB", 4}, {"32MB", 5}, {"64MB", 6}, {"128MB", 7}};
+
+constexpr FlashCode kFreqsEsp32[] = {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}};
+constexpr FlashCode kFreqsEsp32c2[] = {{"60m", 0xF}, {"30m", 0x0}, {"20m", 0x1}, {"15m", 0x2}};
+constexpr FlashCode kFreqsEsp32c5[] = {{"80m", 0xF}, {"40m", 0x0}, {"20m", 0x2}};
+constexpr FlashCode kFreqsEsp32c6[] = {{"80m", 0x0}, {"40m", 0x0}, {"20m", 0x2}};
+constexpr FlashCode kFreqsEsp32h2[] = {{"48m", 0xF}, {"24m", 0x0}, {"16m", 0x1}, {"12m", 0x2}};
+
+constexpr FlashEncoding kEncEsp8266{kSizesEsp8266, kFreqsEsp32};
+constexpr FlashEncoding kEncEsp32{kSizesEsp32, kFreqsEsp32};
+constexpr FlashEncoding kEncEsp32c2{kSizesEsp32, kFreqsEsp32c2};
+constexpr FlashEncoding kEncEsp32c5{kSizesEsp32, kFreqsEsp32c5};
+constexpr FlashEncoding kEncEsp32c6{kSizesEsp32, kFreqsEsp32c6};
+constexpr FlashEncoding kEncEsp32h2{kSizesEsp32, kFreqsEsp32h2};
+
+struct ChipEncoding {
+    Chip chip;
+    const FlashEncoding* encoding;
+};
+
+// Chips not listed use the ESP32 encoding (esptool's ESP32ROM defaults, which they inherit).
+constexpr ChipEncoding kEncodings[] = {
+    {Chip::esp8266, &kEncEsp8266}, {Chip::esp32c2, &kEncEsp32c2}, {Chip::esp32c5, &kEncEsp32c5},
+    {Chip::esp32c6, &kEncEsp32c6}, {Chip::esp32h2, &kEncEsp32h2},
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+std::optional<std::uint8_t> find_code(std::span<const FlashCode> table, std::string_view name) {
+    for (const auto& c : table)
+        if (iequals(c.name, name)) return c.code;
+    return std::nullopt;
+}
+
+std::string names_for(std::span<const FlashCode> table, std::uint8_t code) {
+    std::string out;
+    for (const auto& c : table)
+        if (c.code == code) out += (out.empty() ? "" : "/") + std::string(c.name);
+    return out.empty() ? "unknown (" + std::to_string(code) + ")" : out;
+}
+
+std::string list_names(std::span<const FlashCode> table) {
+    std::string out = "keep";
+    for (const auto& c : table)
+        out += ", " + std::string(c.name);
+    return out;
+}
+
+void check_one(std::string_view option, const std::string& value, std::span<const FlashCode> table,
+               const ChipInfo& chip) {
+    if (value == kKeep || find_code(table, value)) return;
+    fail(ErrorKind::input, std::string(option) + " '" + value + "' is not valid for " + std::string(chip.display_name) +
+                               " (accepted: " + list_names(table) + ")");
+}
+
+} // namespace
+
+std::span<const FlashCode> flash_modes() { return kModes; }
+
+const FlashEncoding& flash_encoding(const ChipInfo& chip) {
+    for (const auto& e : kEncodings)
+        if (e.chip == chip.chip) return *e.encoding;
+    return kEncEsp32;
+}
+
+std::optional<std::uint8_t> flash_mode_code(std::string_view name) { return find_code(kModes, name); }
+std::optional<std::uint8_t> flash_size_code(const ChipInfo& chip, std::string_view name) {
+    return find_code(flash_encoding(chip).sizes, name);
+}
+std::optional<std::uint8_t> flash_freq_code(const ChipInfo& chip, std::string_view name) {
+    return find_code(flash_encoding(chip).freqs, name);
+}
+
+std::string flash_mode_name(std::uint8_t code) { return names_for(kModes, code); }
+std::string flash_size_name(const ChipInfo* chip, std::uint8_t code) {
+    return names_for(chip ? flash_encoding(*chip).sizes : kEncEsp32.sizes, code);
+}
+std::string flash_freq_name(const ChipInfo* chip, std::uint8_t code) {
+    return names_for(chip ? flash_encoding(*chip).freqs : kEncEsp32.freqs, code);
+}
+
+std::optional<std::uint64_t> flash_size_bytes(std::string_view name) {
+    if (name.ends_with("-c1") || name.ends_with("-C1")) name.remove_suffix(3);
+    std::uint64_t unit = 0;
+    if (name.size() > 2 && iequals(name.substr(name.size() - 2), "MB")) unit = 1024 * 1024;
+    if (name.size() > 2 && iequals(name.substr(name.size() - 2), "KB")) unit = 1024;
+    if (unit == 0) return std::nullopt;
+    name.remove_suffix(2);
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    const auto n = parse_uint(name);
+    if (!n || *n == 0 || *n > (std::uint64_t{1} << 32)) return std::nullopt;
+    return *n * unit;
+}
+
+void check_flash_params(const ChipInfo& chip, const FlashParams& params) {
+    check_one("--flash-mode", params.mode, kModes, chip);
+    check_one("--flash-size", params.size, flash_encoding(chip).sizes, chip);
+    check_one("--flash-freq", params.freq, flash_encoding(chip).freqs, chip);
+}
+
+} // namespace vesper::esp

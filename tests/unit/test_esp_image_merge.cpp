@@ -1,0 +1,114 @@
+// Merging regions into one factory image: layout and 0xFF gaps, order independence, overlaps, padding,
+// bootloader patching.
+#include <catch2/catch.hpp>
+
+#include "esp_image_builder.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/esp/image.hpp"
+#include "vesper/esp/image_merge.hpp"
+
+using namespace vesper;
+using namespace vesper::esp;
+
+namespace {
+
+const ChipInfo& esp32() { return chip_info(Chip::esp32); }
+
+std::string error_of(std::vector<MergeRegion> regions, const MergeOptions& opts = {}) {
+    try {
+        merge_images(esp32(), std::move(regions), opts);
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::input);
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("merge: regions land at their addresses with 0xFF between them", "[esp][image][merge]") {
+    const auto r = merge_images(esp32(), {{0x10, {1, 2, 3}, "a.bin"}, {0x20, {4, 5}, "b.bin"}});
+    Bytes expected(0x22, 0xFF);
+    expected[0x10] = 1;
+    expected[0x11] = 2;
+    expected[0x12] = 3;
+    expected[0x20] = 4;
+    expected[0x21] = 5;
+    CHECK(r.image == expected);
+    CHECK_FALSE(r.bootloader_patched);
+    CHECK(r.notes.empty());
+
+    // Adjacent regions are fine; zero-length ones too.
+    const auto adj = merge_images(esp32(), {{0, {1, 1}, "a"}, {2, {2}, "b"}, {3, {}, "empty"}});
+    CHECK(adj.image == Bytes{1, 1, 2});
+}
+
+TEST_CASE("merge: the order of the regions does not matter", "[esp][image][merge]") {
+    const Bytes boot = vesper::test::esp32_bootloader().build();
+    const Bytes app = vesper::test::esp32_app().build();
+    const Bytes table(0xC00, 0xAA);
+    std::vector<MergeRegion> in = {{0x1000, boot, "boot"}, {0x8000, table, "table"}, {0x10000, app, "app"}};
+    const auto forward = merge_images(esp32(), in);
+    std::vector<MergeRegion> reversed(in.rbegin(), in.rend());
+    CHECK(merge_images(esp32(), reversed).image == forward.image);
+    std::swap(in[0], in[1]);
+    CHECK(merge_images(esp32(), in).image == forward.image);
+    CHECK(forward.image.size() == 0x10000 + app.size());
+}
+
+TEST_CASE("merge: overlaps name both files and their ranges", "[esp][image][merge]") {
+    CHECK(error_of({{0x1000, Bytes(0x100, 0), "first.bin"}, {0x10F0, Bytes(0x20, 0), "second.bin"}}) ==
+          "merge: second.bin at 0x10F0-0x1110 overlaps first.bin at 0x1000-0x1100");
+    // Same start address, given in the other order.
+    CHECK_THAT(error_of({{0x2000, Bytes(4, 0), "y.bin"}, {0x2000, Bytes(4, 0), "x.bin"}}),
+               Catch::Contains("x.bin at 0x2000-0x2004") && Catch::Contains("y.bin at 0x2000-0x2004"));
+    CHECK(error_of({}) == "merge: no regions given");
+}
+
+TEST_CASE("merge: padding to a flash size, target offset, size limits", "[esp][image][merge]") {
+    MergeOptions fill;
+    fill.fill_to = 0x100;
+    const auto padded = merge_images(esp32(), {{0x10, {7}, "a"}}, fill);
+    REQUIRE(padded.image.size() == 0x100);
+    CHECK(padded.image[0x10] == 7);
+    CHECK(std::count(padded.image.begin(), padded.image.end(), 0xFF) == 0xFF);
+
+    fill.fill_to = 0x10;
+    CHECK_THAT(error_of({{0x10, {7}, "a"}}, fill), Catch::Contains("does not fit in the 0x10 bytes to fill"));
+
+    MergeOptions offset;
+    offset.target_offset = 0x1000;
+    const auto from_boot = merge_images(esp32(), {{0x1000, {1}, "a"}, {0x1004, {2}, "b"}}, offset);
+    CHECK(from_boot.image == Bytes{1, 0xFF, 0xFF, 0xFF, 2});
+    CHECK_THAT(error_of({{0x800, {1}, "low.bin"}}, offset),
+               Catch::Contains("low.bin at 0x800 is below the output's start 0x1000"));
+
+    MergeOptions sized;
+    sized.flash.size = "1MB";
+    CHECK_THAT(error_of({{0xFFFFF, {1, 2}, "big.bin"}}, sized),
+               Catch::Contains("big.bin at 0xFFFFF-0x100001 does not fit in 1MB"));
+}
+
+TEST_CASE("merge: the bootloader region is patched, the others are not", "[esp][image][merge]") {
+    const Bytes boot = vesper::test::esp32_bootloader().build();
+    const Bytes app = vesper::test::esp32_app().build();
+    MergeOptions opts;
+    opts.flash = {"qio", "4MB", "80m"};
+    const auto r = merge_images(esp32(), {{0x1000, boot, "boot"}, {0x10000, app, "app"}}, opts);
+    CHECK(r.bootloader_patched);
+    const Bytes merged_boot(r.image.begin() + 0x1000,
+                            r.image.begin() + 0x1000 + static_cast<std::ptrdiff_t>(boot.size()));
+    CHECK(merged_boot[2] == 0);
+    CHECK(merged_boot[3] == 0x2F);
+    CHECK(parse_image(merged_boot, "boot").valid());
+    CHECK(Bytes(r.image.begin() + 0x10000, r.image.end()) == app);
+
+    // Flash parameters with no file at the bootloader offset: nothing to patch, and a note says so.
+    const auto none = merge_images(esp32(), {{0x10000, app, "app"}}, opts);
+    CHECK_FALSE(none.bootloader_patched);
+    REQUIRE(none.notes.size() == 1);
+    CHECK_THAT(none.notes[0], Catch::Contains("no file at the ESP32 bootloader offset 0x1000"));
+
+    // A file at the bootloader offset that is not a valid image is refused, not silently changed.
+    CHECK_THAT(error_of({{0x1000, Bytes(64, 0), "notboot.bin"}}, opts), Catch::Contains("notboot.bin: offset 0x0"));
+}
