@@ -1,0 +1,169 @@
+// A whole simulated board: reset and strapping through DTR/RTS, boot logs, the ROM behind the UART,
+// realistic pacing, leaving the loader.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "devsim/device.hpp"
+#include "vesper/esp/boot_log.hpp"
+#include "vesper/esp/packet.hpp"
+#include "vesper/esp/partition_table.hpp"
+
+using namespace vesper;
+using namespace vesper::devsim;
+using namespace std::chrono_literals;
+
+namespace {
+
+DeviceConfig config(std::string_view chip, BootMode boot = BootMode::download, Timing timing = Timing::off) {
+    DeviceConfig c;
+    c.chip = &esp::chip_by_name(chip);
+    c.mac = {0x24, 0x0a, 0xc4, 0x00, 0x00, 0x07};
+    c.boot = boot;
+    c.timing = TimingModel(timing);
+    return c;
+}
+
+std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+// Everything the device sends up to `until`.
+std::string drain(Device& d, TimePoint until) {
+    d.tick(until);
+    return text(d.take_output(until).bytes);
+}
+
+// The classic DTR/RTS reset as esptool does it over RFC 2217: one line per message.
+void classic_reset(Device& d, TimePoint& t, bool into_download) {
+    d.set_lines(false, std::nullopt, t);
+    d.set_lines(std::nullopt, true, t); // EN low
+    t += 100ms;
+    d.tick(t);
+    d.set_lines(into_download, std::nullopt, t); // both asserted for a moment: EN starts rising
+    d.set_lines(std::nullopt, false, t + 1ms);   // IO0 low (download) before the chip leaves reset
+    t += 50ms;
+    d.tick(t);
+    d.set_lines(false, std::nullopt, t);
+}
+
+} // namespace
+
+TEST_CASE("power-on boot logs over a port without control lines", "[devsim][device]") {
+    const TimePoint t0{};
+    SECTION("download mode") {
+        Device d(config("esp32"), FlashStore::in_memory(0x400000));
+        d.attach_host(t0);
+        d.power_on(t0);
+        const std::string out = drain(d, t0);
+        CHECK(out.find("rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))") !=
+              std::string::npos);
+        CHECK(out.find("waiting for download") != std::string::npos);
+        CHECK(esp::triage_boot_log(as_bytes(out)).state == esp::BootState::download_mode);
+        CHECK(d.state() == Device::State::download);
+    }
+    SECTION("app") {
+        Device d(config("esp32s3", BootMode::app), FlashStore::in_memory(0x400000));
+        d.attach_host(t0);
+        d.power_on(t0);
+        const std::string out = drain(d, t0);
+        CHECK(out.find("boot:0x8 (SPI_FAST_FLASH_BOOT)") != std::string::npos);
+        CHECK(out.find("I (") != std::string::npos);
+        CHECK(out.find("app: vesper devsim app, MAC 24:0a:c4:00:00:07") != std::string::npos);
+        CHECK(esp::triage_boot_log(as_bytes(out)).state == esp::BootState::normal_boot);
+        CHECK(d.state() == Device::State::app);
+    }
+    SECTION("nothing is heard without a host") {
+        Device d(config("esp32"), FlashStore::in_memory(0x400000));
+        d.power_on(t0);
+        d.attach_host(t0);
+        CHECK(drain(d, t0 + 1s).empty());
+    }
+}
+
+TEST_CASE("DTR/RTS through the auto-reset circuit", "[devsim][device]") {
+    TimePoint t{};
+    Device d(config("esp32c3", BootMode::app), FlashStore::in_memory(0x400000));
+    d.attach_host(t);
+    d.power_on(t);
+    drain(d, t);
+    REQUIRE(d.state() == Device::State::app);
+
+    classic_reset(d, t, true);
+    CHECK(d.state() == Device::State::download);
+    const std::string out = drain(d, t);
+    CHECK(out.find("ESP-ROM:esp32c3") != std::string::npos);
+    CHECK(out.find("boot:0x5 (DOWNLOAD(USB/UART0/1))") != std::string::npos);
+    CHECK(out.find("waiting for download") != std::string::npos);
+
+    // Hard reset (RTS pulse with DTR released): the app boots.
+    d.set_lines(false, true, t);
+    CHECK(d.state() == Device::State::reset_held);
+    d.set_lines(std::nullopt, false, t + 100ms);
+    d.tick(t + 105ms);
+    CHECK(d.state() == Device::State::reset_held); // EN still rising
+    d.tick(t + 111ms);
+    CHECK(d.state() == Device::State::app);
+    CHECK(drain(d, t + 111ms).find("SPI_FAST_FLASH_BOOT") != std::string::npos);
+}
+
+TEST_CASE("the ROM answers through the UART; FLASH_END boots the app", "[devsim][device]") {
+    const TimePoint t{};
+    Device d(config("esp32"), FlashStore::in_memory(0x400000));
+    d.attach_host(t);
+    d.power_on(t);
+    drain(d, t);
+    d.receive(esp::frame_request(esp::sync_request()), t);
+    esp::SlipDecoder dec;
+    dec.feed(d.take_output(t).bytes);
+    CHECK(dec.frame_count() == 8);
+
+    // Partition table in flash, shown in the app's boot log.
+    esp::PartitionTable table({{"nvs", esp::kTypeData, esp::kSubtypeNvs, 0x9000, 0x6000},
+                               {"factory", esp::kTypeApp, esp::kSubtypeFactory, 0x10000, 0x100000}});
+    d.flash().program(0x8000, esp::encode_partition_table(table));
+
+    d.receive(esp::frame_request(esp::flash_end_request(esp::FlashEndAction::run_user_code)), t);
+    const Bytes out = d.take_output(t).bytes;
+    esp::SlipDecoder dec2;
+    dec2.feed(out);
+    REQUIRE(dec2.frame_count() == 1);
+    CHECK(esp::decode_response(*dec2.pop_frame(), 4).ok());
+    CHECK(d.state() == Device::State::app);
+    const std::string log = text(out);
+    CHECK(log.find("I (") != std::string::npos);
+    CHECK(log.find(" 0 nvs              WiFi data        01 02 00009000 00006000") != std::string::npos);
+    CHECK(log.find(" 1 factory          factory app      00 00 00010000 00100000") != std::string::npos);
+    CHECK(log.find("vesper devsim app, MAC 24:0a:c4:00:00:07") != std::string::npos);
+
+    // The app does not speak the bootloader protocol any more.
+    d.receive(esp::frame_request(esp::sync_request()), t);
+    CHECK(d.take_output(t + 1s).bytes.empty());
+}
+
+TEST_CASE("realistic timing paces the UART at the current baud", "[devsim][device][timing]") {
+    const TimePoint t{};
+    Device d(config("esp32", BootMode::download, Timing::realistic), FlashStore::in_memory(0x400000));
+    d.attach_host(t);
+    d.power_on(t);
+    const TimePoint after_banner = *d.next_event() + 1s;
+    d.take_output(after_banner);
+    const TimePoint sent = after_banner + 1s;
+    d.receive(esp::frame_request(esp::sync_request()), sent);
+    // 46 bytes in, then 8 x 14 bytes out at 115200 baud: about 13.7 ms in all.
+    CHECK(d.take_output(sent + 5ms).bytes.size() < 8 * 14);
+    CHECK(d.take_output(sent + 14ms).bytes.size() > 0);
+    Bytes rest = d.take_output(sent + 20ms).bytes;
+    CHECK(d.next_event() == std::nullopt);
+}
+
+TEST_CASE("faults shape what the device sends", "[devsim][device][faults]") {
+    const TimePoint t{};
+    DeviceConfig c = config("esp32");
+    add_fault(c.faults, "drop-every=2");
+    Device d(std::move(c), FlashStore::in_memory(0x400000));
+    d.power_on(t);
+    d.attach_host(t);
+    d.receive(esp::frame_request(esp::sync_request()), t);
+    esp::SlipDecoder dec;
+    dec.feed(d.take_output(t).bytes);
+    CHECK(dec.frame_count() == 4); // every second of the 8 SYNC replies dropped
+}

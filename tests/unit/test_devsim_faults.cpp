@@ -1,0 +1,93 @@
+// Fault injection: syntax, and the same plan failing the same way every time.
+#include <catch2/catch.hpp>
+
+#include "devsim/faults.hpp"
+#include "vesper/core/error.hpp"
+
+using namespace vesper;
+using namespace vesper::devsim;
+
+namespace {
+
+Bytes flatten(const std::vector<WirePiece>& pieces) {
+    Bytes out;
+    for (const auto& p : pieces)
+        out.insert(out.end(), p.bytes.begin(), p.bytes.end());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("fault specs", "[devsim][faults]") {
+    FaultPlan p;
+    add_fault(p, "corrupt-every=100");
+    add_fault(p, "drop-every=7");
+    add_fault(p, "stall-after-bytes=500:200");
+    add_fault(p, "stall-after-commands=3:50");
+    add_fault(p, "disconnect-after-bytes=4096");
+    add_fault(p, "fail-write-at=0x10000");
+    add_fault(p, "fail-write-block=9");
+    CHECK(p.corrupt_every == 100);
+    CHECK(p.stalls.size() == 2);
+    CHECK(p.stalls[1].after_commands);
+    CHECK(*p.fail_write_at == 0x10000);
+    CHECK(describe(p) == "corrupt-every=100, drop-every=7, stall-after-bytes=500:200, stall-after-commands=3:50, "
+                         "disconnect-after-bytes=4096, fail-write-at=0x10000, fail-write-block=9");
+    CHECK(describe(FaultPlan{}) == "none");
+    for (const char* bad : {"corrupt-every", "corrupt-every=0", "stall-after-bytes=5", "explode=1", "drop-every=x"}) {
+        FaultPlan q;
+        CHECK_THROWS_AS(add_fault(q, bad), Error);
+    }
+}
+
+TEST_CASE("byte faults are deterministic", "[devsim][faults]") {
+    FaultPlan p;
+    add_fault(p, "corrupt-every=10");
+    add_fault(p, "stall-after-bytes=25:40");
+    Bytes wire(64, 0xAA);
+    auto run = [&] {
+        FaultState s(p);
+        auto a = s.shape(ByteView(wire).first(20));
+        auto b = s.shape(ByteView(wire).subspan(20));
+        a.insert(a.end(), b.begin(), b.end());
+        return a;
+    };
+    const auto first = run(), second = run();
+    REQUIRE(flatten(first) == flatten(second));
+    const Bytes out = flatten(first);
+    REQUIRE(out.size() == 64);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        CHECK(out[i] == ((i + 1) % 10 == 0 ? 0xAB : 0xAA)); // bytes 10, 20, ... (1-based) flipped
+    // The stall splits the stream after byte 25 with a 40 ms pause.
+    std::size_t before = 0;
+    bool found = false;
+    for (const auto& piece : first) {
+        if (piece.pause_before == std::chrono::milliseconds(40)) {
+            found = true;
+            break;
+        }
+        before += piece.bytes.size();
+    }
+    CHECK(found);
+    CHECK(before == 25);
+}
+
+TEST_CASE("drop, command stall, disconnect and write faults count", "[devsim][faults]") {
+    FaultPlan p;
+    add_fault(p, "drop-every=3");
+    add_fault(p, "stall-after-commands=2:30");
+    add_fault(p, "disconnect-after-bytes=5");
+    FaultState s(p);
+    std::vector<bool> dropped;
+    for (int i = 0; i < 7; ++i)
+        dropped.push_back(s.drop_reply_frame());
+    CHECK(dropped == std::vector<bool>{false, false, true, false, false, true, false});
+    CHECK(s.command_stall() == Duration::zero());
+    CHECK(s.command_stall() == std::chrono::milliseconds(30));
+    CHECK(s.command_stall() == Duration::zero());
+    const auto pieces = s.shape(Bytes(8, 0x11));
+    REQUIRE_FALSE(pieces.empty());
+    CHECK(pieces.back().disconnect_after);
+    CHECK(flatten(pieces).size() == 5);
+    CHECK_FALSE(s.shape(Bytes(8, 0x11)).back().disconnect_after); // once
+}

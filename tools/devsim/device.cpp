@@ -1,0 +1,257 @@
+#include "devsim/device.hpp"
+
+#include <algorithm>
+
+#include "vesper/core/error.hpp"
+#include "vesper/esp/command.hpp"
+
+namespace vesper::devsim {
+
+namespace {
+
+// Largest frame the ROM's receive buffer takes: a full MEM_DATA block plus headers. Longer frames
+// are dropped like any garbage.
+constexpr std::size_t kRomMaxFrame = esp::kRamBlock + 64;
+// Paced output is released in pieces of this size, so a slow line shows text appearing progressively.
+constexpr std::size_t kPaceChunk = 128;
+constexpr std::uint32_t kRomBaud = 115200;
+
+} // namespace
+
+BootMode parse_boot_mode(std::string_view text) {
+    if (text == "download") return BootMode::download;
+    if (text == "app") return BootMode::app;
+    fail(ErrorKind::input, "--boot '" + std::string(text) + "': expected 'download' or 'app'");
+}
+
+Device::Device(DeviceConfig config, FlashStore flash, CommandLog* log, std::function<void(const std::string&)> note)
+    : config_(std::move(config)), chip_(*config_.chip), profile_(chip_profile(chip_.chip)), flash_(std::move(flash)),
+      regs_(chip_, profile_, config_.mac, flash_.size()), faults_(config_.faults),
+      loader_(chip_, flash_, regs_, config_.timing, faults_), app_(chip_, profile_, config_.mac), log_(log),
+      note_(std::move(note)), decoder_(kRomMaxFrame) {}
+
+void Device::note(const std::string& text) const {
+    if (note_) note_("devsim[" + std::to_string(config_.index) + "]: " + text);
+}
+
+bool Device::io0_low() const {
+    if (lines_driven_) return dtr_ && !rts_;
+    return config_.boot == BootMode::download;
+}
+
+void Device::power_on(TimePoint now) {
+    rx_free_ = tx_free_ = now;
+    boot(now, ResetCause::power_on, config_.boot == BootMode::download, false);
+}
+
+void Device::attach_host(TimePoint now) {
+    host_attached_ = true;
+    rx_free_ = std::max(rx_free_, now);
+    tx_free_ = std::max(tx_free_, now);
+}
+
+void Device::detach_host() {
+    host_attached_ = false;
+    queue_.clear(); // bytes still "on the wire" reach nobody
+}
+
+void Device::boot(TimePoint now, ResetCause cause, bool download, bool keep_output) {
+    if (!keep_output) {
+        queue_.clear(); // a reset empties the UART FIFO
+        tx_free_ = std::max(tx_free_, now);
+    }
+    decoder_.resync();
+    loader_.reset(kRomBaud);
+    const std::string_view rst = cause == ResetCause::power_on   ? profile_.rst_poweron
+                                 : cause == ResetCause::external ? profile_.rst_external
+                                                                 : profile_.rst_software;
+    std::string text(profile_.rom_header);
+    text += rst;
+    text += download ? profile_.boot_download : profile_.boot_flash;
+    text += "\r\n";
+    const bool esp8266 = chip_.chip == esp::Chip::esp8266;
+    if (esp8266) text += "\r\n";
+    if (download && !esp8266) text += "waiting for download\r\n";
+    uart_baud_ = profile_.boot_baud;
+    emit_text(text, now, profile_.boot_baud);
+    if (download) {
+        state_ = State::download;
+        uart_baud_ = kRomBaud;
+        note(std::string("reset into download mode (") + std::string(chip_.display_name) + " ROM loader)");
+    } else {
+        start_app(now);
+    }
+}
+
+void Device::start_app(TimePoint at) {
+    state_ = State::app;
+    uart_baud_ = profile_.boot_baud;
+    emit_text(app_.boot_log(flash_), at, uart_baud_);
+    note("running the app");
+}
+
+void Device::receive(ByteView bytes, TimePoint now) {
+    if (bytes.empty()) return;
+    TimePoint arrival = now;
+    if (config_.timing.realistic()) {
+        rx_free_ = std::max(rx_free_, now) + TimingModel::uart(bytes.size(), uart_baud_);
+        arrival = rx_free_;
+    }
+    switch (state_) {
+    case State::download: {
+        decoder_.feed(bytes);
+        decoder_.take_noise(); // line noise between frames: the ROM ignores it
+        decoder_.take_faults();
+        while (auto frame = decoder_.pop_frame()) {
+            handle_frame(*frame, arrival);
+            if (state_ != State::download) {
+                // The loader is gone (FLASH_END, MEM_END): frames queued behind it reach nobody.
+                while (decoder_.pop_frame()) {
+                }
+                break;
+            }
+        }
+        break;
+    }
+    case State::app: {
+        const std::string out = app_.on_input(bytes);
+        if (!out.empty()) emit_text(out, arrival, uart_baud_);
+        break;
+    }
+    case State::reset_held:
+    case State::halted: break; // nobody reads the UART
+    }
+}
+
+void Device::handle_frame(const Bytes& frame, TimePoint arrival) {
+    const Duration stall = faults_.command_stall();
+    const std::uint32_t baud = uart_baud_;
+    RomReply reply = loader_.handle_frame(frame);
+    TimePoint earliest = arrival + stall;
+    if (config_.timing.realistic()) earliest += reply.busy;
+
+    std::size_t reply_bytes = 0, wire_out = 0, sent_frames = 0;
+    for (const Bytes& f : reply.frames) {
+        reply_bytes += f.size();
+        if (faults_.drop_reply_frame()) continue;
+        const Bytes wire = esp::slip_encode(f);
+        wire_out += wire.size();
+        ++sent_frames;
+        emit(wire, earliest, baud);
+    }
+
+    if (log_) {
+        CommandRecord rec;
+        rec.device = config_.index;
+        rec.op = frame.size() >= 2 ? esp::command_name(frame[1]) : "-";
+        rec.request_bytes = frame.size();
+        rec.reply_bytes = reply_bytes;
+        rec.reply_frames = sent_frames;
+        rec.wire_in = esp::slip_encode(frame).size();
+        rec.wire_out = wire_out;
+        rec.baud = baud;
+        const Duration total =
+            TimingModel::uart(rec.wire_in, baud) + reply.busy + stall + TimingModel::uart(wire_out, baud);
+        rec.modelled_ms = std::chrono::duration<double, std::milli>(total).count();
+        rec.result = reply.result;
+        log_->write(rec);
+    }
+
+    if (reply.switch_baud) {
+        uart_baud_ = *reply.switch_baud;
+        loader_.set_baud(uart_baud_);
+    }
+    switch (reply.after) {
+    case AfterReply::stay: break;
+    case AfterReply::run_app:
+        // "Run user code": the ROM jumps into the flash boot path, no reset line is printed.
+        start_app(tx_free_);
+        break;
+    case AfterReply::reboot: boot(tx_free_, ResetCause::software, io0_low(), true); break;
+    case AfterReply::run_ram:
+        state_ = State::halted;
+        note("MEM_END jumped to RAM code; the simulator cannot run it (no stub support), silent until reset");
+        break;
+    }
+}
+
+void Device::emit_text(const std::string& text, TimePoint earliest, std::uint32_t baud) {
+    emit(as_bytes(text), earliest, baud);
+}
+
+void Device::emit(ByteView wire, TimePoint earliest, std::uint32_t baud) {
+    if (!host_attached_ || wire.empty()) return;
+    const bool paced = config_.timing.realistic();
+    TimePoint t = std::max(earliest, tx_free_);
+    for (WirePiece& piece : faults_.shape(wire)) {
+        t += piece.pause_before;
+        std::size_t at = 0;
+        do {
+            const std::size_t n = paced ? std::min(kPaceChunk, piece.bytes.size() - at) : piece.bytes.size() - at;
+            if (paced) t += TimingModel::uart(n, baud);
+            Pending p{t,
+                      Bytes(piece.bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                            piece.bytes.begin() + static_cast<std::ptrdiff_t>(at + n)),
+                      false};
+            at += n;
+            p.hang_up = piece.disconnect_after && at == piece.bytes.size();
+            queue_.push_back(std::move(p));
+        } while (at < piece.bytes.size());
+    }
+    tx_free_ = t;
+}
+
+void Device::set_lines(std::optional<bool> dtr, std::optional<bool> rts, TimePoint now) {
+    lines_driven_ = true;
+    if (dtr) dtr_ = *dtr;
+    if (rts) rts_ = *rts;
+    const bool en_low = rts_ && !dtr_;
+    if (en_low) {
+        release_at_.reset();
+        if (state_ != State::reset_held) {
+            state_ = State::reset_held;
+            queue_.clear();
+            note("EN low (RTS asserted, DTR not): chip held in reset");
+        }
+    } else if (state_ == State::reset_held && !release_at_) {
+        release_at_ = now + kResetReleaseDelay;
+    }
+}
+
+void Device::set_host_baud(std::uint32_t baud) {
+    loader_.host_baud(baud);
+    // Until the first SYNC the ROM autobauds to whatever the host uses.
+    if (state_ == State::download && !loader_.synced() && baud != 0) uart_baud_ = baud;
+}
+
+void Device::tick(TimePoint now) {
+    if (release_at_ && now >= *release_at_) {
+        release_at_.reset();
+        const bool download = io0_low();
+        note(std::string("EN released, IO0 ") + (download ? "low" : "high"));
+        boot(now, ResetCause::external, download, false);
+    }
+}
+
+std::optional<TimePoint> Device::next_event() const {
+    std::optional<TimePoint> t = release_at_;
+    if (!queue_.empty() && (!t || queue_.front().due < *t)) t = queue_.front().due;
+    return t;
+}
+
+Device::Output Device::take_output(TimePoint now) {
+    Output out;
+    while (!queue_.empty() && queue_.front().due <= now) {
+        Pending& p = queue_.front();
+        out.bytes.insert(out.bytes.end(), p.bytes.begin(), p.bytes.end());
+        if (p.hang_up) {
+            out.hang_up = true;
+            queue_.clear();
+            break;
+        }
+        queue_.pop_front();
+    }
+    return out;
+}
+
+} // namespace vesper::devsim

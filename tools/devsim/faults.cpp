@@ -1,0 +1,123 @@
+#include "devsim/faults.hpp"
+
+#include <cstdio>
+
+#include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+
+namespace vesper::devsim {
+
+namespace {
+
+constexpr const char* kForms = "corrupt-every=N, drop-every=N, stall-after-bytes=N:MS, stall-after-commands=N:MS, "
+                               "disconnect-after-bytes=N, fail-write-at=ADDR, fail-write-block=N";
+
+[[noreturn]] void bad(std::string_view spec, const std::string& why) {
+    fail(ErrorKind::input, "--fault '" + std::string(spec) + "': " + why + " (accepted: " + kForms + ")");
+}
+
+std::uint64_t positive(std::string_view spec, std::string_view text, const char* what) {
+    auto v = parse_uint(trim(text));
+    if (!v || *v == 0) bad(spec, std::string(what) + " must be a positive integer, got '" + std::string(text) + "'");
+    return *v;
+}
+
+} // namespace
+
+void add_fault(FaultPlan& plan, std::string_view spec) {
+    const auto eq = spec.find('=');
+    if (eq == std::string_view::npos) bad(spec, "missing '='");
+    const std::string_view key = trim(spec.substr(0, eq));
+    const std::string_view value = trim(spec.substr(eq + 1));
+    if (key == "corrupt-every") {
+        plan.corrupt_every = positive(spec, value, "N");
+    } else if (key == "drop-every") {
+        plan.drop_every = positive(spec, value, "N");
+    } else if (key == "stall-after-bytes" || key == "stall-after-commands") {
+        const auto colon = value.find(':');
+        if (colon == std::string_view::npos) bad(spec, "expected N:MS");
+        FaultPlan::Stall s;
+        s.after_commands = key == "stall-after-commands";
+        s.after = positive(spec, value.substr(0, colon), "N");
+        s.duration = std::chrono::milliseconds(positive(spec, value.substr(colon + 1), "MS"));
+        plan.stalls.push_back(s);
+    } else if (key == "disconnect-after-bytes") {
+        plan.disconnect_after = positive(spec, value, "N");
+    } else if (key == "fail-write-at") {
+        auto v = parse_uint(value);
+        if (!v || *v > 0xFFFFFFFFull) bad(spec, "ADDR must be a 32-bit number (decimal or 0x hex)");
+        plan.fail_write_at = static_cast<std::uint32_t>(*v);
+    } else if (key == "fail-write-block") {
+        plan.fail_write_block = positive(spec, value, "N");
+    } else {
+        bad(spec, "unknown fault '" + std::string(key) + "'");
+    }
+}
+
+std::string describe(const FaultPlan& plan) {
+    std::vector<std::string> parts;
+    if (plan.corrupt_every) parts.push_back("corrupt-every=" + std::to_string(plan.corrupt_every));
+    if (plan.drop_every) parts.push_back("drop-every=" + std::to_string(plan.drop_every));
+    for (const auto& s : plan.stalls)
+        parts.push_back(std::string(s.after_commands ? "stall-after-commands=" : "stall-after-bytes=") +
+                        std::to_string(s.after) + ":" + std::to_string(s.duration.count()));
+    if (plan.disconnect_after) parts.push_back("disconnect-after-bytes=" + std::to_string(plan.disconnect_after));
+    if (plan.fail_write_at) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "fail-write-at=0x%X", *plan.fail_write_at);
+        parts.push_back(buf);
+    }
+    if (plan.fail_write_block) parts.push_back("fail-write-block=" + std::to_string(plan.fail_write_block));
+    if (parts.empty()) return "none";
+    std::string out;
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : ", ") + p;
+    return out;
+}
+
+bool FaultState::drop_reply_frame() {
+    ++reply_frames_;
+    return plan_.drop_every != 0 && reply_frames_ % plan_.drop_every == 0;
+}
+
+Duration FaultState::command_stall() {
+    ++commands_;
+    Duration d{};
+    for (const auto& s : plan_.stalls)
+        if (s.after_commands && s.after == commands_) d += s.duration;
+    return d;
+}
+
+bool FaultState::fail_flash_write(std::uint32_t address, std::size_t length) {
+    ++flash_blocks_;
+    if (plan_.fail_write_block != 0 && flash_blocks_ == plan_.fail_write_block) return true;
+    return plan_.fail_write_at && length > 0 && std::uint64_t{address} + length > *plan_.fail_write_at;
+}
+
+std::vector<WirePiece> FaultState::shape(ByteView wire) {
+    std::vector<WirePiece> out;
+    WirePiece piece;
+    for (std::uint8_t b : wire) {
+        ++bytes_sent_;
+        if (plan_.corrupt_every != 0 && bytes_sent_ % plan_.corrupt_every == 0) b ^= 0x01;
+        piece.bytes.push_back(b);
+        Duration pause{};
+        for (const auto& s : plan_.stalls)
+            if (!s.after_commands && s.after == bytes_sent_) pause += s.duration;
+        if (plan_.disconnect_after != 0 && bytes_sent_ == plan_.disconnect_after) {
+            piece.disconnect_after = true;
+            out.push_back(std::move(piece));
+            // Only this connection is cut; the counter has passed N, so a new client is not.
+            return out;
+        }
+        if (pause != Duration::zero()) {
+            out.push_back(std::move(piece));
+            piece = WirePiece{};
+            piece.pause_before = pause;
+        }
+    }
+    if (!piece.bytes.empty() || piece.pause_before != Duration::zero()) out.push_back(std::move(piece));
+    return out;
+}
+
+} // namespace vesper::devsim

@@ -1,0 +1,141 @@
+// vesper-devsim: simulated ESP boards speaking the ROM serial bootloader protocol over TCP, RFC 2217
+// or a pseudo-terminal. See docs/devsim.md.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devsim/chip_profile.hpp"
+#include "devsim/server.hpp"
+#include "vesper/core/error.hpp"
+
+using namespace vesper;
+using namespace vesper::devsim;
+
+namespace {
+
+constexpr const char* kFooter = R"(
+Transports:
+  tcp:PORT      raw bytes, no control lines; the board starts in the mode --boot gives
+  rfc2217:PORT  telnet + RFC 2217; DTR/RTS drive EN/IO0 through the usual auto-reset circuit
+                (EN low while RTS is asserted and DTR is not, IO0 low while DTR is asserted and RTS
+                is not); EN released with IO0 low enters download mode, with IO0 high boots the app.
+  Port 0 lets the OS choose; every ready line on stdout says where each device listens:
+    devsim: esp32 MAC 24:0a:c4:00:00:01 listening on tcp:127.0.0.1:4000 (flash flash-0.bin)
+  One client per device; a second connection is closed at once. The device keeps its state (flash,
+  loader) when a client leaves.
+
+Several devices (--count N): ports PORT..PORT+N-1 (each its own with port 0), MACs counting up from
+--mac, flash files FILE-0.EXT .. FILE-<N-1>.EXT.
+
+Faults (--fault, repeatable, counters per device, deterministic):
+  corrupt-every=N            flip the lowest bit of every Nth byte sent to the host
+  drop-every=N               do not send every Nth reply frame
+  stall-after-bytes=N:MS     after N bytes to the host, send nothing for MS ms (once)
+  stall-after-commands=N:MS  answer the Nth command MS ms late (once)
+  disconnect-after-bytes=N   close the connection after N bytes to the host (once)
+  fail-write-at=ADDR         flash data blocks reaching ADDR or beyond fail with ROM error 0x08
+  fail-write-block=N         the Nth flash data block fails with ROM error 0x08 (once)
+
+Exit: SIGINT or SIGTERM stops the simulator cleanly (exit code 0). Errors exit with 2 (bad
+arguments) or 5 (files, sockets).
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"vesper-devsim: simulated ESP boards running the ROM serial bootloader"};
+    cli.footer(kFooter);
+    std::string chip_name = "esp32";
+    std::optional<std::string> mac_text, flash_file, listen_text, log_file;
+    std::optional<int> port;
+    std::string flash_size_text = "4MB", bind = "127.0.0.1", boot_text = "download", timing_text = "off";
+    int count = 1;
+    bool pty = false, quiet = false;
+    std::vector<std::string> fault_specs;
+
+    std::string chips;
+    for (const auto& c : esp::all_chips())
+        chips += (chips.empty() ? "" : "|") + std::string(c.name);
+    cli.add_option("--chip", chip_name, "chip to simulate: " + chips)->capture_default_str();
+    cli.add_option("--mac", mac_text,
+                   "factory MAC of the (first) device, e.g. 24:0a:c4:00:00:01 (default: chip OUI + 00:00:01)");
+    cli.add_option("--flash", flash_file, "flash image file, created 0xFF-filled when missing (default: in memory)");
+    cli.add_option("--flash-size", flash_size_text, "flash size: 1MB..16MB, KB or bytes")->capture_default_str();
+    cli.add_option("--listen", listen_text, "tcp:PORT or rfc2217:PORT (PORT 0: any free port)");
+    cli.add_option("--port", port, "same as --listen tcp:PORT");
+    cli.add_option("--bind", bind, "address to listen on")->capture_default_str();
+    cli.add_option("--count", count, "number of devices")->capture_default_str()->check(CLI::Range(1, 256));
+    cli.add_option("--boot", boot_text, "download|app: power-on mode, and the IO0 strap without control lines")
+        ->capture_default_str();
+    cli.add_flag("--pty", pty, "also offer each device on a pseudo-terminal (path on the ready line)");
+    cli.add_option("--timing", timing_text,
+                   "off|realistic: pace the UART at the current baud and wait for flash "
+                   "erase/program (W25Q32JV typical times)")
+        ->capture_default_str();
+    cli.add_option("--fault", fault_specs, "inject a fault (see below); repeatable");
+    cli.add_option("--log", log_file, "append one JSON line per command to FILE");
+    cli.add_flag("--quiet", quiet, "no event lines on stderr");
+    CLI11_PARSE(cli, argc, argv);
+
+    try {
+        const esp::ChipInfo& chip = esp::chip_by_name(chip_name);
+        const ChipProfile& profile = chip_profile(chip.chip);
+        Mac mac{static_cast<std::uint8_t>(profile.default_oui >> 16),
+                static_cast<std::uint8_t>(profile.default_oui >> 8),
+                static_cast<std::uint8_t>(profile.default_oui),
+                0,
+                0,
+                1};
+        if (mac_text) mac = parse_mac(*mac_text);
+
+        ServerConfig server;
+        server.bind = bind;
+        server.pty = pty;
+        server.quiet = quiet;
+        if (log_file) server.log = *log_file;
+        if (listen_text && port) throw Error(ErrorKind::input, "give either --listen or --port, not both");
+        if (listen_text) server.listen = parse_listen(*listen_text);
+        if (port) {
+            if (*port < 0 || *port > 65535) throw Error(ErrorKind::input, "--port must be 0..65535");
+            server.listen = ListenSpec{ListenKind::tcp, static_cast<std::uint16_t>(*port)};
+        }
+        if (server.listen && server.listen->port != 0 && server.listen->port + count - 1 > 65535)
+            throw Error(ErrorKind::input, "--count " + std::to_string(count) + " devices do not fit above port " +
+                                              std::to_string(server.listen->port));
+
+        FaultPlan faults;
+        for (const auto& spec : fault_specs)
+            add_fault(faults, spec);
+        const std::uint32_t flash_size = parse_flash_size(flash_size_text);
+        const TimingModel timing(parse_timing(timing_text));
+        const BootMode boot = parse_boot_mode(boot_text);
+
+        std::vector<DeviceSetup> devices;
+        for (int i = 0; i < count; ++i) {
+            DeviceSetup d;
+            d.config.index = i;
+            d.config.chip = &chip;
+            d.config.mac = mac_add(mac, static_cast<std::uint64_t>(i));
+            mac_words(chip, d.config.mac); // rejects MACs the chip cannot hold, before anything starts
+            d.config.boot = boot;
+            d.config.timing = timing;
+            d.config.faults = faults;
+            d.flash_size = flash_size;
+            if (flash_file) d.flash_file = indexed_path(*flash_file, i, count);
+            devices.push_back(std::move(d));
+        }
+        Server srv(server, std::move(devices));
+        srv.start();
+        if (!faults.empty() && !quiet) std::fprintf(stderr, "devsim: faults: %s\n", describe(faults).c_str());
+        return srv.run();
+    } catch (const Error& e) {
+        std::fprintf(stderr, "vesper-devsim: %s\n", e.what());
+        return exit_code_for(e.kind());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "vesper-devsim: internal error: %s\n", e.what());
+        return 1;
+    }
+}
