@@ -162,7 +162,8 @@ TEST_CASE("cli: concurrent processes never issue the same serial", "[cli][concur
     for (int i = procs; i < procs + 2; ++i) {
         INFO(results[i].err);
         REQUIRE(results[i].exit_code == 0);
-        for (const auto& s : nlohmann::json::parse(results[i].out)["serials"]) {
+        auto doc = nlohmann::json::parse(results[i].out);
+        for (const auto& s : doc["serials"]) {
             all.insert(s.get<std::string>());
             ++total;
         }
