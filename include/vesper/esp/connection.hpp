@@ -1,0 +1,93 @@
+#pragma once
+// One conversation with a bootloader over a Transport: send a request, wait for the reply that answers
+// it. Replies are SLIP-decoded and matched by opcode; unrelated frames (the ROM's extra SYNC replies,
+// duplicate error replies, junk) are skipped. After a failure reply the line is drained for a moment,
+// because the ROM may answer an unsupported command more than once (esp-rom-notes 5.2 item 5).
+// Everything received is also kept raw (capped) so a failed connect can read the boot log.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "vesper/core/bytes.hpp"
+#include "vesper/esp/command.hpp"
+#include "vesper/esp/packet.hpp"
+#include "vesper/esp/slip.hpp"
+#include "vesper/esp/timeouts.hpp"
+#include "vesper/esp/transport.hpp"
+
+namespace vesper::esp {
+
+// Status bytes of a reply whose size field is `size` when `expected_data` bytes of payload are
+// expected: 2 or 4 when that fits (ROMs send 4, the ESP8266 ROM and stubs 2), else a bare status reply
+// (a failure carries no payload) of 2 or 4; 0 when the size fits neither.
+std::size_t infer_status_len(std::size_t size, std::size_t expected_data);
+
+class Connection {
+public:
+    explicit Connection(Transport& transport);
+
+    Transport& transport() noexcept { return transport_; }
+    const std::string& port() const { return transport_.name(); }
+
+    // Status length of the loader on the other end (2 or 4); 0 = not known yet, inferred per reply.
+    void set_status_len(std::size_t n);
+    std::size_t status_len() const noexcept { return status_len_; }
+
+    enum class Outcome {
+        reply,     // a reply to the command arrived (check response.ok())
+        timeout,   // none arrived in time
+        malformed, // a frame answering the command arrived broken (corrupted on the line)
+    };
+    struct Exchange {
+        Outcome outcome = Outcome::timeout;
+        Response response;
+        std::string detail;         // why it timed out or what was malformed, for messages
+        std::size_t status_len = 0; // status length the reply was decoded with
+        // The ROM's answer to a command it does not implement: an error reply (0x05) that repeats the
+        // previous reply's opcode. response then holds that failure.
+        bool unsupported = false;
+    };
+
+    // Link loss (the transport throwing) is rethrown with `context` (or the opcode's name) added, so the
+    // message says which command the board vanished during.
+    void send(const Request& request, std::string_view context = {});
+    // Waits for the reply to `op`, or for the ROM's "unsupported command" answer (a failure reply with
+    // error 0x05 under another opcode, as esptool reads it). Throws Error(device) only when the link
+    // itself is gone.
+    Exchange wait_reply(Command op, Millis timeout, std::size_t expected_data = 0, std::string_view context = {});
+    // send + wait_reply; a failure reply is followed by a drain of kErrorDrainTime.
+    Exchange exchange(const Request& request, Millis timeout, std::size_t expected_data = 0,
+                      std::string_view context = {});
+
+    // exchange, and anything but a successful reply throws Error(device) naming the port, `context`
+    // (e.g. "FLASH_DATA block 5 at 0x10400") and the ROM's error in words.
+    Response command(const Request& request, Millis timeout, std::string_view context, std::size_t expected_data = 0);
+
+    // Reads and drops input for `duration` (frames included).
+    void drain(Millis duration);
+    // Drops whatever is buffered, here and in the transport, and resyncs the SLIP decoder.
+    void discard_input();
+    // Like discard_input(), but what has already arrived (a boot log after a reset) is read into
+    // received() first instead of being thrown away unseen.
+    void take_pending();
+
+    // Raw bytes received since the last clear_received(), newest kept when over kMaxReceived.
+    const Bytes& received() const noexcept { return received_; }
+    void clear_received() { received_.clear(); }
+    static constexpr std::size_t kMaxReceived = 16 * 1024;
+    // How long the line may stay quiet after damaged bytes before the reply is taken as lost in them.
+    static constexpr Millis kDamageGrace{100};
+
+    // Turns a non-reply exchange or a failure reply into the error message command() throws.
+    std::string describe_failure(const Exchange& ex, std::string_view context, Millis timeout) const;
+
+private:
+    std::size_t read_some(Millis timeout);
+
+    Transport& transport_;
+    SlipDecoder decoder_;
+    std::size_t status_len_ = 0;
+    Bytes received_;
+};
+
+} // namespace vesper::esp

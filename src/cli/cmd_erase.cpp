@@ -1,0 +1,68 @@
+// vesperctl erase: erase a sector-aligned range of a board's flash. The ROM has no erase-region
+// command (that is the stub's), but FLASH_BEGIN erases its whole range before it answers, so an
+// empty FLASH_BEGIN is the ROM's erase.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "device_args.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/esp/flasher.hpp"
+
+namespace vesper::cli {
+
+namespace {
+
+struct EraseArgs {
+    DeviceArgs device;
+    std::string address, size;
+};
+
+std::uint32_t parse_u32(const std::string& what, const std::string& text) {
+    auto v = parse_uint(trim(text));
+    if (!v || *v > 0xFFFFFFFFull)
+        fail(ErrorKind::input, what + " '" + text + "': expected a 32-bit number, decimal or 0x hex");
+    return static_cast<std::uint32_t>(*v);
+}
+
+void run_erase(const Context& ctx, const EraseArgs& a) {
+    const std::uint32_t address = parse_u32("address", a.address);
+    const std::uint32_t size = parse_u32("size", a.size);
+    if (address % esp::kFlashSectorSize != 0 || size % esp::kFlashSectorSize != 0 || size == 0)
+        fail(ErrorKind::input, "erase " + esp::hex32(address) + " size " + esp::hex32(size) +
+                                   ": address and size must be non-zero multiples of 4 KiB (0x1000)");
+    chip_option(a.device.chip);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto note = [&](std::string_view w) {
+        if (!ctx.json) std::cerr << "vesperctl: warning: " << w << "\n";
+    };
+    Device dev = connect_device(a.device, true, note);
+    esp::DeflateCache unused;
+    esp::Flasher flasher(*dev.loader, unused);
+    flasher.erase(address, size);
+    dev.loader->leave(after_option(a.device.after));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (ctx.json) {
+        ctx.print_json({{"port", a.device.port}, {"address", address}, {"size", size}, {"seconds", seconds}});
+    } else {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+        std::cout << "Erased " << size << " bytes at " << esp::hex32(address) << " in " << buf << "\n";
+    }
+}
+
+} // namespace
+
+void register_erase(CLI::App& app, Context& ctx) {
+    auto args = std::make_shared<EraseArgs>();
+    auto* cmd = app.add_subcommand("erase", "Erase a range of a board's flash (4 KiB aligned)");
+    add_device_options(cmd, args->device);
+    cmd->add_option("address", args->address, "Flash address, a multiple of 0x1000")->required();
+    cmd->add_option("size", args->size, "Bytes to erase, a multiple of 0x1000")->required();
+    cmd->callback([&ctx, args] { run_erase(ctx, *args); });
+}
+
+} // namespace vesper::cli

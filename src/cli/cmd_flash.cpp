@@ -1,0 +1,304 @@
+// vesperctl flash: write ADDRESS FILE pairs to a board through its ROM loader, compressed, skipping
+// regions the board already holds, MD5-verified. One port per run today; the work is a FlashJob so a
+// --station option can later run one job per port (each in its own thread, sharing the DeflateCache).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "device_args.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/esp/flasher.hpp"
+#include "vesper/esp/image_patch.hpp"
+#include "vesper/esp/spi_flash.hpp"
+
+namespace vesper::cli {
+
+namespace {
+
+struct FlashArgs {
+    DeviceArgs device;
+    bool no_compress = false;
+    bool force = false;
+    std::string flash_mode = "keep", flash_size = "keep", flash_freq = "keep";
+    std::vector<std::string> pairs; // ADDR FILE ADDR FILE ...
+};
+
+// Everything one port needs; what a station would build per port.
+struct FlashJob {
+    DeviceArgs device;
+    esp::FlashOptions options;
+    esp::FlashParams flash_params; // bootloader header fields; all "keep" leaves it as built
+    std::vector<esp::RegionSource> regions;
+};
+
+std::uint32_t parse_address(const std::string& text, const std::string& file) {
+    auto v = parse_uint(trim(text));
+    if (!v || *v > 0xFFFFFFFFull)
+        fail(ErrorKind::input, "address '" + text + "' for " + file + ": expected a 32-bit offset, decimal or 0x hex");
+    return static_cast<std::uint32_t>(*v);
+}
+
+std::vector<esp::RegionSource> read_regions(const std::vector<std::string>& pairs) {
+    if (pairs.empty() || pairs.size() % 2 != 0)
+        fail(ErrorKind::input, "flash takes ADDRESS FILE pairs, got " + std::to_string(pairs.size()) +
+                                   " argument(s): the last address has no file");
+    std::vector<esp::RegionSource> regions;
+    // Parse every address before reading any file, so a typo is reported before a missing file.
+    std::vector<std::uint32_t> addresses;
+    for (std::size_t i = 0; i < pairs.size(); i += 2)
+        addresses.push_back(parse_address(pairs[i], pairs[i + 1]));
+    for (std::size_t i = 0; i < pairs.size(); i += 2)
+        regions.push_back(esp::RegionSource{addresses[i / 2], read_file(pairs[i + 1]), pairs[i + 1]});
+    return regions;
+}
+
+// The bootloader header rewrite for this board; "detect" takes the size the board reported.
+esp::BootloaderPatch bootloader_patch(esp::FlashParams params, const esp::DeviceInfo& info) {
+    if (params.keep_all()) return {};
+    if (params.size == "detect") {
+        if (!info.flash_size)
+            fail(ErrorKind::input, "--flash-size detect: the board's flash size could not be read; give it explicitly");
+        params.size = esp::format_flash_size(*info.flash_size);
+    }
+    esp::check_flash_params(*info.chip, params);
+    return [params](Bytes& image, const esp::ChipInfo& chip, const std::string& name) {
+        Bytes patched = esp::patch_bootloader_header(image, chip, params, name);
+        const bool changed = patched != image;
+        image = std::move(patched);
+        return changed;
+    };
+}
+
+// Prints a region's result the way a person reads it.
+void print_region_text(const esp::RegionResult& r, std::size_t count) {
+    char head[160];
+    std::snprintf(head, sizeof head, "region %zu/%zu %s at %s: ", r.index + 1, count, r.name.c_str(),
+                  esp::hex32(r.address).c_str());
+    std::cout << head;
+    if (!r.written) {
+        std::cout << "skipped, " << r.bytes << " bytes unchanged (MD5 matches)\n";
+        return;
+    }
+    char body[200];
+    std::snprintf(body, sizeof body, "written %llu bytes (%llu compressed) in %.2f s, %.1f kbit/s, ",
+                  static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.compressed_bytes),
+                  r.seconds, r.kbit_per_s());
+    std::cout << body;
+    switch (r.verified) {
+    case esp::Verification::md5: std::cout << "verified (MD5)"; break;
+    case esp::Verification::readback: std::cout << "verified (read back)"; break;
+    case esp::Verification::not_possible: std::cout << "NOT verified"; break;
+    }
+    if (!r.note.empty()) std::cout << " [" << r.note << "]";
+    std::cout << "\n";
+}
+
+nlohmann::json region_json(const esp::RegionResult& r) {
+    return {{"event", "region"},
+            {"index", r.index},
+            {"file", r.name},
+            {"address", r.address},
+            {"status", r.written ? "written" : "skipped"},
+            {"bytes", r.bytes},
+            {"compressed", r.compressed},
+            {"compressed_bytes", r.compressed_bytes},
+            {"seconds", r.seconds},
+            {"kbit_s", r.kbit_per_s()},
+            {"verified", r.verified == esp::Verification::not_possible ? nlohmann::json(false) : nlohmann::json(true)},
+            {"verify_method", esp::to_string(r.verified)},
+            {"note", r.note}};
+}
+
+// A JSON line on stdout, flushed: a consumer follows the run live.
+void emit(const nlohmann::json& event) { std::cout << event.dump() << std::endl; }
+
+// Progress as a person sees it: one line on stderr, redrawn, only when stderr is a terminal.
+class ProgressLine {
+public:
+    explicit ProgressLine(const esp::FlashPlan& plan) : plan_(plan), tty_(::isatty(STDERR_FILENO) == 1) {}
+    void update(const esp::FlashProgress& p) {
+        if (!tty_) return;
+        const auto pct = p.total ? static_cast<int>(p.done * 100 / p.total) : 100;
+        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %3d%% (%llu/%llu bytes)", p.region + 1, p.region_count,
+                     plan_.regions[p.region].name.c_str(), esp::to_string(p.phase), pct,
+                     static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total));
+        std::fflush(stderr);
+        shown_ = true;
+    }
+    void clear() {
+        if (shown_) std::fprintf(stderr, "\r\033[K");
+        shown_ = false;
+    }
+
+private:
+    const esp::FlashPlan& plan_;
+    bool tty_;
+    bool shown_ = false;
+};
+
+// JSON progress events: every phase change, and at most every 5% within a phase.
+class ProgressEvents {
+public:
+    explicit ProgressEvents(const esp::FlashPlan& plan) : plan_(plan) {}
+    void update(const esp::FlashProgress& p) {
+        const int step = p.total ? static_cast<int>(p.done * 20 / p.total) : 20;
+        if (p.region == region_ && p.phase == phase_ && step == step_) return;
+        region_ = p.region;
+        phase_ = p.phase;
+        step_ = step;
+        emit({{"event", "progress"},
+              {"phase", esp::to_string(p.phase)},
+              {"region", p.region},
+              {"regions", p.region_count},
+              {"file", plan_.regions[p.region].name},
+              {"address", plan_.regions[p.region].address},
+              {"done", p.done},
+              {"total", p.total}});
+    }
+
+private:
+    const esp::FlashPlan& plan_;
+    std::size_t region_ = static_cast<std::size_t>(-1);
+    esp::FlashPhase phase_ = esp::FlashPhase::check;
+    int step_ = -1;
+};
+
+void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    // Layout errors do not need a board: report them before touching the port.
+    esp::check_layout(job.regions);
+
+    auto note = [&](std::string_view w) {
+        if (ctx.json)
+            emit({{"event", "warning"}, {"message", std::string(w)}});
+        else
+            std::cerr << "vesperctl: warning: " << w << "\n";
+    };
+    Device dev = connect_device(job.device, true, note);
+    const esp::DeviceInfo& info = dev.loader->info();
+    if (ctx.json) {
+        auto ev = device_json(info, job.device.port);
+        ev["event"] = "connected";
+        emit(ev);
+    } else {
+        std::cout << "Connected to " << info.chip->display_name << " on " << job.device.port << " (MAC "
+                  << esp::format_mac(info.mac) << ", flash "
+                  << (info.flash_size ? esp::format_flash_size(*info.flash_size) : std::string("size unknown")) << ", "
+                  << info.baud << " baud)\n";
+    }
+
+    const esp::FlashPlan plan =
+        esp::plan_flash(job.regions, *info.chip, info.flash_size, bootloader_patch(job.flash_params, info));
+    if (!ctx.json)
+        for (const auto& r : plan.regions)
+            if (r.header_patched)
+                std::cout << r.name << ": bootloader header flash parameters updated at " << esp::hex32(r.address)
+                          << "\n";
+
+    esp::Flasher flasher(*dev.loader, cache, job.options);
+    ProgressLine line(plan);
+    ProgressEvents events(plan);
+    auto progress = [&](const esp::FlashProgress& p) {
+        if (ctx.json)
+            events.update(p);
+        else
+            line.update(p);
+    };
+    auto on_region = [&](const esp::RegionResult& r) {
+        if (ctx.json) {
+            emit(region_json(r));
+        } else {
+            line.clear();
+            print_region_text(r, plan.regions.size());
+        }
+    };
+    std::vector<esp::RegionResult> results;
+    try {
+        results = flasher.write(plan, progress, on_region);
+    } catch (...) {
+        line.clear();
+        throw;
+    }
+    line.clear();
+    const esp::AfterFlash after = after_option(job.device.after);
+    dev.loader->leave(after);
+
+    std::size_t written = 0, skipped = 0, unverified = 0;
+    for (const auto& r : results) {
+        (r.written ? written : skipped) += 1;
+        if (r.verified == esp::Verification::not_possible) ++unverified;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (ctx.json) {
+        emit({{"event", "done"},
+              {"port", job.device.port},
+              {"regions", results.size()},
+              {"written", written},
+              {"skipped", skipped},
+              {"unverified", unverified},
+              {"seconds", seconds},
+              {"after", job.device.after}});
+    } else {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+        std::cout << "Done: " << results.size() << " region(s), " << written << " written, " << skipped
+                  << " skipped in " << buf << "; "
+                  << (after == esp::AfterFlash::hard_reset ? "reset into the application" : "left in the loader")
+                  << "\n";
+        if (unverified)
+            std::cout << "Note: " << unverified << " region(s) could not be verified by this chip's ROM loader\n";
+    }
+}
+
+void run_flash(const Context& ctx, const FlashArgs& a) {
+    FlashJob job;
+    job.device = a.device;
+    job.options.compress = !a.no_compress;
+    job.options.force = a.force;
+    job.flash_params = esp::FlashParams{a.flash_mode, a.flash_size, a.flash_freq};
+    // Bad names are bad input before any file is read or port opened: check what can be checked now.
+    if (const esp::ChipInfo* chip = chip_option(a.device.chip); chip && job.flash_params.size != "detect")
+        esp::check_flash_params(*chip, job.flash_params);
+    job.regions = read_regions(a.pairs);
+    // One cache per process today; the station shares one across its port threads.
+    esp::DeflateCache cache;
+    try {
+        run_job(ctx, job, cache);
+    } catch (const Error& e) {
+        // JSON-lines consumers see how the run ended on stdout too; the error line on stderr follows.
+        if (ctx.json)
+            emit({{"event", "error"},
+                  {"port", a.device.port},
+                  {"kind", to_string(e.kind())},
+                  {"message", e.what()},
+                  {"exit_code", exit_code_for(e.kind())}});
+        throw;
+    }
+}
+
+} // namespace
+
+void register_flash(CLI::App& app, Context& ctx) {
+    auto args = std::make_shared<FlashArgs>();
+    auto* cmd = app.add_subcommand("flash", "Write files to a board's flash through the ROM loader, verified");
+    add_device_options(cmd, args->device);
+    cmd->add_flag("--no-compress", args->no_compress, "Send the data uncompressed (FLASH_DATA)");
+    cmd->add_flag("--force", args->force, "Write every region even when the board already holds the same bytes");
+    cmd->add_option("--flash-mode", args->flash_mode, "Bootloader header flash mode: keep, qio, qout, dio, dout")
+        ->capture_default_str();
+    cmd->add_option("--flash-size", args->flash_size, "Bootloader header flash size: keep, detect, 1MB, 2MB, 4MB...")
+        ->capture_default_str();
+    cmd->add_option("--flash-freq", args->flash_freq, "Bootloader header flash frequency: keep, 80m, 40m, ...")
+        ->capture_default_str();
+    cmd->add_option("regions", args->pairs, "ADDRESS FILE [ADDRESS FILE ...]")->required()->expected(-1);
+    cmd->callback([&ctx, args] { run_flash(ctx, *args); });
+}
+
+} // namespace vesper::cli

@@ -1,0 +1,83 @@
+#include "device_args.hpp"
+
+#include <cstdio>
+
+#include "vesper/core/error.hpp"
+#include "vesper/esp/spi_flash.hpp"
+
+namespace vesper::cli {
+
+void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after) {
+    cmd->add_option("-p,--port", args.port, "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT")
+        ->required();
+    cmd->add_option("-b,--baud", args.baud,
+                    "Baud rate after connecting (the ROM syncs at 115200; falls back there if the link fails)")
+        ->capture_default_str()
+        ->check(CLI::Range(9600u, 5000000u));
+    cmd->add_option("--before", args.before, "Reset into download mode first (default) or not (no-reset)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"default", "no-reset"}));
+    if (with_after)
+        cmd->add_option("--after", args.after, "Afterwards: reset into the application, or stay in the loader")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"hard-reset", "no-reset"}));
+    cmd->add_option("--chip", args.chip, "Expected chip (auto, esp32, esp32s3, esp32c3, esp8266, ...)")
+        ->capture_default_str();
+}
+
+const esp::ChipInfo* chip_option(const std::string& value) {
+    if (value == "auto") return nullptr;
+    return &esp::chip_by_name(value);
+}
+
+esp::AfterFlash after_option(const std::string& value) {
+    return value == "no-reset" ? esp::AfterFlash::stay : esp::AfterFlash::hard_reset;
+}
+
+Device connect_device(const DeviceArgs& args, bool probe_flash, std::function<void(std::string_view)> note) {
+    esp::ConnectOptions opts;
+    opts.baud = args.baud;
+    opts.before = args.before == "no-reset" ? esp::BeforeConnect::no_reset : esp::BeforeConnect::reset;
+    opts.expect_chip = chip_option(args.chip); // before opening: a bad --chip is an input error
+    opts.probe_flash = probe_flash;
+    opts.note = std::move(note);
+    Device d;
+    d.transport = esp::open_transport(args.port, esp::kRomBaud);
+    d.loader = std::make_unique<esp::Loader>(*d.transport);
+    d.loader->connect(opts);
+    return d;
+}
+
+std::string jedec_text(const esp::DeviceInfo& info) {
+    if (!info.flash_id) return "unknown";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%06X", info.flash_id->raw);
+    return std::string(buf) + " (" + info.flash_id->to_string() + ")";
+}
+
+nlohmann::json device_json(const esp::DeviceInfo& info, const std::string& port) {
+    nlohmann::json flash = nullptr;
+    if (info.flash_id || info.flash_size) {
+        flash = nlohmann::json::object();
+        if (info.flash_id) {
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "0x%06X", info.flash_id->raw);
+            flash["jedec_id"] = buf;
+            flash["manufacturer"] = info.flash_id->manufacturer;
+            flash["device"] = info.flash_id->device;
+        }
+        flash["size"] = info.flash_size ? nlohmann::json(*info.flash_size) : nlohmann::json(nullptr);
+        flash["size_text"] =
+            info.flash_size ? nlohmann::json(esp::format_flash_size(*info.flash_size)) : nlohmann::json(nullptr);
+    }
+    return {{"port", port},
+            {"chip", info.chip ? std::string(info.chip->name) : std::string()},
+            {"chip_name", info.chip ? std::string(info.chip->display_name) : std::string()},
+            {"detected_by", info.detected_by},
+            {"mac", esp::format_mac(info.mac)},
+            {"flash", flash},
+            {"baud", info.baud},
+            {"warnings", info.warnings}};
+}
+
+} // namespace vesper::cli

@@ -1,0 +1,44 @@
+#pragma once
+// Options every command that talks to a board shares (--port, --baud, --before, --after, --chip), and
+// opening + connecting from them. Used by chip, flash, read-flash and erase.
+#include <memory>
+#include <string>
+
+#include "cli.hpp"
+#include "vesper/esp/loader.hpp"
+#include "vesper/esp/transport.hpp"
+
+namespace vesper::cli {
+
+inline constexpr std::uint32_t kDefaultFlashBaud = 460800;
+
+struct DeviceArgs {
+    std::string port;
+    std::uint32_t baud = kDefaultFlashBaud;
+    std::string before = "default";
+    std::string after = "hard-reset";
+    std::string chip = "auto";
+};
+
+// Adds --port/--baud/--before/--chip, and --after when `with_after`.
+void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after = true);
+
+// --chip as a row; nullptr for auto. Error(input) listing the known names.
+const esp::ChipInfo* chip_option(const std::string& value);
+esp::AfterFlash after_option(const std::string& value);
+
+// An open port with a connected loader.
+struct Device {
+    std::unique_ptr<esp::Transport> transport;
+    std::unique_ptr<esp::Loader> loader;
+};
+
+// Opens the port and runs the whole connect sequence. `note` receives warnings (printed on stderr
+// by the callers unless --json).
+Device connect_device(const DeviceArgs& args, bool probe_flash, std::function<void(std::string_view)> note);
+
+// Text helpers shared by the device commands.
+std::string jedec_text(const esp::DeviceInfo& info);
+nlohmann::json device_json(const esp::DeviceInfo& info, const std::string& port);
+
+} // namespace vesper::cli
