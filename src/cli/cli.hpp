@@ -34,6 +34,11 @@ void register_batch(CLI::App& app, Context& ctx);
 void register_nvs(CLI::App& app, Context& ctx);
 void register_part(CLI::App& app, Context& ctx);
 void register_creds(CLI::App& app, Context& ctx);
+void register_chip(CLI::App& app, Context& ctx);
+void register_flash(CLI::App& app, Context& ctx);
+void register_read_flash(CLI::App& app, Context& ctx);
+void register_erase(CLI::App& app, Context& ctx);
+void register_image(CLI::App& app, Context& ctx);
 
 // Board type and revision as typed by a person ("bc", "2") to their canonical form ("BC", "02");
 // Error(input) when they cannot be.

@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
     cli::register_nvs(app, ctx);
     cli::register_part(app, ctx);
     cli::register_creds(app, ctx);
+    cli::register_chip(app, ctx);
+    cli::register_flash(app, ctx);
+    cli::register_read_flash(app, ctx);
+    cli::register_erase(app, ctx);
+    cli::register_image(app, ctx);
 
     try {
         app.parse(argc, argv);

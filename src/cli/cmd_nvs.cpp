@@ -1,0 +1,223 @@
+// vesperctl nvs: build NVS partition images from CSV (byte-identical to ESP-IDF's nvs_partition_gen),
+// render per-device images from a template and the ledger, and dump images with CRC checks.
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli.hpp"
+#include "vesper/core/checksum.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+#include "vesper/creds/mqtt.hpp"
+#include "vesper/nvs/dump_format.hpp"
+#include "vesper/nvs/image_batch.hpp"
+#include "vesper/nvs/reader.hpp"
+#include "vesper/nvs/template.hpp"
+
+namespace vesper::cli {
+
+namespace {
+
+const char* kMqttPasswordField = "mqtt_password";
+
+std::string hex_size(std::size_t size) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%zX", size);
+    return buf;
+}
+
+nvs::Version to_version(int v) { return v == 1 ? nvs::Version::v1 : nvs::Version::v2; }
+
+// The device's template fields, plus its MQTT password when the template asks for one (so a template
+// without it needs no secret).
+nvs::Fields device_fields(const ledger::Device& d, const std::string* secret) {
+    nvs::Fields fields = ledger::template_fields(d);
+    if (secret) fields[kMqttPasswordField] = creds::mqtt_password(*secret, d.serial);
+    return fields;
+}
+
+nlohmann::json image_json(const std::string& path, const Bytes& image, nvs::Version version,
+                          const nvs::RenderInfo& info) {
+    return {{"path", path},
+            {"size", image.size()},
+            {"version", version == nvs::Version::v1 ? 1 : 2},
+            {"namespaces", info.namespaces},
+            {"entries", info.values},
+            {"slots_used", info.slots_used},
+            {"pages_used", info.pages_used},
+            {"sha256", to_hex(sha256(image))}};
+}
+
+void print_built(const Context& ctx, nlohmann::json doc) {
+    if (ctx.json) {
+        ctx.print_json(doc);
+        return;
+    }
+    std::cout << "wrote " << doc["path"].get<std::string>() << ": " << hex_size(doc["size"].get<std::size_t>())
+              << " bytes, NVS v" << doc["version"].get<int>() << ", " << doc["entries"].get<std::size_t>()
+              << " entries in " << doc["namespaces"].get<std::size_t>() << " namespace(s), "
+              << doc["pages_used"].get<std::size_t>() << " page(s) used, sha256 " << doc["sha256"].get<std::string>()
+              << "\n";
+}
+
+struct BuildArgs {
+    std::string input, template_path, serial, output, size, secret_file;
+    int version = 2;
+};
+
+void run_build(const Context& ctx, const BuildArgs& a) {
+    if (a.input.empty() == a.template_path.empty())
+        fail(ErrorKind::input, "nvs build: give either INPUT.csv or --template T.csv (one of them)");
+    if (!a.template_path.empty() && a.serial.empty())
+        fail(ErrorKind::input, "nvs build: --template needs --serial SN (the ledger device to fill it from)");
+    if (a.template_path.empty() && (!a.serial.empty() || !a.secret_file.empty()))
+        fail(ErrorKind::input, "nvs build: --serial and --secret-file only go with --template");
+    const std::size_t size = nvs::parse_partition_size(a.size, "--size");
+    const nvs::Version version = to_version(a.version);
+
+    nvs::RenderInfo info;
+    Bytes image;
+    nlohmann::json doc;
+    if (a.template_path.empty()) {
+        image = nvs::build_image(a.input, size, version, &info);
+        doc = image_json(a.output, image, version, info);
+        doc["input"] = a.input;
+    } else {
+        // Template first: a bad template is reported before the ledger or the secret are touched.
+        nvs::Template t = nvs::Template::load(a.template_path);
+        auto ledger = ctx.open_ledger();
+        ledger::Device d = ledger.get_device(a.serial);
+        std::string secret;
+        if (t.uses(kMqttPasswordField)) secret = read_mqtt_secret(a.secret_file);
+        nvs::Fields fields = device_fields(d, t.uses(kMqttPasswordField) ? &secret : nullptr);
+        image = t.render(fields, size, version, &info);
+        doc = image_json(a.output, image, version, info);
+        doc["template"] = a.template_path;
+        doc["serial"] = d.serial;
+    }
+    write_file_atomic(a.output, image);
+    print_built(ctx, doc);
+}
+
+struct BatchArgs {
+    std::int64_t batch_id = 0;
+    std::string template_path, size, out_dir, secret_file;
+    int version = 2;
+    unsigned jobs = 0;
+};
+
+void run_batch(const Context& ctx, const BatchArgs& a) {
+    const std::size_t size = nvs::parse_partition_size(a.size, "--size");
+    const nvs::Version version = to_version(a.version);
+    nvs::Template t = nvs::Template::load(a.template_path);
+    auto ledger = ctx.open_ledger();
+    ledger::Batch batch = ledger.get_batch(a.batch_id);
+    std::vector<ledger::Device> devices = ledger.devices_of_batch(batch.id);
+    std::string secret;
+    const bool wants_password = t.uses(kMqttPasswordField);
+    if (wants_password) secret = read_mqtt_secret(a.secret_file);
+
+    std::vector<std::string> names;
+    names.reserve(devices.size());
+    for (const auto& d : devices)
+        names.push_back(d.serial + ".bin");
+    // Digests only for the JSON report; each producer call writes its own slot.
+    std::vector<std::string> digests(ctx.json ? devices.size() : 0);
+    std::vector<nvs::RenderInfo> infos(devices.size());
+
+    auto produce = [&](std::size_t i, Bytes& out) {
+        nvs::Fields fields = device_fields(devices[i], wants_password ? &secret : nullptr);
+        try {
+            infos[i] = t.render_into(fields, size, version, out);
+        } catch (const Error& e) {
+            fail(e.kind(), "device " + devices[i].serial + ": " + e.what());
+        }
+        if (ctx.json) digests[i] = to_hex(sha256(out));
+    };
+    nvs::ImageBatchOptions options;
+    options.threads = a.jobs;
+    auto result = nvs::write_image_batch(a.out_dir, names, produce, options);
+
+    if (ctx.json) {
+        nlohmann::json images = nlohmann::json::array();
+        for (std::size_t i = 0; i < devices.size(); ++i)
+            images.push_back({{"serial", devices[i].serial},
+                              {"path", result.paths[i].string()},
+                              {"entries", infos[i].values},
+                              {"sha256", digests[i]}});
+        ctx.print_json({{"batch_id", batch.id},
+                        {"template", a.template_path},
+                        {"out_dir", a.out_dir},
+                        {"size", size},
+                        {"version", a.version},
+                        {"count", devices.size()},
+                        {"images", images}});
+        return;
+    }
+    std::cout << "batch " << batch.id << ": wrote " << devices.size() << " image(s) of " << hex_size(size)
+              << " bytes (NVS v" << a.version << ") to " << a.out_dir << "\n";
+}
+
+void run_dump(const Context& ctx, const std::string& path) {
+    Bytes image = read_file(path);
+    nvs::Dump dump = nvs::read_image(image);
+    if (ctx.json) {
+        ctx.print_json(nvs::dump_json(dump, path));
+        if (!dump.ok()) {
+            // One JSON document, then the verify exit code; an error document from main would be a second one.
+            std::cout.flush();
+            std::exit(exit_code_for(ErrorKind::verify));
+        }
+        return;
+    }
+    std::cout << nvs::dump_text(dump, path);
+    if (!dump.ok())
+        fail(ErrorKind::verify,
+             path + ": " + std::to_string(dump.problems.size()) + " problem(s) found (listed above)");
+}
+
+} // namespace
+
+void register_nvs(CLI::App& app, Context& ctx) {
+    auto* nvs_cmd = app.add_subcommand("nvs", "NVS partition images (byte-identical to ESP-IDF nvs_partition_gen)");
+    nvs_cmd->require_subcommand(1);
+
+    auto b = std::make_shared<BuildArgs>();
+    auto* build = nvs_cmd->add_subcommand(
+        "build",
+        "Build an NVS image from a CSV, or from a template filled from a ledger device (--template, --serial)");
+    build->add_option("input", b->input, "CSV file: key,type,encoding,value");
+    build->add_option("--template", b->template_path, "Template CSV with {{field}} placeholders");
+    build->add_option("--serial", b->serial, "Ledger device whose fields fill the template");
+    build->add_option("-o,--output", b->output, "Output image (written atomically)")->required();
+    build->add_option("--size", b->size, "Partition size: decimal or 0x hex, a multiple of 0x1000, at least 0x3000")
+        ->required();
+    build->add_option("--version", b->version, "NVS format: 1 (no multi-page blobs) or 2")
+        ->check(CLI::IsMember({1, 2}))
+        ->capture_default_str();
+    build->add_option("--secret-file", b->secret_file,
+                      "File holding the MQTT master secret (else $VESPER_MQTT_SECRET); only read when the template "
+                      "uses {{mqtt_password}}");
+    build->callback([&ctx, b] { run_build(ctx, *b); });
+
+    auto ba = std::make_shared<BatchArgs>();
+    auto* batch = nvs_cmd->add_subcommand("batch", "Render one image per device of a batch, named <SERIAL>.bin");
+    batch->add_option("id", ba->batch_id, "Batch id")->required();
+    batch->add_option("--template", ba->template_path, "Template CSV with {{field}} placeholders")->required();
+    batch->add_option("--size", ba->size, "Partition size: decimal or 0x hex, a multiple of 0x1000, at least 0x3000")
+        ->required();
+    batch->add_option("--out", ba->out_dir, "Output folder (created if missing)")->required();
+    batch->add_option("--version", ba->version, "NVS format: 1 or 2")
+        ->check(CLI::IsMember({1, 2}))
+        ->capture_default_str();
+    batch->add_option("--secret-file", ba->secret_file,
+                      "File holding the MQTT master secret (else $VESPER_MQTT_SECRET)");
+    batch->add_option("--jobs", ba->jobs, "Worker threads (default: one per CPU)");
+    batch->callback([&ctx, ba] { run_batch(ctx, *ba); });
+
+    auto dump_path = std::make_shared<std::string>();
+    auto* dump = nvs_cmd->add_subcommand("dump", "Show an NVS image: pages, entries, values; exit 7 on CRC problems");
+    dump->add_option("image", *dump_path, "NVS image file")->required();
+    dump->callback([&ctx, dump_path] { run_dump(ctx, *dump_path); });
+}
+
+} // namespace vesper::cli

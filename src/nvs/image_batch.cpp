@@ -1,0 +1,119 @@
+#include "vesper/nvs/image_batch.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+
+namespace vesper::nvs {
+
+namespace {
+
+// Runs body(i, buffer) for i in [0, n) on `threads` threads, each with its own reusable buffer. On
+// failure, rethrows the error of the lowest failing index: indices are handed out in order and every
+// index below a failure is still run, so the error reported does not depend on thread timing.
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t, Bytes&)>& body) {
+    constexpr std::size_t kChunk = 16;
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> failed_at{std::numeric_limits<std::size_t>::max()};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+
+    auto worker = [&] {
+        Bytes buffer;
+        while (true) {
+            const std::size_t begin = next.fetch_add(kChunk);
+            if (begin >= n || begin >= failed_at.load()) return;
+            for (std::size_t i = begin; i < std::min(n, begin + kChunk); ++i) {
+                if (i >= failed_at.load()) return;
+                try {
+                    body(i, buffer);
+                } catch (...) {
+                    std::lock_guard lock(error_mutex);
+                    if (i < failed_at.load()) {
+                        failed_at = i;
+                        error = std::current_exception();
+                    }
+                    return;
+                }
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        for (unsigned t = 1; t < threads; ++t)
+            pool.emplace_back(worker);
+        worker();
+    } // joins
+    if (error) std::rethrow_exception(error);
+}
+
+// Files were written without fsync; one syncfs flushes all their data at once (far cheaper than an
+// fsync per file), then the folder fsync makes the renames durable.
+void sync_outputs(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) fail(ErrorKind::io, dir.string() + ": cannot open folder: " + std::strerror(errno));
+    int rc = ::syncfs(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) fail(ErrorKind::io, dir.string() + ": cannot sync file system: " + std::strerror(err));
+    sync_directory(dir);
+}
+
+void check_names(const std::vector<std::string>& names) {
+    std::set<std::string_view> seen;
+    for (const auto& name : names) {
+        if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+            fail(ErrorKind::input, "image name '" + name + "' is not a plain file name");
+        if (!seen.insert(name).second) fail(ErrorKind::input, "image name '" + name + "' appears twice");
+    }
+}
+
+} // namespace
+
+ImageBatchResult write_image_batch(const std::filesystem::path& dir, const std::vector<std::string>& names,
+                                   const ImageProducer& produce, const ImageBatchOptions& options) {
+    check_names(names);
+    const std::size_t n = names.size();
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::clamp<std::size_t>(n, 1, threads));
+
+    if (options.check_first) parallel_for(n, threads, [&](std::size_t i, Bytes& buf) { produce(i, buf); });
+
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) fail(ErrorKind::io, dir.string() + ": cannot create folder: " + ec.message());
+
+    ImageBatchResult result;
+    result.paths.reserve(n);
+    for (const auto& name : names)
+        result.paths.push_back(dir / name);
+    // One flag per image, each written by the one thread that handles that image.
+    std::vector<char> written(n, 0);
+    try {
+        parallel_for(n, threads, [&](std::size_t i, Bytes& buf) {
+            produce(i, buf);
+            // No per-file fsync: everything is synced once below, which is what makes bulk output fast.
+            write_file_atomic(result.paths[i], buf, Durability::none);
+            written[i] = 1;
+        });
+        sync_outputs(dir);
+    } catch (...) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (written[i]) std::filesystem::remove(result.paths[i], ec);
+        throw;
+    }
+    return result;
+}
+
+} // namespace vesper::nvs

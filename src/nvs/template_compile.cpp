@@ -1,0 +1,159 @@
+// Compiling CSV rows into a Template: every check and every encoding that does not depend on fields.
+#include <algorithm>
+#include <map>
+
+#include "template_impl.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/nvs/page_writer.hpp"
+
+namespace vesper::nvs {
+
+namespace {
+
+bool valid_field_name(std::string_view name) {
+    if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+// Splits "a{{ name }}b" into literal and placeholder segments. Throws Error(input) (reason only).
+std::vector<Segment> parse_segments(std::string_view value) {
+    std::vector<Segment> out;
+    std::size_t pos = 0;
+    while (pos < value.size()) {
+        std::size_t open = value.find("{{", pos);
+        if (open == std::string_view::npos) {
+            out.push_back({false, std::string(value.substr(pos))});
+            break;
+        }
+        if (open > pos) out.push_back({false, std::string(value.substr(pos, open - pos))});
+        std::size_t close = value.find("}}", open + 2);
+        if (close == std::string_view::npos)
+            fail(ErrorKind::input, "placeholder '" + std::string(value.substr(open)) + "' is never closed with '}}'");
+        std::string_view name = trim(value.substr(open + 2, close - open - 2));
+        if (!valid_field_name(name))
+            fail(ErrorKind::input, "bad placeholder '" + std::string(value.substr(open, close + 2 - open)) +
+                                       "': names are letters, digits and '_'");
+        out.push_back({true, std::string(name)});
+        pos = close + 2;
+    }
+    return out;
+}
+
+Bytes read_row_file(const CsvFile& csv, const std::string& value) {
+    std::filesystem::path p(value);
+    if (p.is_relative()) p = csv.base_dir / p;
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec))
+        fail(ErrorKind::input, "file '" + value + "' not found (looked for " + p.string() + ")");
+    if (!std::filesystem::is_regular_file(p, ec))
+        fail(ErrorKind::input, "file '" + value + "' is not a regular file (" + p.string() + ")");
+    try {
+        return read_file(p);
+    } catch (const Error& e) {
+        fail(ErrorKind::input, "file '" + value + "': " + e.what());
+    }
+}
+
+} // namespace
+
+Template::Template(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Template::~Template() = default;
+Template::Template(Template&&) noexcept = default;
+Template& Template::operator=(Template&&) noexcept = default;
+
+const std::string& Template::source() const { return impl_->source; }
+const std::vector<std::string>& Template::placeholders() const { return impl_->placeholders; }
+bool Template::uses(const std::string& name) const {
+    return std::binary_search(impl_->placeholders.begin(), impl_->placeholders.end(), name);
+}
+
+Template Template::compile(const CsvFile& csv, TemplateOptions options) {
+    auto impl = std::make_unique<Impl>();
+    impl->source = csv.source;
+    impl->rows.reserve(csv.rows.size());
+
+    struct NamespaceSeen {
+        std::uint8_t index;
+        int line;
+        std::map<std::string, int> keys; // key -> line, to refuse duplicates
+    };
+    std::map<std::string, NamespaceSeen> namespaces;
+    NamespaceSeen* current = nullptr;
+    std::string current_name;
+
+    for (const CsvRow& row : csv.rows) {
+        CompiledRow out;
+        out.type = row.type;
+        out.key = row.key;
+        out.context = row_context(csv.source, row.line, row.key);
+        try {
+            check_key(row.key);
+            if (options.placeholders && row.key.find("{{") != std::string::npos)
+                fail(ErrorKind::input, "placeholders are only allowed in values");
+
+            if (row.type == RowType::namespace_) {
+                if (auto it = namespaces.find(row.key); it != namespaces.end())
+                    fail(ErrorKind::input, "namespace opened again (first at line " + std::to_string(it->second.line) +
+                                               "); keep each namespace's rows together");
+                if (namespaces.size() >= max_namespaces)
+                    fail(ErrorKind::input, "more than " + std::to_string(max_namespaces) + " namespaces");
+                auto index = static_cast<std::uint8_t>(namespaces.size() + 1);
+                current = &namespaces.emplace(row.key, NamespaceSeen{index, row.line, {}}).first->second;
+                current_name = row.key;
+                out.ns = index;
+                impl->rows.push_back(std::move(out));
+                continue;
+            }
+
+            if (!current) fail(ErrorKind::input, "data row before any namespace row");
+            if (auto [it, added] = current->keys.emplace(row.key, row.line); !added)
+                fail(ErrorKind::input, "key defined twice in namespace '" + current_name + "' (first at line " +
+                                           std::to_string(it->second) + ")");
+            out.ns = current->index;
+            out.encoding = *row.encoding;
+
+            if (row.type == RowType::file) {
+                if (options.placeholders && row.value.find("{{") != std::string::npos)
+                    fail(ErrorKind::input, "placeholders are not allowed in file paths");
+                Bytes content = read_row_file(csv, row.value);
+                if (out.encoding == Encoding::binary) {
+                    out.data = std::move(content);
+                } else {
+                    std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
+                    if (out.encoding == Encoding::string && !is_valid_utf8(text))
+                        fail(ErrorKind::input, "file '" + row.value + "' is not UTF-8 text (use encoding binary)");
+                    encode_value(out.encoding, text, out.integer, out.data);
+                }
+            } else if (options.placeholders && row.value.find("{{") != std::string::npos) {
+                out.dynamic = true;
+                out.segments = parse_segments(row.value);
+                for (const auto& s : out.segments)
+                    if (s.placeholder) impl->placeholders.push_back(s.text);
+            } else {
+                encode_value(out.encoding, row.value, out.integer, out.data);
+            }
+        } catch (const Error& e) {
+            fail(e.kind(), out.context + e.what());
+        }
+        impl->rows.push_back(std::move(out));
+    }
+
+    auto& ph = impl->placeholders;
+    std::sort(ph.begin(), ph.end());
+    ph.erase(std::unique(ph.begin(), ph.end()), ph.end());
+    return Template(std::move(impl));
+}
+
+Template Template::load(const std::filesystem::path& csv_path, TemplateOptions options) {
+    return compile(read_csv(csv_path), options);
+}
+
+Bytes build_image(const std::filesystem::path& csv_path, std::size_t size, Version version, RenderInfo* info) {
+    return Template::load(csv_path, TemplateOptions{.placeholders = false}).render({}, size, version, info);
+}
+
+} // namespace vesper::nvs
