@@ -139,7 +139,7 @@ TEST_CASE("flash --json prints JSON lines events", "[integration][flash][json]")
     CHECK(progress >= 6);
 }
 
-TEST_CASE("read-flash returns the bytes; erase erases", "[integration][flash]") {
+TEST_CASE("read-flash returns the bytes, and erase erases", "[integration][flash]") {
     test::TempDir dir;
     const auto fw = write_firmware(dir.path(), 0x3000);
     const auto flash_file = dir / "flash.bin";

@@ -105,7 +105,7 @@ TEST_CASE("DTR/RTS through the auto-reset circuit", "[devsim][device]") {
     CHECK(drain(d, t + 111ms).find("SPI_FAST_FLASH_BOOT") != std::string::npos);
 }
 
-TEST_CASE("the ROM answers through the UART; FLASH_END boots the app", "[devsim][device]") {
+TEST_CASE("the ROM answers through the UART, FLASH_END boots the app", "[devsim][device]") {
     const TimePoint t{};
     Device d(config("esp32"), FlashStore::in_memory(0x400000));
     d.attach_host(t);

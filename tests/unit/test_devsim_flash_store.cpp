@@ -34,7 +34,7 @@ struct ScratchDir {
 
 } // namespace
 
-TEST_CASE("flash starts erased; programming only clears bits; erase sets 0xFF", "[devsim][flash]") {
+TEST_CASE("flash starts erased, programming only clears bits, erase sets 0xFF", "[devsim][flash]") {
     FlashStore f = FlashStore::in_memory(0x10000);
     CHECK(f.read(0, 4)[0] == 0xFF);
     CHECK(f.program(0x100, Bytes{0xF0, 0x0F}));

@@ -333,7 +333,7 @@ TEST_CASE("ESP8266 ROM erase-size bug", "[devsim][rom][esp8266]") {
     }
 }
 
-TEST_CASE("compressed writes inflate into flash; the ROM sizes are whole blocks", "[devsim][rom][deflate]") {
+TEST_CASE("compressed writes inflate into flash, the ROM sizes are whole blocks", "[devsim][rom][deflate]") {
     for (const char* name : {"esp32", "esp32s3", "esp32c3"}) {
         Rig r(name);
         r.attach();

@@ -54,7 +54,7 @@ TEST_CASE("nvs csv: quoting follows Python's csv module", "[nvs][csv]") {
     CHECK(fields_of("a,b") == std::vector<V>{{"a", "b"}}); // no newline at the end
 }
 
-TEST_CASE("nvs csv: quoted values may span lines; the record keeps its first line", "[nvs][csv]") {
+TEST_CASE("nvs csv: quoted values may span lines, the record keeps its first line", "[nvs][csv]") {
     auto recs = split_csv_records("x\nk,\"line1\n\nline3\",z\nnext\n", "t.csv");
     REQUIRE(recs.size() == 3);
     CHECK(recs[1].line == 2);
@@ -68,7 +68,7 @@ TEST_CASE("nvs csv: '#' lines are dropped even inside quotes, like the reference
     CHECK(recs[0].fields[1] == "a\nb");
 }
 
-TEST_CASE("nvs csv: CRLF and CR line ends read as LF; a BOM is ignored", "[nvs][csv]") {
+TEST_CASE("nvs csv: CRLF and CR line ends read as LF, a BOM is ignored", "[nvs][csv]") {
     auto recs = split_csv_records("\xEF\xBB\xBFkey,type\r\nk,\"a\r\nb\"\rz,y\r", "t.csv");
     REQUIRE(recs.size() == 3);
     CHECK(recs[0].fields[0] == "key");

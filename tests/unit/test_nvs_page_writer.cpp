@@ -259,7 +259,7 @@ TEST_CASE("nvs page writer: a blob starting on the last slot gets an empty first
     CHECK(dump.values.back().data == data);
 }
 
-TEST_CASE("nvs page writer: data past the last data page is refused; the spare page stays erased", "[nvs][writer]") {
+TEST_CASE("nvs page writer: data past the last data page is refused, the spare page stays erased", "[nvs][writer]") {
     Bytes img(0x3000);
     PageWriter w(img, Version::v2);
     CHECK(w.data_pages() == 2);

@@ -48,7 +48,7 @@ std::string csv_of_rows(int n, const std::string& first_comment = "") {
 
 } // namespace
 
-TEST_CASE("partition vectors: every ok vector builds byte-identically; the error vector names line 4",
+TEST_CASE("partition vectors: every ok vector builds byte-identically, the error vector names line 4",
           "[part][vectors]") {
     auto manifest = nlohmann::json::parse(read_text_file(std::filesystem::path(VESPER_TEST_VECTORS) / "manifest.json"));
     const auto& cases = manifest.at("partitions");
