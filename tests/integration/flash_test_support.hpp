@@ -3,19 +3,15 @@
 // loopback port, and firmware-like test files. Header-only; included by tests/integration/test_flash_*.cpp.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "devsim_process.hpp"
 #include "run_process.hpp"
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/files.hpp"
@@ -26,81 +22,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// vesper-devsim on 127.0.0.1 with an OS-chosen port; SIGTERM (then SIGKILL) when it goes out of scope.
-class Devsim {
+// vesper-devsim on 127.0.0.1 with an OS-chosen port, always --quiet; SIGTERM (then SIGKILL) when it
+// goes out of scope.
+class Devsim : public test::DevsimProcess {
 public:
-    explicit Devsim(std::vector<std::string> args) {
-        int out[2];
-        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-        args.insert(args.begin(), VESPER_DEVSIM_BIN);
-        args.push_back("--quiet");
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            ::dup2(out[1], 1);
-            const int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        out_fd_ = out[0];
-        const std::regex ready(R"(listening on (tcp|rfc2217):127\.0\.0\.1:(\d+))");
-        const auto deadline = Clock::now() + 10s;
-        while (Clock::now() < deadline) {
-            pollfd p{out_fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            char buf[512];
-            const ssize_t n = ::read(out_fd_, buf, sizeof buf);
-            if (n <= 0) break;
-            ready_.append(buf, static_cast<std::size_t>(n));
-            std::smatch m;
-            if (std::regex_search(ready_, m, ready)) {
-                scheme_ = m[1] == "tcp" ? "socket" : "rfc2217";
-                port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
-                return;
-            }
-        }
-        stop();
-        FAIL("vesper-devsim did not report a listening port; stdout: " << ready_);
-    }
-    ~Devsim() { stop(); }
-    Devsim(const Devsim&) = delete;
-    Devsim& operator=(const Devsim&) = delete;
-
-    // socket://127.0.0.1:PORT or rfc2217://127.0.0.1:PORT
-    std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
-
-    void stop() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        const auto deadline = Clock::now() + 5s;
-        while (Clock::now() < deadline) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = 0;
-                break;
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-            pid_ = 0;
-        }
-        ::close(out_fd_);
-    }
-
-private:
-    pid_t pid_ = 0;
-    int out_fd_ = -1;
-    std::uint16_t port_ = 0;
-    std::string scheme_;
-    std::string ready_;
+    explicit Devsim(std::vector<std::string> args) : DevsimProcess(std::move(args), Output::Quiet) {}
 };
 
 // Deterministic bytes that compress about as well as firmware: runs of repeated words between

@@ -3,22 +3,19 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
-#include <regex>
 #include <string>
 #include <thread>
 
+#include "devsim_process.hpp"
 #include "run_process.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/files.hpp"
@@ -37,79 +34,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // vesper-devsim running in the background; stopped (SIGTERM, then SIGKILL) when the object goes.
-class Devsim {
-public:
-    explicit Devsim(std::vector<std::string> args) {
-        int out[2];
-        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-        args.insert(args.begin(), VESPER_DEVSIM_BIN);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            ::dup2(out[1], 1);
-            const int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        out_fd_ = out[0];
-        // The ready line says where it listens; wait for it at most 10 s.
-        const auto deadline = Clock::now() + 10s;
-        const std::regex ready(R"(listening on (tcp|rfc2217):127\.0\.0\.1:(\d+))");
-        while (Clock::now() < deadline) {
-            pollfd p{out_fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            char buf[512];
-            const ssize_t n = ::read(out_fd_, buf, sizeof buf);
-            if (n <= 0) break;
-            stdout_.append(buf, static_cast<std::size_t>(n));
-            std::smatch m;
-            if (std::regex_search(stdout_, m, ready)) {
-                port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
-                return;
-            }
-        }
-        FAIL("vesper-devsim did not report a listening port; stdout: " << stdout_);
-    }
-    ~Devsim() { stop(); }
-
-    // SIGTERM and wait (bounded); returns the exit code (-1 if it had to be killed).
-    int stop() {
-        if (pid_ <= 0) return exit_code_;
-        ::kill(pid_, SIGTERM);
-        const auto deadline = Clock::now() + 5s;
-        int status = 0;
-        while (Clock::now() < deadline) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                pid_ = 0;
-                ::close(out_fd_);
-                return exit_code_;
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = 0;
-        ::close(out_fd_);
-        return exit_code_ = -1;
-    }
-
-    std::uint16_t port() const { return port_; }
-    const std::string& ready_line() const { return stdout_; }
-
-private:
-    pid_t pid_ = 0;
-    int out_fd_ = -1;
-    std::uint16_t port_ = 0;
-    std::string stdout_;
-    int exit_code_ = -1;
-};
+using Devsim = test::DevsimProcess;
 
 // A ROM client over a plain TCP socket.
 class RomClient {
@@ -210,7 +135,7 @@ TEST_CASE("devsim speaks the ROM protocol over TCP", "[integration][devsim]") {
             const auto flash_file = dir / "flash.bin";
             Devsim sim({"--chip", chip_name, "--port", "0", "--mac", "24:0a:c4:12:34:56", "--flash",
                         flash_file.string(), "--flash-size", "4MB", "--quiet"});
-            CHECK(sim.ready_line().find(std::string("devsim: ") + chip_name + " MAC 24:0a:c4:12:34:56") !=
+            CHECK(sim.stdout_text().find(std::string("devsim: ") + chip_name + " MAC 24:0a:c4:12:34:56") !=
                   std::string::npos);
             RomClient rom(sim.port(), chip.rom_status_len);
 

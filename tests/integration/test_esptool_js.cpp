@@ -4,20 +4,15 @@
 // them), it never passes silently.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <string>
-#include <thread>
 
+#include "devsim_process.hpp"
 #include "run_process.hpp"
 #include "vesper/core/text.hpp"
 
@@ -25,8 +20,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::optional<fs::path> find_on_path(const std::string& name) {
     const char* path = std::getenv("PATH");
@@ -39,65 +32,7 @@ std::optional<fs::path> find_on_path(const std::string& name) {
 }
 
 // vesper-devsim in the background, stopped by pid (SIGTERM, then SIGKILL) when the object goes.
-class Devsim {
-public:
-    explicit Devsim(std::vector<std::string> args) {
-        int out[2];
-        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-        args.insert(args.begin(), VESPER_DEVSIM_BIN);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            ::dup2(out[1], 1);
-            const int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        fd_ = out[0];
-        const std::regex ready(R"(listening on \w+:127\.0\.0\.1:(\d+))");
-        std::string text;
-        const auto deadline = Clock::now() + 10s;
-        while (Clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            char buf[512];
-            const ssize_t n = ::read(fd_, buf, sizeof buf);
-            if (n <= 0) break;
-            text.append(buf, static_cast<std::size_t>(n));
-            std::smatch m;
-            if (std::regex_search(text, m, ready)) {
-                port_ = std::stoi(m[1]);
-                return;
-            }
-        }
-        FAIL("vesper-devsim did not report a port: " << text);
-    }
-    ~Devsim() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        const auto deadline = Clock::now() + 5s;
-        while (Clock::now() < deadline && ::waitpid(pid_, &status, WNOHANG) != pid_)
-            std::this_thread::sleep_for(10ms);
-        if (::waitpid(pid_, &status, WNOHANG) == 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-        }
-        ::close(fd_);
-    }
-    int port() const { return port_; }
-
-private:
-    pid_t pid_ = 0;
-    int fd_ = -1;
-    int port_ = 0;
-};
+using Devsim = vesper::test::DevsimProcess;
 
 } // namespace
 
