@@ -21,13 +21,6 @@ struct EraseArgs {
     std::string address, size;
 };
 
-std::uint32_t parse_u32(const std::string& what, const std::string& text) {
-    auto v = parse_uint(trim(text));
-    if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, what + " '" + text + "': expected a 32-bit number, decimal or 0x hex");
-    return static_cast<std::uint32_t>(*v);
-}
-
 void run_erase(const Context& ctx, const EraseArgs& a) {
     const std::uint32_t address = parse_u32("address", a.address);
     const std::uint32_t size = parse_u32("size", a.size);

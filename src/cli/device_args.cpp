@@ -3,9 +3,17 @@
 #include <cstdio>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/spi_flash.hpp"
 
 namespace vesper::cli {
+
+std::uint32_t parse_u32(const std::string& what, const std::string& text) {
+    auto v = parse_uint(trim(text));
+    if (!v || *v > 0xFFFFFFFFull)
+        fail(ErrorKind::input, what + " '" + text + "': expected a 32-bit number, decimal or 0x hex");
+    return static_cast<std::uint32_t>(*v);
+}
 
 void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after) {
     cmd->add_option("-p,--port", args.port, "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT")

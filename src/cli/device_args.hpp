@@ -24,6 +24,9 @@ struct DeviceArgs {
 void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after = true);
 
 // --chip as a row; nullptr for auto. Error(input) listing the known names.
+// An ADDR or SIZE argument: a 32-bit number, decimal or 0x hex; Error(input) naming `what` otherwise.
+std::uint32_t parse_u32(const std::string& what, const std::string& text);
+
 const esp::ChipInfo* chip_option(const std::string& value);
 esp::AfterFlash after_option(const std::string& value);
 

@@ -2,6 +2,8 @@
 // readers (the checks of gen_esp32part.py's verify()).
 #include "vesper/esp/partition_table.hpp"
 
+#include "partition_table_detail.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -11,6 +13,8 @@
 #include "vesper/core/error.hpp"
 
 namespace vesper::esp {
+
+using partition_detail::hex;
 
 namespace {
 
@@ -92,12 +96,6 @@ std::span<const Named> subtypes_of(std::uint8_t type) {
     case kTypePartitionTable: return kPartitionTableSubtypes;
     default: return {};
     }
-}
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
 }
 
 // Strict UTF-8 (no overlong forms, surrogates or values above U+10FFFF), as JSON output requires.
@@ -286,3 +284,13 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
 }
 
 } // namespace vesper::esp
+
+namespace vesper::esp::partition_detail {
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+} // namespace vesper::esp::partition_detail

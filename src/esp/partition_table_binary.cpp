@@ -7,7 +7,11 @@
 #include "vesper/core/error.hpp"
 #include "vesper/esp/partition_table.hpp"
 
+#include "partition_table_detail.hpp"
+
 namespace vesper::esp {
+
+using partition_detail::hex;
 
 namespace {
 
@@ -17,12 +21,6 @@ constexpr std::size_t kNameOffset = 12;
 constexpr std::size_t kFlagsOffset = 28;
 constexpr std::uint32_t kFlagEncrypted = 1u << 0;
 constexpr std::uint32_t kFlagReadonly = 1u << 1;
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 bool all_ff(ByteView row) {
     return std::all_of(row.begin(), row.end(), [](std::uint8_t b) { return b == 0xFF; });

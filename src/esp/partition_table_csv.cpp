@@ -8,17 +8,15 @@
 #include "vesper/core/error.hpp"
 #include "vesper/esp/partition_table.hpp"
 
+#include "partition_table_detail.hpp"
+
 namespace vesper::esp {
+
+using partition_detail::hex;
 
 namespace {
 
 constexpr std::uint64_t kU32Limit = 0x100000000ull;
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 // Python's str.strip() also drops \v and \f, so we do too.
 std::string_view strip(std::string_view s) {
