@@ -48,6 +48,11 @@ struct Device {
     std::string tested_at;     // empty until reached
     std::string registered_at; // empty until reached
     std::string last_error;
+    // Where and with what it was last flashed (empty until then); schema 2.
+    std::string station;
+    std::string port;
+    std::string firmware_version;
+    std::string firmware_sha256;
 };
 
 // The fields a device exposes to NVS templates ({{name}}) and exports: serial_number, hw_type,
@@ -81,6 +86,46 @@ struct OutboxEntry {
     int attempts = 0;
     std::string last_error;
     std::string sent_at; // empty while pending
+};
+
+// One run of one pipeline step ("flash"; later "test", "label", "register") on one board at one port.
+// Written when the step starts (result "running") and finished in the same transaction that moves the
+// device along its life cycle, so the ledger never says "flashed" without the attempt that did it.
+enum class AttemptResult { running, passed, failed, interrupted };
+const char* to_string(AttemptResult r);
+
+struct Attempt {
+    std::int64_t id = 0;
+    std::string serial;
+    std::string step;
+    std::string station;
+    std::string port;
+    std::string mac;
+    std::string started_at;
+    std::string finished_at; // empty while running
+    AttemptResult result = AttemptResult::running;
+    std::string cause; // failures: short machine word, e.g. "connect", "chip_mismatch", "write", "verify", "too_slow"
+    std::string error; // failures: the full one-line message
+    std::string firmware_version;
+    std::string firmware_sha256;
+    double seconds = 0;              // wall time of the step
+    std::string phases = "{}";       // JSON object: phase name -> seconds, e.g. {"connect":1.2,"write":31.0}
+};
+
+// What a finished step reports.
+struct AttemptOutcome {
+    bool passed = false;
+    std::string cause;
+    std::string error;
+    std::string firmware_version;
+    std::string firmware_sha256;
+    double seconds = 0;
+    std::string phases = "{}";
+};
+
+struct BindResult {
+    Device device;
+    bool newly_bound = false; // false: the MAC was already bound to this device (a board seen before)
 };
 
 struct SerialReservation {
@@ -123,6 +168,28 @@ public:
     // Moves a device along its life cycle (Error(conflict) when the move is not allowed), recording the
     // reason for `failed` and an audit entry.
     void set_status(std::string_view serial, DeviceStatus to, std::string_view error = {});
+
+    // --- Stations (schema 2) ---------------------------------------------------------------------
+    // Binds a board's MAC ("aa:bb:cc:dd:ee:ff", lower case) to a device of the batch, in one transaction:
+    // the device that already holds this MAC is returned as it is (a board seen before keeps its serial);
+    // else the first device of the batch (by serial) that has no MAC yet takes it, with an audit entry.
+    // Error(conflict) when the MAC is bound to a device of another batch ("MAC m is bound to S of batch N")
+    // or when every device of the batch is already bound ("batch N has no unbound device left").
+    BindResult bind_mac(std::int64_t batch_id, std::string_view mac);
+    std::optional<Device> find_device_by_mac(std::string_view mac) const;
+
+    // Records the start of a step on a board (result running) and returns the attempt id. Attempts of the
+    // same serial and step still "running" (a process killed mid-step) become "interrupted" first.
+    std::int64_t begin_attempt(std::string_view serial, std::string_view step, std::string_view station,
+                               std::string_view port);
+    // Finishes the attempt and moves the device, in one transaction. For step "flash": passed ->
+    // status flashed (allowed from manufactured, flashed, tested, failed) with station, port,
+    // firmware_version, firmware_sha256 set on the device; failed -> status failed with `error` as
+    // last_error (the MAC binding stays, so a retry reuses the serial). Audit entry and outbox record as
+    // set_status does. Error(not_found) for an unknown attempt, Error(conflict) if it is not running.
+    void finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome);
+    std::vector<Attempt> attempts_of(std::string_view serial) const;      // oldest first
+    std::vector<Attempt> attempts_of_batch(std::int64_t batch_id) const; // oldest first
 
     std::vector<AuditEntry> audit_log(std::optional<std::string> subject = std::nullopt) const;
     std::vector<OutboxEntry> pending_outbox() const;

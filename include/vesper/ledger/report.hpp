@@ -1,0 +1,44 @@
+#pragma once
+// The per-batch report (`vesperctl batch report`): per device and per batch, computed from the devices
+// and their step attempts. Pure reads, one consistent snapshot.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vesper/ledger/ledger.hpp"
+
+namespace vesper::ledger {
+
+struct DeviceReportRow {
+    Device device;
+    int flash_attempts = 0;
+    double flash_seconds = 0;  // wall time of the last passed flash attempt; 0 if none
+    std::string phases = "{}"; // that attempt's phase timings (JSON object)
+    std::string failure_cause; // cause of the last failed attempt while the device is failed, else empty
+};
+
+struct StationReport {
+    std::string station;
+    int passed = 0; // passed flash attempts
+    int failed = 0; // failed or interrupted flash attempts
+    double span_seconds = 0;    // first attempt start to last attempt finish on this station
+    double boards_per_hour = 0; // passed / span (0 when the span is 0)
+};
+
+struct BatchReport {
+    Batch batch;
+    std::vector<DeviceReportRow> devices; // by serial
+    std::map<DeviceStatus, int> counts;   // every status present, zero counts included
+    std::vector<StationReport> stations;  // by name
+    std::optional<double> p50_seconds;    // board time of passed flash attempts, nearest rank
+    std::optional<double> p95_seconds;
+    std::map<std::string, int> failures_by_cause; // over every failed or interrupted attempt
+    int attempts = 0;
+};
+
+// Error(not_found) for an unknown batch.
+BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id);
+
+} // namespace vesper::ledger
