@@ -1,10 +1,12 @@
-// vesperctl batch: create batches of devices, list them, show one, export its device records.
+// vesperctl batch: create batches of devices, list them, show one, export its device records, report
+// on its stations' work.
 #include <sstream>
 
 #include "cli.hpp"
 #include "table.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/ledger/report.hpp"
 #include "vesper/serial/serial_number.hpp"
 
 namespace vesper::cli {
@@ -24,28 +26,42 @@ nlohmann::json batch_json(const ledger::Batch& b) {
 
 nlohmann::json counts_json(const std::map<ledger::DeviceStatus, int>& counts) {
     nlohmann::json j = nlohmann::json::object();
-    for (const auto& [status, n] : counts) j[ledger::to_string(status)] = n;
+    for (const auto& [status, n] : counts)
+        j[ledger::to_string(status)] = n;
     return j;
 }
 
-// The export's CSV columns: the backend record's scalar fields, in a stable order.
+// A device as `batch show` and `export` give it: the backend record, then where and with what it was
+// last flashed (not backend fields; null until flashed).
+nlohmann::json device_json(const ledger::Device& d) {
+    auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+    auto j = nlohmann::json::parse(ledger::backend_record_json(d));
+    j["station"] = opt(d.station);
+    j["port"] = opt(d.port);
+    j["firmware_version"] = opt(d.firmware_version);
+    return j;
+}
+
+// The export's CSV columns: the device's scalar fields, in a stable order (new ones only at the end).
 const std::vector<std::string> kExportColumns = {
     "serial_number", "hw_type",    "hw_version", "status",     "subscription_plan", "available_outputs",
     "created_at",    "mac",        "batch_id",   "updated_at", "flashed_at",        "tested_at",
-    "registered_at", "last_error",
+    "registered_at", "last_error", "station",    "port",       "firmware_version",
 };
+
+std::string cell_of(const nlohmann::json& v) {
+    return v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 std::string export_csv(const std::vector<ledger::Device>& devices) {
     std::ostringstream out;
-    for (std::size_t i = 0; i < kExportColumns.size(); ++i) out << (i ? "," : "") << kExportColumns[i];
+    for (std::size_t i = 0; i < kExportColumns.size(); ++i)
+        out << (i ? "," : "") << kExportColumns[i];
     out << "\n";
     for (const auto& d : devices) {
-        auto rec = nlohmann::json::parse(ledger::backend_record_json(d));
-        for (std::size_t i = 0; i < kExportColumns.size(); ++i) {
-            const auto& v = rec[kExportColumns[i]];
-            std::string cell = v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
-            out << (i ? "," : "") << csv_field(cell);
-        }
+        auto rec = device_json(d);
+        for (std::size_t i = 0; i < kExportColumns.size(); ++i)
+            out << (i ? "," : "") << csv_field(cell_of(rec[kExportColumns[i]]));
         out << "\n";
     }
     return out.str();
@@ -53,8 +69,121 @@ std::string export_csv(const std::vector<ledger::Device>& devices) {
 
 std::string export_json(const std::vector<ledger::Device>& devices) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& d : devices) arr.push_back(nlohmann::json::parse(ledger::backend_record_json(d)));
+    for (const auto& d : devices)
+        arr.push_back(device_json(d));
     return arr.dump(2) + "\n";
+}
+
+// --- batch report --------------------------------------------------------------------------------
+
+nlohmann::json opt_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+nlohmann::json report_device_json(const ledger::DeviceReportRow& row) {
+    auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+    const auto& d = row.device;
+    auto phases = nlohmann::json::parse(row.phases, nullptr, false); // validated when written
+    if (phases.is_discarded()) phases = nlohmann::json::object();
+    return {{"serial", d.serial},
+            {"status", ledger::to_string(d.status)},
+            {"mac", opt(d.mac)},
+            {"station", opt(d.station)},
+            {"port", opt(d.port)},
+            {"firmware_version", opt(d.firmware_version)},
+            {"flash_attempts", row.flash_attempts},
+            {"flash_seconds", row.flash_seconds},
+            {"phases", phases},
+            {"failure_cause", opt(row.failure_cause)},
+            {"last_error", opt(d.last_error)}};
+}
+
+nlohmann::json report_json(const ledger::BatchReport& r) {
+    nlohmann::json devices = nlohmann::json::array();
+    for (const auto& row : r.devices)
+        devices.push_back(report_device_json(row));
+    nlohmann::json stations = nlohmann::json::array();
+    for (const auto& st : r.stations)
+        stations.push_back({{"station", st.station},
+                            {"passed", st.passed},
+                            {"failed", st.failed},
+                            {"span_seconds", st.span_seconds},
+                            {"boards_per_hour", st.boards_per_hour}});
+    nlohmann::json causes = nlohmann::json::object();
+    for (const auto& [cause, n] : r.failures_by_cause)
+        causes[cause] = n;
+    return {{"batch", batch_json(r.batch)},
+            {"devices", devices},
+            {"summary",
+             {{"counts", counts_json(r.counts)},
+              {"stations", stations},
+              {"p50_seconds", opt_number(r.p50_seconds)},
+              {"p95_seconds", opt_number(r.p95_seconds)},
+              {"failures_by_cause", causes},
+              {"attempts", r.attempts}}}};
+}
+
+const std::vector<std::string> kReportColumns = {
+    "serial",         "status",        "mac",           "station",    "port",  "firmware_version",
+    "flash_attempts", "flash_seconds", "failure_cause", "last_error", "phases"};
+
+std::string report_csv(const ledger::BatchReport& r) {
+    std::ostringstream out;
+    for (std::size_t i = 0; i < kReportColumns.size(); ++i)
+        out << (i ? "," : "") << kReportColumns[i];
+    out << "\n";
+    for (const auto& row : r.devices) {
+        auto j = report_device_json(row);
+        for (std::size_t i = 0; i < kReportColumns.size(); ++i)
+            out << (i ? "," : "") << csv_field(cell_of(j[kReportColumns[i]]));
+        out << "\n";
+    }
+    return out.str();
+}
+
+std::string fixed(double v, int decimals) {
+    std::ostringstream out;
+    out.setf(std::ios::fixed);
+    out.precision(decimals);
+    out << v;
+    return out.str();
+}
+
+std::string report_text(const ledger::BatchReport& r) {
+    std::ostringstream out;
+    const auto& b = r.batch;
+    out << "batch " << b.id << ": " << b.quantity << " x " << b.board_type << " rev " << b.revision << ", plan "
+        << b.subscription_plan << ", " << b.available_outputs << " outputs\n\n";
+    auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& row : r.devices) {
+        const auto& d = row.device;
+        rows.push_back({d.serial, ledger::to_string(d.status), dash(d.mac), dash(d.station), dash(d.port),
+                        dash(d.firmware_version), std::to_string(row.flash_attempts),
+                        row.flash_seconds > 0 ? fixed(row.flash_seconds, 1) : "-", dash(row.failure_cause)});
+    }
+    print_table(out, {"SERIAL", "STATUS", "MAC", "STATION", "PORT", "FIRMWARE", "FLASHES", "SECONDS", "FAILURE"}, rows);
+
+    out << "\nstatus:";
+    for (const auto& [status, n] : r.counts)
+        out << " " << ledger::to_string(status) << "=" << n;
+    out << "\nattempts: " << r.attempts << "\n";
+    if (r.p50_seconds)
+        out << "board time: p50 " << fixed(*r.p50_seconds, 1) << " s, p95 " << fixed(*r.p95_seconds, 1) << " s\n";
+    else
+        out << "board time: no passed flash yet\n";
+    out << "failures:";
+    if (r.failures_by_cause.empty()) out << " none";
+    for (const auto& [cause, n] : r.failures_by_cause)
+        out << " " << cause << "=" << n;
+    out << "\n";
+    if (!r.stations.empty()) {
+        out << "\n";
+        std::vector<std::vector<std::string>> st_rows;
+        for (const auto& st : r.stations)
+            st_rows.push_back({dash(st.station), std::to_string(st.passed), std::to_string(st.failed),
+                               fixed(st.span_seconds, 0), fixed(st.boards_per_hour, 1)});
+        print_table(out, {"STATION", "PASSED", "FAILED", "SPAN S", "BOARDS/H"}, st_rows);
+    }
+    return out.str();
 }
 
 } // namespace
@@ -69,7 +198,8 @@ void register_batch(CLI::App& app, Context& ctx) {
         int qty = 0, outputs = 8;
     };
     auto c = std::make_shared<CreateArgs>();
-    auto* create = batch->add_subcommand("create", "Create a batch of N devices with fresh serials (status manufactured)");
+    auto* create =
+        batch->add_subcommand("create", "Create a batch of N devices with fresh serials (status manufactured)");
     create->add_option("--type", c->type, "Board type code, two letters (e.g. BC)")->required();
     create->add_option("--rev", c->rev, "Board revision, two digits (e.g. 02)")->required();
     create->add_option("--qty", c->qty, "Number of devices (1-100000)")->required();
@@ -89,13 +219,15 @@ void register_batch(CLI::App& app, Context& ctx) {
         auto devices = ledger.devices_of_batch(b.id);
         if (ctx.json) {
             nlohmann::json serials = nlohmann::json::array();
-            for (const auto& d : devices) serials.push_back(d.serial);
+            for (const auto& d : devices)
+                serials.push_back(d.serial);
             ctx.print_json({{"batch", batch_json(b)}, {"serials", serials}});
             return;
         }
         std::cout << "batch " << b.id << ": " << b.quantity << " x " << b.board_type << " rev " << b.revision
                   << ", plan " << b.subscription_plan << ", " << b.available_outputs << " outputs\n";
-        for (const auto& d : devices) std::cout << d.serial << "\n";
+        for (const auto& d : devices)
+            std::cout << d.serial << "\n";
     });
 
     // batch list
@@ -127,10 +259,10 @@ void register_batch(CLI::App& app, Context& ctx) {
                             std::to_string(n[S::tested]), std::to_string(n[S::registered]),
                             std::to_string(n[S::failed])});
         }
-        print_table(std::cout,
-                    {"ID", "TYPE", "REV", "QTY", "PLAN", "OUTPUTS", "CREATED", "MANUF", "FLASHED", "TESTED", "REG",
-                     "FAILED"},
-                    rows);
+        print_table(
+            std::cout,
+            {"ID", "TYPE", "REV", "QTY", "PLAN", "OUTPUTS", "CREATED", "MANUF", "FLASHED", "TESTED", "REG", "FAILED"},
+            rows);
     });
 
     // batch show
@@ -139,12 +271,18 @@ void register_batch(CLI::App& app, Context& ctx) {
     show->add_option("id", *show_id, "Batch id")->required();
     show->callback([&ctx, show_id] {
         auto ledger = ctx.open_ledger();
-        auto b = ledger.get_batch(*show_id);
-        auto counts = ledger.status_counts(b.id);
-        auto devices = ledger.devices_of_batch(b.id);
+        ledger::Batch b;
+        std::map<ledger::DeviceStatus, int> counts;
+        std::vector<ledger::Device> devices;
+        ledger.read_snapshot([&] { // counts that agree with the device list while stations write
+            b = ledger.get_batch(*show_id);
+            counts = ledger.status_counts(b.id);
+            devices = ledger.devices_of_batch(b.id);
+        });
         if (ctx.json) {
             nlohmann::json devs = nlohmann::json::array();
-            for (const auto& d : devices) devs.push_back(nlohmann::json::parse(ledger::backend_record_json(d)));
+            for (const auto& d : devices)
+                devs.push_back(device_json(d));
             ctx.print_json({{"batch", batch_json(b)}, {"status_counts", counts_json(counts)}, {"devices", devs}});
             return;
         }
@@ -152,13 +290,16 @@ void register_batch(CLI::App& app, Context& ctx) {
                   << ", plan " << b.subscription_plan << ", " << b.available_outputs << " outputs\n"
                   << "created " << b.created_at << " by " << b.operator_name << "\n";
         std::cout << "status:";
-        for (const auto& [status, n] : counts) std::cout << " " << ledger::to_string(status) << "=" << n;
+        for (const auto& [status, n] : counts)
+            std::cout << " " << ledger::to_string(status) << "=" << n;
         std::cout << "\n\n";
         std::vector<std::vector<std::string>> rows;
+        auto dash = [](const std::string& v) { return v.empty() ? std::string("-") : v; };
         for (const auto& d : devices)
-            rows.push_back({d.serial, ledger::to_string(d.status), d.mac.empty() ? "-" : d.mac, d.updated_at,
-                            d.last_error});
-        print_table(std::cout, {"SERIAL", "STATUS", "MAC", "UPDATED", "LAST ERROR"}, rows);
+            rows.push_back({d.serial, ledger::to_string(d.status), dash(d.mac), dash(d.station), dash(d.port),
+                            dash(d.firmware_version), d.updated_at, d.last_error});
+        print_table(std::cout, {"SERIAL", "STATUS", "MAC", "STATION", "PORT", "FIRMWARE", "UPDATED", "LAST ERROR"},
+                    rows);
     });
 
     // batch export
@@ -170,9 +311,7 @@ void register_batch(CLI::App& app, Context& ctx) {
     auto e = std::make_shared<ExportArgs>();
     auto* exp = batch->add_subcommand("export", "Export the batch's device records (backend field names)");
     exp->add_option("id", e->id, "Batch id")->required();
-    exp->add_option("--format", e->format, "csv or json")
-        ->check(CLI::IsMember({"csv", "json"}))
-        ->capture_default_str();
+    exp->add_option("--format", e->format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
     exp->add_option("-o,--output", e->output, "Write to FILE (atomically) instead of stdout");
     exp->callback([&ctx, e] {
         auto ledger = ctx.open_ledger();
@@ -185,11 +324,53 @@ void register_batch(CLI::App& app, Context& ctx) {
         }
         write_file_atomic(e->output, text);
         if (ctx.json)
-            ctx.print_json({{"batch_id", b.id}, {"format", e->format}, {"path", e->output},
-                            {"devices", devices.size()}});
+            ctx.print_json(
+                {{"batch_id", b.id}, {"format", e->format}, {"path", e->output}, {"devices", devices.size()}});
         else
             std::cout << "wrote " << devices.size() << " device records of batch " << b.id << " to " << e->output
                       << "\n";
+    });
+
+    // batch report
+    struct ReportArgs {
+        std::int64_t id = 0;
+        std::string format; // empty: text, or json with --json
+        std::string output;
+    };
+    auto r = std::make_shared<ReportArgs>();
+    auto* rep = batch->add_subcommand("report", "Report on a batch: per device, per station, board times, failures");
+    rep->add_option("id", r->id, "Batch id")->required();
+    rep->add_option("--format", r->format, "text, csv or json (default text; json with --json)")
+        ->check(CLI::IsMember({"text", "csv", "json"}));
+    rep->add_option("-o,--output", r->output, "Write to FILE (atomically) instead of stdout");
+    rep->callback([&ctx, r] {
+        const std::string format = !r->format.empty() ? r->format : ctx.json ? "json" : "text";
+        // With --json stdout carries JSON only; a text or CSV report can still go to a file.
+        if (ctx.json && r->output.empty() && format != "json")
+            fail(ErrorKind::input, "--format " + format + " with --json: stdout takes JSON only; use -o FILE for a " +
+                                       format + " report");
+        auto ledger = ctx.open_ledger();
+        auto report = ledger::batch_report(ledger, r->id);
+        if (r->output.empty() && ctx.json) {
+            ctx.print_json(report_json(report));
+            return;
+        }
+        std::string text = format == "json"  ? report_json(report).dump(2) + "\n"
+                           : format == "csv" ? report_csv(report)
+                                             : report_text(report);
+        if (r->output.empty()) {
+            std::cout << text;
+            return;
+        }
+        write_file_atomic(r->output, text);
+        if (ctx.json)
+            ctx.print_json({{"batch_id", report.batch.id},
+                            {"format", format},
+                            {"path", r->output},
+                            {"devices", report.devices.size()}});
+        else
+            std::cout << "wrote the " << format << " report of batch " << report.batch.id << " ("
+                      << report.devices.size() << " devices) to " << r->output << "\n";
     });
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "records.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
 #include "vesper/core/error.hpp"
@@ -9,34 +10,16 @@
 
 namespace vesper::ledger {
 
+using detail::audit;
+using detail::kDeviceColumns;
+using detail::queue_outbox;
+using detail::read_device;
+
 namespace {
 
 // How many draws in a row may hit serials already issued before we call the prefix full. With 32^5
 // serials per prefix, 64 straight collisions only happen when nearly all of them are taken.
 constexpr int kMaxConsecutiveCollisions = 64;
-
-const char* const kDeviceColumns =
-    "serial, batch_id, hw_type, hw_version, status, mac, subscription_plan, available_outputs, created_at, "
-    "updated_at, COALESCE(flashed_at,''), COALESCE(tested_at,''), COALESCE(registered_at,''), last_error";
-
-Device read_device(const sql::Stmt& st) {
-    Device d;
-    d.serial = st.text(0);
-    d.batch_id = st.integer(1);
-    d.hw_type = st.text(2);
-    d.hw_version = st.text(3);
-    d.status = parse_status(st.text(4)).value_or(DeviceStatus::failed);
-    d.mac = st.text(5);
-    d.subscription_plan = st.text(6);
-    d.available_outputs = static_cast<int>(st.integer(7));
-    d.created_at = st.text(8);
-    d.updated_at = st.text(9);
-    d.flashed_at = st.text(10);
-    d.tested_at = st.text(11);
-    d.registered_at = st.text(12);
-    d.last_error = st.text(13);
-    return d;
-}
 
 const char* const kBatchColumns =
     "id, board_type, revision, quantity, subscription_plan, available_outputs, created_at, operator";
@@ -52,19 +35,6 @@ Batch read_batch(const sql::Stmt& st) {
     b.created_at = st.text(6);
     b.operator_name = st.text(7);
     return b;
-}
-
-void audit(sqlite3* db, const std::string& actor, std::string_view action, std::string_view subject,
-           const nlohmann::json& details) {
-    sql::Stmt st(db, "INSERT INTO audit_log(at, actor, action, subject, details) VALUES (?,?,?,?,?)");
-    st.bind(1, now_utc_iso8601()).bind(2, actor).bind(3, action).bind(4, subject).bind(5, details.dump());
-    st.run();
-}
-
-void queue_outbox(sqlite3* db, const Device& d, std::string_view kind) {
-    sql::Stmt st(db, "INSERT INTO outbox(serial, kind, payload, created_at) VALUES (?,?,?,?)");
-    st.bind(1, d.serial).bind(2, kind).bind(3, backend_record_json(d)).bind(4, now_utc_iso8601());
-    st.run();
 }
 
 void validate_plan(std::string_view plan) {
@@ -89,8 +59,8 @@ std::vector<std::string> allocate(sqlite3* db, const serial::RandomSource& rng, 
     }
     if (static_cast<std::uint64_t>(used) + static_cast<std::uint64_t>(count) > serial::kSerialsPerPrefix)
         fail(ErrorKind::conflict, "serial prefix " + prefix + " is exhausted: " + std::to_string(used) + " of " +
-                                      std::to_string(serial::kSerialsPerPrefix) + " issued, " +
-                                      std::to_string(count) + " more requested");
+                                      std::to_string(serial::kSerialsPerPrefix) + " issued, " + std::to_string(count) +
+                                      " more requested");
     std::vector<std::string> out;
     out.reserve(static_cast<std::size_t>(count));
     sql::Stmt ins(db, "INSERT OR IGNORE INTO serials(serial, prefix, reserved_at, batch_id) VALUES (?,?,?,?)");
@@ -109,11 +79,10 @@ std::vector<std::string> allocate(sqlite3* db, const serial::RandomSource& rng, 
         ins.run();
         if (sqlite3_changes(db) == 0) {
             if (++collisions >= kMaxConsecutiveCollisions)
-                fail(ErrorKind::conflict, "serial prefix " + prefix + " is exhausted: " +
-                                              std::to_string(kMaxConsecutiveCollisions) +
-                                              " random draws in a row were already issued (" +
-                                              std::to_string(used + static_cast<std::int64_t>(out.size())) +
-                                              " serials in this prefix)");
+                fail(ErrorKind::conflict,
+                     "serial prefix " + prefix + " is exhausted: " + std::to_string(kMaxConsecutiveCollisions) +
+                         " random draws in a row were already issued (" +
+                         std::to_string(used + static_cast<std::int64_t>(out.size())) + " serials in this prefix)");
             continue;
         }
         collisions = 0;
@@ -234,8 +203,8 @@ Ledger Ledger::open(const std::filesystem::path& path, std::string actor) {
         if (ec) fail(ErrorKind::io, "ledger " + path.string() + ": cannot create folder: " + ec.message());
     }
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close(db);
@@ -265,8 +234,8 @@ int Ledger::current_schema_version() { return schema_version_count(); }
 
 void Ledger::set_random_source(serial::RandomSource rng) { rng_ = std::move(rng); }
 
-std::vector<std::string> Ledger::reserve_serials(std::string_view type, std::string_view rev,
-                                                 const serial::Date& date, int count) {
+std::vector<std::string> Ledger::reserve_serials(std::string_view type, std::string_view rev, const serial::Date& date,
+                                                 int count) {
     if (count < 1 || count > 100000)
         fail(ErrorKind::input, "count " + std::to_string(count) + ": must be between 1 and 100000");
     auto proto = prototype(type, rev, date);
@@ -346,7 +315,8 @@ Batch Ledger::create_batch(const BatchSpec& spec) {
 std::vector<Batch> Ledger::list_batches() const {
     sql::Stmt st(db_, std::string("SELECT ") + kBatchColumns + " FROM batches ORDER BY id");
     std::vector<Batch> out;
-    while (st.step()) out.push_back(read_batch(st));
+    while (st.step())
+        out.push_back(read_batch(st));
     return out;
 }
 
@@ -367,15 +337,13 @@ std::vector<Device> Ledger::devices_of_batch(std::int64_t batch_id) const {
     sql::Stmt st(db_, std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE batch_id = ? ORDER BY rowid");
     st.bind(1, batch_id);
     std::vector<Device> out;
-    while (st.step()) out.push_back(read_device(st));
+    while (st.step())
+        out.push_back(read_device(st));
     return out;
 }
 
 std::optional<Device> Ledger::find_device(std::string_view serial) const {
-    sql::Stmt st(db_, std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE serial = ?");
-    st.bind(1, serial);
-    if (!st.step()) return std::nullopt;
-    return read_device(st);
+    return detail::device_by_serial(db_, serial);
 }
 
 Device Ledger::get_device(std::string_view serial) const {
@@ -399,24 +367,21 @@ std::map<DeviceStatus, int> Ledger::status_counts(std::int64_t batch_id) const {
 
 void Ledger::set_status(std::string_view serial, DeviceStatus to, std::string_view error) {
     sql::Transaction tx(db_);
-    Device d = get_device(serial);
-    if (!transition_allowed(d.status, to))
-        fail(ErrorKind::conflict, "device " + d.serial + ": cannot go from " + to_string(d.status) + " to " +
-                                      to_string(to));
-    const std::string now = now_utc_iso8601();
-    // The *_at column of the state reached; a failure keeps the timestamps of what was reached before.
-    const char* stamp = to == DeviceStatus::flashed      ? ", flashed_at = ?3"
-                        : to == DeviceStatus::tested     ? ", tested_at = ?3"
-                        : to == DeviceStatus::registered ? ", registered_at = ?3"
-                                                         : "";
-    sql::Stmt st(db_, std::string("UPDATE devices SET status = ?1, updated_at = ?3, last_error = ?4") + stamp +
-                          " WHERE serial = ?2");
-    st.bind(1, to_string(to)).bind(2, serial).bind(3, now).bind(4, to == DeviceStatus::failed ? error : "");
-    st.run();
-    audit(db_, actor_, std::string("device.") + to_string(to), d.serial,
-          {{"from", to_string(d.status)}, {"to", to_string(to)}, {"error", std::string(error)}});
-    queue_outbox(db_, get_device(serial), "device.upsert");
+    detail::move_device(db_, actor_, get_device(serial), to, error);
     tx.commit();
+}
+
+void Ledger::read_snapshot(const std::function<void()>& reads) const {
+    // A deferred transaction: in WAL mode its first read fixes the snapshot every later read sees,
+    // and it never waits for writers.
+    sql::exec(db_, "BEGIN");
+    try {
+        reads();
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    sql::exec(db_, "COMMIT");
 }
 
 std::vector<AuditEntry> Ledger::audit_log(std::optional<std::string> subject) const {
@@ -425,7 +390,8 @@ std::vector<AuditEntry> Ledger::audit_log(std::optional<std::string> subject) co
                               : "SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id");
     if (subject) st.bind(1, *subject);
     std::vector<AuditEntry> out;
-    while (st.step()) out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+    while (st.step())
+        out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)});
     return out;
 }
 

@@ -73,6 +73,33 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox(sent_at, id);
 )sql",
+    // 2: stations. Where and with what each device was flashed, and every run of a pipeline step.
+    R"sql(
+ALTER TABLE devices ADD COLUMN station TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN port TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN firmware_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN firmware_sha256 TEXT NOT NULL DEFAULT '';
+CREATE TABLE attempts (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  serial           TEXT NOT NULL REFERENCES devices(serial),
+  step             TEXT NOT NULL,
+  station          TEXT NOT NULL DEFAULT '',
+  port             TEXT NOT NULL DEFAULT '',
+  mac              TEXT NOT NULL DEFAULT '',
+  started_at       TEXT NOT NULL,
+  finished_at      TEXT,
+  result           TEXT NOT NULL CHECK (result IN ('running','passed','failed','interrupted')),
+  cause            TEXT NOT NULL DEFAULT '',
+  error            TEXT NOT NULL DEFAULT '',
+  firmware_version TEXT NOT NULL DEFAULT '',
+  firmware_sha256  TEXT NOT NULL DEFAULT '',
+  seconds          REAL NOT NULL DEFAULT 0,
+  phases           TEXT NOT NULL DEFAULT '{}'
+);
+-- A device's attempts and its still-running ones of a step (begin_attempt interrupts those). A batch's
+-- attempts are found through devices_by_batch, then this index per device.
+CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
@@ -94,7 +121,8 @@ void migrate(sqlite3* db) {
         fail(ErrorKind::conflict, std::string("ledger ") + sqlite3_db_filename(db, "main") +
                                       ": written by a newer vesperctl (schema " + std::to_string(version) +
                                       ", this build knows up to " + std::to_string(kCount) + ")");
-    for (int v = version; v < kCount; ++v) sql::exec(db, kMigrations[v]);
+    for (int v = version; v < kCount; ++v)
+        sql::exec(db, kMigrations[v]);
     if (version != kCount) sql::exec(db, ("PRAGMA user_version = " + std::to_string(kCount)).c_str());
     tx.commit();
 }

@@ -34,6 +34,11 @@ Stmt& Stmt::bind_null(int index) {
     return *this;
 }
 
+Stmt& Stmt::bind_real(int index, double v) {
+    if (sqlite3_bind_double(stmt_, index, v) != SQLITE_OK) fail_sqlite(db_, "cannot bind parameter");
+    return *this;
+}
+
 bool Stmt::step() {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
@@ -58,6 +63,8 @@ std::string Stmt::text(int col) const {
 }
 
 std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double Stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
 
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 

@@ -23,6 +23,9 @@ public:
     Stmt& bind(int index, std::int64_t v);
     Stmt& bind(int index, int v) { return bind(index, static_cast<std::int64_t>(v)); }
     Stmt& bind_null(int index);
+    // Named apart from bind(): an overload on double would make bind() with unsigned or long long
+    // arguments ambiguous.
+    Stmt& bind_real(int index, double v);
     Stmt& bind_opt(int index, std::string_view v) { return v.empty() ? bind_null(index) : bind(index, v); }
 
     // Advances: true while a row is available.
@@ -33,6 +36,7 @@ public:
 
     std::string text(int col) const;
     std::int64_t integer(int col) const;
+    double real(int col) const;
     bool is_null(int col) const;
 
 private:

@@ -9,45 +9,17 @@
 #include "vesper/core/error.hpp"
 #include "vesper/ledger/ledger.hpp"
 
+#include "test_ledger_support.hpp"
+
 using namespace vesper;
 using ledger::DeviceStatus;
 
+using test::count_rows;
+using test::TempLedger;
+
 namespace {
 
-struct TempLedger {
-    std::filesystem::path dir;
-    std::filesystem::path path;
-    TempLedger() {
-        static int n = 0;
-        dir = std::filesystem::temp_directory_path() /
-              ("vesper-ledger-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        std::filesystem::remove_all(dir);
-        path = dir / "sub" / "ledger.db";
-    }
-    ~TempLedger() { std::filesystem::remove_all(dir); }
-    ledger::Ledger open() { return ledger::Ledger::open(path, "tester"); }
-};
-
-ledger::BatchSpec spec(int qty) {
-    ledger::BatchSpec s;
-    s.board_type = "BC";
-    s.revision = "02";
-    s.quantity = qty;
-    s.date = serial::Date{2026, 1, 18};
-    return s;
-}
-
-std::int64_t count_rows(const std::filesystem::path& db, const char* sql) {
-    sqlite3* h = nullptr;
-    REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(h, sql, -1, &st, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-    auto v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
+ledger::BatchSpec spec(int qty) { return test::batch_spec(qty); }
 
 } // namespace
 

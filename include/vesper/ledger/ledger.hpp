@@ -3,6 +3,7 @@
 // Each public call is one transaction: it either happens whole or not at all.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,8 +109,8 @@ struct Attempt {
     std::string error; // failures: the full one-line message
     std::string firmware_version;
     std::string firmware_sha256;
-    double seconds = 0;              // wall time of the step
-    std::string phases = "{}";       // JSON object: phase name -> seconds, e.g. {"connect":1.2,"write":31.0}
+    double seconds = 0;        // wall time of the step
+    std::string phases = "{}"; // JSON object: phase name -> seconds, e.g. {"connect":1.2,"write":31.0}
 };
 
 // What a finished step reports.
@@ -179,7 +180,8 @@ public:
     std::optional<Device> find_device_by_mac(std::string_view mac) const;
 
     // Records the start of a step on a board (result running) and returns the attempt id. Attempts of the
-    // same serial and step still "running" (a process killed mid-step) become "interrupted" first.
+    // same serial and step still "running" (a process killed mid-step) become "interrupted" first
+    // (their finished_at stays empty: when they stopped is unknown).
     std::int64_t begin_attempt(std::string_view serial, std::string_view step, std::string_view station,
                                std::string_view port);
     // Finishes the attempt and moves the device, in one transaction. For step "flash": passed ->
@@ -187,9 +189,15 @@ public:
     // firmware_version, firmware_sha256 set on the device; failed -> status failed with `error` as
     // last_error (the MAC binding stays, so a retry reuses the serial). Audit entry and outbox record as
     // set_status does. Error(not_found) for an unknown attempt, Error(conflict) if it is not running.
+    // Error(input) when phases is not a JSON object or seconds is negative. A failure without a cause
+    // is recorded as cause "unknown" (and its cause as last_error when there is no error text).
     void finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome);
-    std::vector<Attempt> attempts_of(std::string_view serial) const;      // oldest first
+    std::vector<Attempt> attempts_of(std::string_view serial) const;     // oldest first
     std::vector<Attempt> attempts_of_batch(std::int64_t batch_id) const; // oldest first
+
+    // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
+    // one consistent state of the ledger while other processes write.
+    void read_snapshot(const std::function<void()>& reads) const;
 
     std::vector<AuditEntry> audit_log(std::optional<std::string> subject = std::nullopt) const;
     std::vector<OutboxEntry> pending_outbox() const;

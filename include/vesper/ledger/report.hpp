@@ -21,8 +21,8 @@ struct DeviceReportRow {
 
 struct StationReport {
     std::string station;
-    int passed = 0; // passed flash attempts
-    int failed = 0; // failed or interrupted flash attempts
+    int passed = 0;             // passed flash attempts
+    int failed = 0;             // failed or interrupted flash attempts
     double span_seconds = 0;    // first attempt start to last attempt finish on this station
     double boards_per_hour = 0; // passed / span (0 when the span is 0)
 };

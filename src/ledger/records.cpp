@@ -1,0 +1,79 @@
+#include "records.hpp"
+
+#include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+
+namespace vesper::ledger::detail {
+
+const char* const kDeviceColumns =
+    "serial, batch_id, hw_type, hw_version, status, mac, subscription_plan, available_outputs, created_at, "
+    "updated_at, COALESCE(flashed_at,''), COALESCE(tested_at,''), COALESCE(registered_at,''), last_error, "
+    "station, port, firmware_version, firmware_sha256";
+
+Device read_device(const sql::Stmt& st) {
+    Device d;
+    d.serial = st.text(0);
+    d.batch_id = st.integer(1);
+    d.hw_type = st.text(2);
+    d.hw_version = st.text(3);
+    d.status = parse_status(st.text(4)).value_or(DeviceStatus::failed);
+    d.mac = st.text(5);
+    d.subscription_plan = st.text(6);
+    d.available_outputs = static_cast<int>(st.integer(7));
+    d.created_at = st.text(8);
+    d.updated_at = st.text(9);
+    d.flashed_at = st.text(10);
+    d.tested_at = st.text(11);
+    d.registered_at = st.text(12);
+    d.last_error = st.text(13);
+    d.station = st.text(14);
+    d.port = st.text(15);
+    d.firmware_version = st.text(16);
+    d.firmware_sha256 = st.text(17);
+    return d;
+}
+
+std::optional<Device> device_by_serial(sqlite3* db, std::string_view serial) {
+    sql::Stmt st(db, std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE serial = ?");
+    st.bind(1, serial);
+    if (!st.step()) return std::nullopt;
+    return read_device(st);
+}
+
+void audit(sqlite3* db, const std::string& actor, std::string_view action, std::string_view subject,
+           const nlohmann::json& details) {
+    sql::Stmt st(db, "INSERT INTO audit_log(at, actor, action, subject, details) VALUES (?,?,?,?,?)");
+    st.bind(1, now_utc_iso8601()).bind(2, actor).bind(3, action).bind(4, subject).bind(5, details.dump());
+    st.run();
+}
+
+void queue_outbox(sqlite3* db, const Device& d, std::string_view kind) {
+    sql::Stmt st(db, "INSERT INTO outbox(serial, kind, payload, created_at) VALUES (?,?,?,?)");
+    st.bind(1, d.serial).bind(2, kind).bind(3, backend_record_json(d)).bind(4, now_utc_iso8601());
+    st.run();
+}
+
+void move_device(sqlite3* db, const std::string& actor, const Device& d, DeviceStatus to, std::string_view error,
+                 const nlohmann::json& extra) {
+    if (!transition_allowed(d.status, to))
+        fail(ErrorKind::conflict,
+             "device " + d.serial + ": cannot go from " + to_string(d.status) + " to " + to_string(to));
+    const std::string now = now_utc_iso8601();
+    // The *_at column of the state reached; a failure keeps the timestamps of what was reached before.
+    const char* stamp = to == DeviceStatus::flashed      ? ", flashed_at = ?3"
+                        : to == DeviceStatus::tested     ? ", tested_at = ?3"
+                        : to == DeviceStatus::registered ? ", registered_at = ?3"
+                                                         : "";
+    sql::Stmt st(db, std::string("UPDATE devices SET status = ?1, updated_at = ?3, last_error = ?4") + stamp +
+                         " WHERE serial = ?2");
+    st.bind(1, to_string(to)).bind(2, d.serial).bind(3, now).bind(4, to == DeviceStatus::failed ? error : "");
+    st.run();
+    nlohmann::json details{{"from", to_string(d.status)}, {"to", to_string(to)}, {"error", std::string(error)}};
+    details.update(extra);
+    audit(db, actor, std::string("device.") + to_string(to), d.serial, details);
+    auto now_device = device_by_serial(db, d.serial);
+    if (!now_device) fail(ErrorKind::internal, "device " + d.serial + " vanished while its status changed");
+    queue_outbox(db, *now_device, "device.upsert");
+}
+
+} // namespace vesper::ledger::detail

@@ -1,0 +1,105 @@
+#include "vesper/ledger/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace vesper::ledger {
+
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil-days method).
+std::int64_t days_from_civil(int y, int m, int d) {
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+}
+
+// Seconds since the epoch of a ledger timestamp ("2026-11-21T09:30:00Z", fractions allowed).
+std::optional<double> epoch_seconds(const std::string& ts) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+    double s = 0;
+    if (std::sscanf(ts.c_str(), "%4d-%2d-%2dT%2d:%2d:%lfZ", &y, &mo, &d, &h, &mi, &s) != 6) return std::nullopt;
+    return static_cast<double>(days_from_civil(y, mo, d)) * 86400.0 + h * 3600.0 + mi * 60.0 + s;
+}
+
+// Nearest-rank percentile of sorted values: the smallest value with at least p% of them at or below it.
+std::optional<double> percentile(const std::vector<double>& sorted, int p) {
+    if (sorted.empty()) return std::nullopt;
+    std::size_t rank = (static_cast<std::size_t>(p) * sorted.size() + 99) / 100;
+    return sorted[std::max<std::size_t>(rank, 1) - 1];
+}
+
+struct StationSpan {
+    StationReport report;
+    std::optional<double> first_start;
+    std::optional<double> last_finish;
+};
+
+} // namespace
+
+BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
+    BatchReport r;
+    std::vector<Attempt> attempts;
+    ledger.read_snapshot([&] {
+        r.batch = ledger.get_batch(batch_id);
+        for (auto& d : ledger.devices_of_batch(batch_id)) {
+            DeviceReportRow row;
+            row.device = std::move(d);
+            r.devices.push_back(std::move(row));
+        }
+        r.counts = ledger.status_counts(batch_id);
+        attempts = ledger.attempts_of_batch(batch_id);
+    });
+    std::sort(r.devices.begin(), r.devices.end(),
+              [](const DeviceReportRow& a, const DeviceReportRow& b) { return a.device.serial < b.device.serial; });
+    std::map<std::string, DeviceReportRow*> by_serial;
+    for (auto& row : r.devices)
+        by_serial[row.device.serial] = &row;
+
+    std::map<std::string, std::string> last_failure; // serial -> cause of its last failed attempt
+    std::map<std::string, StationSpan> stations;
+    std::vector<double> board_seconds;
+    for (const auto& a : attempts) { // oldest first, so later attempts overwrite earlier ones
+        ++r.attempts;
+        const bool failed = a.result == AttemptResult::failed || a.result == AttemptResult::interrupted;
+        if (failed) ++r.failures_by_cause[a.cause];
+        if (a.result == AttemptResult::failed) last_failure[a.serial] = a.cause;
+        if (a.step != "flash") continue;
+        DeviceReportRow* row = by_serial.count(a.serial) ? by_serial[a.serial] : nullptr;
+        if (row) ++row->flash_attempts;
+        auto& st = stations[a.station];
+        st.report.station = a.station;
+        if (a.result == AttemptResult::passed) {
+            ++st.report.passed;
+            board_seconds.push_back(a.seconds);
+            if (row) {
+                row->flash_seconds = a.seconds;
+                row->phases = a.phases;
+            }
+        } else if (failed) {
+            ++st.report.failed;
+        }
+        if (auto t = epoch_seconds(a.started_at)) st.first_start = std::min(st.first_start.value_or(*t), *t);
+        if (auto t = epoch_seconds(a.finished_at)) st.last_finish = std::max(st.last_finish.value_or(*t), *t);
+    }
+    for (auto& row : r.devices)
+        if (row.device.status == DeviceStatus::failed) {
+            auto it = last_failure.find(row.device.serial);
+            if (it != last_failure.end()) row.failure_cause = it->second;
+        }
+    for (auto& [name, st] : stations) {
+        if (st.first_start && st.last_finish && *st.last_finish > *st.first_start)
+            st.report.span_seconds = *st.last_finish - *st.first_start;
+        if (st.report.span_seconds > 0) st.report.boards_per_hour = st.report.passed * 3600.0 / st.report.span_seconds;
+        r.stations.push_back(st.report);
+    }
+    std::sort(board_seconds.begin(), board_seconds.end());
+    r.p50_seconds = percentile(board_seconds, 50);
+    r.p95_seconds = percentile(board_seconds, 95);
+    return r;
+}
+
+} // namespace vesper::ledger

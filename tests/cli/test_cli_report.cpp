@@ -1,0 +1,295 @@
+// CLI tests for `batch report` (and the station fields of `batch show`/`export`): the ledger is prepared
+// through libvesper, as a station run would leave it, then read by the real vesperctl binary.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "run_process.hpp"
+#include "vesper/ledger/ledger.hpp"
+
+using vesper::test::ProcessOptions;
+using vesper::test::TempDir;
+using vesper::test::vesperctl;
+namespace ledger = vesper::ledger;
+
+namespace {
+
+ProcessOptions in_dir(const TempDir& dir) {
+    ProcessOptions o;
+    o.cwd = dir.path();
+    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG"};
+    o.env["VESPER_OPERATOR"] = "cli-test";
+    return o;
+}
+
+ledger::AttemptOutcome outcome(bool passed, double seconds, std::string cause = {}) {
+    ledger::AttemptOutcome o;
+    o.passed = passed;
+    o.cause = cause;
+    o.error = passed ? "" : cause + " failed on the board";
+    o.firmware_version = "1.4.2";
+    o.firmware_sha256 = std::string(64, 'b');
+    o.seconds = seconds;
+    o.phases = passed ? R"({"connect":2.0,"write":30.0})" : "{}";
+    return o;
+}
+
+struct Prepared {
+    std::vector<std::string> serials; // by serial
+    std::string flashed_a, flashed_b, failed_b;
+};
+
+// Batch 1 of four boards: two flashed on station A (40 s and 50 s, one after a connect failure), one
+// failed verification on station B, one never flashed. Station A ran 10:00:00-10:01:40.
+Prepared prepare(const std::filesystem::path& db) {
+    Prepared p;
+    auto l = ledger::Ledger::open(db, "prep");
+    ledger::BatchSpec spec;
+    spec.board_type = "BC";
+    spec.revision = "02";
+    spec.quantity = 4;
+    spec.date = vesper::serial::Date{2026, 1, 18};
+    auto b = l.create_batch(spec);
+    p.flashed_a = l.bind_mac(b.id, "24:0a:c4:00:00:01").device.serial;
+    auto a1 = l.begin_attempt(p.flashed_a, "flash", "A", "/dev/ttyUSB0");
+    l.finish_attempt(a1, outcome(false, 4, "connect"));
+    auto a2 = l.begin_attempt(p.flashed_a, "flash", "A", "/dev/ttyUSB0");
+    l.finish_attempt(a2, outcome(true, 40));
+    p.flashed_b = l.bind_mac(b.id, "24:0a:c4:00:00:02").device.serial;
+    auto a3 = l.begin_attempt(p.flashed_b, "flash", "A", "/dev/ttyUSB1");
+    l.finish_attempt(a3, outcome(true, 50));
+    p.failed_b = l.bind_mac(b.id, "24:0a:c4:00:00:03").device.serial;
+    l.finish_attempt(l.begin_attempt(p.failed_b, "flash", "B", "/dev/ttyACM0"), outcome(false, 12, "verify"));
+    for (const auto& d : l.devices_of_batch(b.id))
+        p.serials.push_back(d.serial);
+    std::sort(p.serials.begin(), p.serials.end());
+
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+    const std::string sql = "UPDATE attempts SET started_at = '2026-01-18T10:00:00Z', finished_at = "
+                            "'2026-01-18T10:00:04Z' WHERE id = " +
+                            std::to_string(a1) +
+                            ";"
+                            "UPDATE attempts SET started_at = '2026-01-18T10:00:05Z', finished_at = "
+                            "'2026-01-18T10:00:45Z' WHERE id = " +
+                            std::to_string(a2) +
+                            ";"
+                            "UPDATE attempts SET started_at = '2026-01-18T10:00:50Z', finished_at = "
+                            "'2026-01-18T10:01:40Z' WHERE id = " +
+                            std::to_string(a3) + ";";
+    REQUIRE(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+    return p;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+        out.push_back(l);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("cli: batch report as JSON", "[cli][report]") {
+    TempDir dir;
+    auto p = prepare(dir / "l.db");
+    auto r = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--json"}, in_dir(dir));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto doc = nlohmann::json::parse(r.out);
+    CHECK(doc["batch"]["id"] == 1);
+    CHECK(doc["batch"]["quantity"] == 4);
+    REQUIRE(doc["devices"].size() == 4);
+    for (std::size_t i = 0; i < 4; ++i)
+        CHECK(doc["devices"][i]["serial"] == p.serials[i]);
+    for (const auto& d : doc["devices"]) {
+        if (d["serial"] == p.flashed_a) {
+            CHECK(d["status"] == "flashed");
+            CHECK(d["mac"] == "24:0a:c4:00:00:01");
+            CHECK(d["station"] == "A");
+            CHECK(d["port"] == "/dev/ttyUSB0");
+            CHECK(d["firmware_version"] == "1.4.2");
+            CHECK(d["flash_attempts"] == 2);
+            CHECK(d["flash_seconds"] == 40.0);
+            CHECK(d["phases"] == nlohmann::json{{"connect", 2.0}, {"write", 30.0}});
+            CHECK(d["failure_cause"].is_null());
+        } else if (d["serial"] == p.failed_b) {
+            CHECK(d["status"] == "failed");
+            CHECK(d["failure_cause"] == "verify");
+            CHECK(d["last_error"] == "verify failed on the board");
+            CHECK(d["station"].is_null());
+        } else if (d["serial"] != p.flashed_b) {
+            CHECK(d["status"] == "manufactured");
+            CHECK(d["flash_attempts"] == 0);
+            CHECK(d["mac"].is_null());
+        }
+    }
+    const auto& s = doc["summary"];
+    CHECK(s["counts"] ==
+          nlohmann::json{{"manufactured", 1}, {"flashed", 2}, {"tested", 0}, {"registered", 0}, {"failed", 1}});
+    REQUIRE(s["stations"].size() == 2);
+    CHECK(s["stations"][0]["station"] == "A");
+    CHECK(s["stations"][0]["passed"] == 2);
+    CHECK(s["stations"][0]["failed"] == 1);
+    CHECK(s["stations"][0]["span_seconds"] == 100.0);
+    CHECK(s["stations"][0]["boards_per_hour"] == 72.0);
+    CHECK(s["stations"][1]["station"] == "B");
+    CHECK(s["stations"][1]["failed"] == 1);
+    CHECK(s["p50_seconds"] == 40.0);
+    CHECK(s["p95_seconds"] == 50.0);
+    CHECK(s["failures_by_cause"] == nlohmann::json{{"connect", 1}, {"verify", 1}});
+    CHECK(s["attempts"] == 4);
+
+    // --format json without --json is the same document.
+    auto f = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "json"}, in_dir(dir));
+    REQUIRE(f.exit_code == 0);
+    CHECK(nlohmann::json::parse(f.out) == doc);
+
+    // A batch without attempts: null percentiles, every count present.
+    REQUIRE(vesperctl({"--ledger", "l.db", "batch", "create", "--type", "BC", "--rev", "02", "--qty", "2"}, in_dir(dir))
+                .exit_code == 0);
+    auto e = vesperctl({"--ledger", "l.db", "batch", "report", "2", "--json"}, in_dir(dir));
+    REQUIRE(e.exit_code == 0);
+    auto empty = nlohmann::json::parse(e.out);
+    CHECK(empty["summary"]["p50_seconds"].is_null());
+    CHECK(empty["summary"]["p95_seconds"].is_null());
+    CHECK(empty["summary"]["stations"] == nlohmann::json::array());
+    CHECK(empty["summary"]["counts"]["manufactured"] == 2);
+    CHECK(empty["summary"]["counts"]["registered"] == 0);
+}
+
+TEST_CASE("cli: batch report as CSV, to stdout and to a file", "[cli][report]") {
+    TempDir dir;
+    auto p = prepare(dir / "l.db");
+    auto r = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "csv"}, in_dir(dir));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rows = lines(r.out);
+    REQUIRE(rows.size() == 5);
+    CHECK(rows[0] == "serial,status,mac,station,port,firmware_version,flash_attempts,flash_seconds,failure_cause,"
+                     "last_error,phases");
+    for (std::size_t i = 0; i < 4; ++i)
+        CHECK_THAT(rows[i + 1], Catch::StartsWith(p.serials[i] + ","));
+    for (const auto& row : rows) {
+        if (row.rfind(p.flashed_a, 0) == 0)
+            CHECK(row == p.flashed_a + ",flashed,24:0a:c4:00:00:01,A,/dev/ttyUSB0,1.4.2,2,40.0,,,"
+                                       "\"{\"\"connect\"\":2.0,\"\"write\"\":30.0}\"");
+        if (row.rfind(p.failed_b, 0) == 0)
+            CHECK(row == p.failed_b + ",failed,24:0a:c4:00:00:03,,,,1,0.0,verify,verify failed on the board,{}");
+    }
+
+    auto f = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "csv", "-o", "r.csv", "--json"},
+                       in_dir(dir));
+    REQUIRE(f.exit_code == 0);
+    auto doc = nlohmann::json::parse(f.out);
+    CHECK(doc["path"] == "r.csv");
+    CHECK(doc["format"] == "csv");
+    CHECK(doc["devices"] == 4);
+    std::ifstream in(dir / "r.csv");
+    std::stringstream file;
+    file << in.rdbuf();
+    CHECK(file.str() == r.out);
+}
+
+TEST_CASE("cli: batch report as text", "[cli][report]") {
+    TempDir dir;
+    auto p = prepare(dir / "l.db");
+    auto r = vesperctl({"--ledger", "l.db", "batch", "report", "1"}, in_dir(dir));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto out = lines(r.out);
+    CHECK_THAT(out.at(0), Catch::StartsWith("batch 1: 4 x BC rev 02"));
+    CHECK_THAT(r.out, Catch::Contains("SERIAL") && Catch::Contains("STATION") && Catch::Contains("FLASHES"));
+    auto row_of = [&](const std::string& serial) {
+        auto it = std::find_if(out.begin(), out.end(), [&](const std::string& l) { return l.rfind(serial, 0) == 0; });
+        REQUIRE(it != out.end());
+        return *it;
+    };
+    CHECK_THAT(row_of(p.flashed_a), Catch::Contains("flashed") && Catch::Contains("/dev/ttyUSB0") &&
+                                        Catch::Contains("1.4.2") && Catch::Contains("40.0"));
+    CHECK_THAT(row_of(p.failed_b), Catch::Contains("failed") && Catch::Contains("verify"));
+    CHECK_THAT(r.out, Catch::Contains("status: manufactured=1 flashed=2 tested=0 registered=0 failed=1"));
+    CHECK_THAT(r.out, Catch::Contains("attempts: 4"));
+    CHECK_THAT(r.out, Catch::Contains("board time: p50 40.0 s, p95 50.0 s"));
+    CHECK_THAT(r.out, Catch::Contains("failures: connect=1 verify=1"));
+    auto station_a = std::find_if(out.begin(), out.end(), [](const std::string& l) { return l.rfind("A ", 0) == 0; });
+    REQUIRE(station_a != out.end());
+    CHECK_THAT(*station_a, Catch::Contains("100") && Catch::Contains("72.0"));
+
+    auto f = vesperctl({"--ledger", "l.db", "batch", "report", "1", "-o", "report.txt"}, in_dir(dir));
+    REQUIRE(f.exit_code == 0);
+    CHECK_THAT(f.out, Catch::Contains("report.txt"));
+    std::ifstream in(dir / "report.txt");
+    std::stringstream file;
+    file << in.rdbuf();
+    CHECK(file.str() == r.out);
+}
+
+TEST_CASE("cli: batch report refuses what it cannot do", "[cli][report]") {
+    TempDir dir;
+    prepare(dir / "l.db");
+    auto opts = in_dir(dir);
+    auto missing = vesperctl({"--ledger", "l.db", "batch", "report", "9"}, opts);
+    CHECK(missing.exit_code == 3);
+    CHECK_THAT(missing.err, Catch::Contains("batch 9"));
+    auto badfmt = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "xml"}, opts);
+    CHECK(badfmt.exit_code == 2);
+    // stdout under --json takes JSON only.
+    auto clash = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "csv", "--json"}, opts);
+    CHECK(clash.exit_code == 2);
+    CHECK(clash.out.empty());
+    CHECK_THAT(nlohmann::json::parse(clash.err)["error"]["message"].get<std::string>(), Catch::Contains("-o FILE"));
+    auto nodir = vesperctl({"--ledger", "l.db", "batch", "report", "1", "-o", "no/such/r.txt"}, opts);
+    CHECK(nodir.exit_code == 5);
+    CHECK_FALSE(std::filesystem::exists(dir / "no"));
+    auto help = vesperctl({"batch", "report", "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::Contains("--format"));
+}
+
+TEST_CASE("cli: batch show and export carry the station fields", "[cli][report]") {
+    TempDir dir;
+    auto p = prepare(dir / "l.db");
+    auto opts = in_dir(dir);
+    auto show = vesperctl({"--ledger", "l.db", "batch", "show", "1", "--json"}, opts);
+    REQUIRE(show.exit_code == 0);
+    bool seen = false;
+    const auto shown = nlohmann::json::parse(show.out);
+    for (const auto& d : shown["devices"]) {
+        if (d["serial_number"] != p.flashed_b) continue;
+        seen = true;
+        CHECK(d["station"] == "A");
+        CHECK(d["port"] == "/dev/ttyUSB1");
+        CHECK(d["firmware_version"] == "1.4.2");
+        CHECK(d["mac"] == "24:0a:c4:00:00:02");
+    }
+    CHECK(seen);
+    auto text = vesperctl({"--ledger", "l.db", "batch", "show", "1"}, opts);
+    REQUIRE(text.exit_code == 0);
+    CHECK_THAT(text.out, Catch::Contains("STATION") && Catch::Contains("/dev/ttyUSB1"));
+
+    auto csv = vesperctl({"--ledger", "l.db", "batch", "export", "1", "--format", "csv"}, opts);
+    REQUIRE(csv.exit_code == 0);
+    auto rows = lines(csv.out);
+    CHECK_THAT(rows.at(0), Catch::EndsWith(",last_error,station,port,firmware_version"));
+    auto row =
+        std::find_if(rows.begin(), rows.end(), [&](const std::string& l) { return l.rfind(p.flashed_b, 0) == 0; });
+    REQUIRE(row != rows.end());
+    CHECK_THAT(*row, Catch::EndsWith(",A,/dev/ttyUSB1,1.4.2"));
+    auto json = vesperctl({"--ledger", "l.db", "batch", "export", "1"}, opts);
+    REQUIRE(json.exit_code == 0);
+    const auto records = nlohmann::json::parse(json.out);
+    REQUIRE(records.size() == 4);
+    for (const auto& d : records) {
+        CHECK(d.contains("station"));
+        if (d["serial_number"] == p.failed_b) CHECK(d["station"].is_null());
+    }
+}
