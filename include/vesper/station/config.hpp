@@ -39,6 +39,7 @@ struct BoardProfile {
     std::string flash_size = "keep";
     std::string flash_freq = "keep";
     std::filesystem::path partition_table; // CSV; built to binary at partition_table_offset
+    int partition_table_line = 0;          // where `partition_table:` is, for load_firmware's messages
     std::uint32_t partition_table_offset = 0x8000;
     std::vector<ImageSpec> images;
     std::optional<NvsSpec> nvs;
@@ -54,17 +55,17 @@ struct StationSpec {
 
 struct FlashSettings {
     std::uint32_t baud = 460800;
-    int retries = 1;                   // further attempts per board after a failed one (0..5)
+    int retries = 1;                    // further attempts per board after a failed one (0..5)
     double max_seconds_per_board = 300; // quality gate: a board that takes longer fails as too_slow
     bool compress = true;
-    bool reset_before = true;  // false: boards are already in download mode (before: no-reset)
-    bool reset_after = true;   // false: stay in the loader (after: no-reset)
+    bool reset_before = true; // false: boards are already in download mode (before: no-reset)
+    bool reset_after = true;  // false: stay in the loader (after: no-reset)
 };
 
 struct Config {
-    std::filesystem::path file;     // as loaded
-    std::filesystem::path base_dir; // relative paths resolve against this
-    std::optional<std::filesystem::path> ledger; // resolved; --ledger and $VESPER_HOME still win in the CLI
+    std::filesystem::path file;                  // as loaded
+    std::filesystem::path base_dir;              // relative paths resolve against this
+    std::optional<std::filesystem::path> ledger; // resolved; the CLI takes --ledger first, then this, then $VESPER_HOME
     std::optional<std::int64_t> batch;           // default batch to draw serials from
     FlashSettings flash;
     std::vector<StationSpec> stations;
@@ -79,6 +80,11 @@ struct Config {
 // Parses YAML text; `file` is used in messages and for resolving relative paths.
 Config parse_config(std::string_view yaml, const std::filesystem::path& file);
 Config load_config(const std::filesystem::path& file); // Error(not_found) when missing
+
+// Board type and revision as the ledger and serial numbers write them: "bc" -> "BC", "2" -> "02".
+// Throw Error(input) for anything that is not two letters / one or two digits.
+std::string normalize_board_type(std::string_view type);
+std::string normalize_revision(std::string_view revision);
 
 // Where the config is: `flag` (--config) if given, else $VESPER_CONFIG, else ./vesper.yaml. Error(not_found)
 // saying which places were tried.

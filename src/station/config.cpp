@@ -1,0 +1,370 @@
+// The factory configuration: YAML in, a checked Config out (schema in docs/config.md). Nothing here
+// reads the files the config names; load_firmware (firmware.cpp) does that.
+#include "vesper/station/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "vesper/core/error.hpp"
+#include "vesper/core/files.hpp"
+#include "vesper/esp/image_patch.hpp"
+#include "vesper/esp/port_url.hpp"
+#include "vesper/serial/serial_number.hpp"
+#include "yaml_read.hpp"
+
+namespace vesper::station {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using yaml::Entry;
+using yaml::Reader;
+
+constexpr std::uint64_t kMinBaud = 1200;
+constexpr std::uint64_t kMaxBaud = 12'000'000;
+constexpr int kMaxRetries = 5;
+
+fs::path resolve(const fs::path& base, const std::string& written) {
+    fs::path p(written);
+    return (p.is_absolute() ? p : base / p).lexically_normal();
+}
+
+// Runs `f`, turning a library Error(input) about a value into one that says where the value is.
+template <class F> decltype(auto) located(const Reader& r, const YAML::Node& node, const std::string& field, F&& f) {
+    try {
+        return f();
+    } catch (const Error& e) {
+        r.fail_at(node, field, e.what(), e.kind());
+    }
+}
+
+std::string names_of(std::span<const esp::FlashCode> codes) {
+    std::string out = "keep";
+    for (const auto& c : codes)
+        out += ", " + std::string(c.name);
+    return out;
+}
+
+FlashSettings read_flash_settings(const Reader& r, const YAML::Node& node) {
+    FlashSettings s;
+    for (const auto& e :
+         r.entries(node, "flash", {"baud", "retries", "max_seconds_per_board", "compress", "before", "after"})) {
+        const std::string field = "flash." + e.key;
+        if (e.key == "baud")
+            s.baud = static_cast<std::uint32_t>(r.uint(e.value, field, kMinBaud, kMaxBaud));
+        else if (e.key == "retries")
+            s.retries = static_cast<int>(r.uint(e.value, field, 0, kMaxRetries));
+        else if (e.key == "max_seconds_per_board")
+            s.max_seconds_per_board = r.number(e.value, field, 1, 86400);
+        else if (e.key == "compress")
+            s.compress = r.boolean(e.value, field);
+        else if (e.key == "before")
+            s.reset_before = r.choice(e.value, field, {"reset", "no-reset"}) == "reset";
+        else if (e.key == "after")
+            s.reset_after = r.choice(e.value, field, {"hard-reset", "no-reset"}) == "hard-reset";
+    }
+    return s;
+}
+
+struct PortUse {
+    std::string field;
+    int line = 0;
+};
+
+StationSpec read_station(const Reader& r, const Entry& entry, std::map<std::string, PortUse>& ports_seen) {
+    StationSpec st;
+    st.name = entry.key;
+    st.line = Reader::line(entry.key_node);
+    const std::string base = "stations." + st.name;
+    const auto fields = r.entries(entry.value, base, {"ports", "baud"});
+    const Entry* ports = yaml::find(fields, "ports");
+    if (!ports) r.fail_at(entry.key_node, base + ".ports", "missing: a station needs at least one port");
+    if (const Entry* baud = yaml::find(fields, "baud"))
+        st.baud = static_cast<std::uint32_t>(r.uint(baud->value, base + ".baud", kMinBaud, kMaxBaud));
+
+    const auto items = r.items(ports->value, base + ".ports");
+    if (items.empty()) r.fail_at(ports->value, base + ".ports", "empty: a station needs at least one port");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string field = base + ".ports[" + std::to_string(i) + "]";
+        std::string port = r.string(items[i], field);
+        located(r, items[i], field, [&] { return esp::parse_port_url(port); });
+        const int line = Reader::line(items[i]);
+        auto [it, fresh] = ports_seen.emplace(port, PortUse{field, line});
+        if (!fresh)
+            r.fail_at(items[i], field,
+                      "port '" + port + "' is already " + it->second.field + " (line " +
+                          std::to_string(it->second.line) + "); a port belongs to one station, once");
+        st.ports.push_back(std::move(port));
+    }
+    return st;
+}
+
+void read_profile_flash(const Reader& r, const YAML::Node& node, const std::string& base, BoardProfile& p) {
+    const esp::ChipInfo& chip = *p.chip;
+    for (const auto& e : r.entries(node, base, {"mode", "size", "freq"})) {
+        const std::string field = base + "." + e.key;
+        const std::string v = r.string(e.value, field);
+        if (e.key == "mode") {
+            if (v != esp::kKeep && !esp::flash_mode_code(v))
+                r.fail_at(e.value, field, "'" + v + "': expected one of: " + names_of(esp::flash_modes()));
+            p.flash_mode = v;
+        } else if (e.key == "size") {
+            // "detect": the size the board reports, as `flash --flash-size detect`.
+            if (v != esp::kKeep && v != "detect" && !esp::flash_size_code(chip, v))
+                r.fail_at(e.value, field,
+                          "'" + v + "': expected detect or one of: " + names_of(esp::flash_encoding(chip).sizes) +
+                              " (sizes " + std::string(chip.display_name) + " supports)");
+            p.flash_size = v;
+        } else {
+            if (v != esp::kKeep && !esp::flash_freq_code(chip, v))
+                r.fail_at(e.value, field,
+                          "'" + v + "': expected one of: " + names_of(esp::flash_encoding(chip).freqs) +
+                              " (frequencies " + std::string(chip.display_name) + " supports)");
+            p.flash_freq = v;
+        }
+    }
+}
+
+ImageSpec read_image(const Reader& r, const YAML::Node& node, const std::string& field, const fs::path& base_dir) {
+    ImageSpec img;
+    img.line = Reader::line(node);
+    const auto fields = r.entries(node, field, {"name", "file", "address", "partition"});
+    const Entry* name = yaml::find(fields, "name");
+    const Entry* file = yaml::find(fields, "file");
+    const Entry* address = yaml::find(fields, "address");
+    const Entry* partition = yaml::find(fields, "partition");
+    if (!name) r.fail_at(node, field + ".name", "missing (e.g. bootloader, app)");
+    if (!file) r.fail_at(node, field + ".file", "missing: the image file to flash");
+    if (!address == !partition)
+        r.fail_at(node, field,
+                  address ? "give address or partition, not both"
+                          : "missing address or partition: say where the image goes (address: 0x1000 or "
+                            "partition: ota_0)");
+    img.name = r.string(name->value, field + ".name");
+    img.file = resolve(base_dir, r.string(file->value, field + ".file"));
+    if (address) {
+        const std::uint64_t a = r.uint(address->value, field + ".address", 0, 0xFFFFFFFF);
+        if (a % esp::kFlashSectorSize != 0)
+            r.fail_at(address->value, field + ".address",
+                      address->value.Scalar() + " is not on a 4 KiB sector boundary (a multiple of 0x1000)");
+        img.address = static_cast<std::uint32_t>(a);
+    } else {
+        img.partition = r.string(partition->value, field + ".partition");
+    }
+    return img;
+}
+
+NvsSpec read_nvs(const Reader& r, const Entry& entry, const std::string& field, const fs::path& base_dir) {
+    NvsSpec nvs;
+    nvs.line = Reader::line(entry.key_node);
+    const auto fields = r.entries(entry.value, field, {"template", "partition", "version"});
+    const Entry* tmpl = yaml::find(fields, "template");
+    if (!tmpl) r.fail_at(entry.key_node, field + ".template", "missing: the NVS CSV template to render per board");
+    nvs.template_file = resolve(base_dir, r.string(tmpl->value, field + ".template"));
+    if (const Entry* part = yaml::find(fields, "partition"))
+        nvs.partition = r.string(part->value, field + ".partition");
+    if (const Entry* ver = yaml::find(fields, "version"))
+        nvs.version = static_cast<int>(r.uint(ver->value, field + ".version", 1, 2));
+    return nvs;
+}
+
+BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& base_dir) {
+    BoardProfile p;
+    p.name = entry.key;
+    p.line = Reader::line(entry.key_node);
+    const std::string base = "profiles." + p.name;
+    const auto fields = r.entries(
+        entry.value, base,
+        {"board_type", "revision", "chip", "flash", "partition_table", "partition_table_offset", "images", "nvs"});
+    auto required = [&](std::string_view key, const char* what) -> const Entry& {
+        const Entry* e = yaml::find(fields, key);
+        if (!e) r.fail_at(entry.key_node, base + "." + std::string(key), std::string("missing: ") + what);
+        return *e;
+    };
+    const Entry& board_type = required("board_type", "the board type code, two letters (e.g. BC)");
+    const Entry& revision = required("revision", "the board revision (e.g. 02)");
+    const Entry& chip = required("chip", "the chip family (e.g. esp32)");
+    const Entry& table = required("partition_table", "the partition table CSV");
+    const Entry& images = required("images", "the images to flash");
+
+    p.board_type = located(r, board_type.value, base + ".board_type",
+                           [&] { return normalize_board_type(r.string(board_type.value, base + ".board_type")); });
+    p.revision = located(r, revision.value, base + ".revision",
+                         [&] { return normalize_revision(r.string(revision.value, base + ".revision")); });
+    p.chip = &located(r, chip.value, base + ".chip", [&]() -> const esp::ChipInfo& {
+        return esp::chip_by_name(r.string(chip.value, base + ".chip"));
+    });
+    if (const Entry* flash = yaml::find(fields, "flash")) read_profile_flash(r, flash->value, base + ".flash", p);
+
+    p.partition_table = resolve(base_dir, r.string(table.value, base + ".partition_table"));
+    p.partition_table_line = Reader::line(table.value);
+    if (const Entry* off = yaml::find(fields, "partition_table_offset")) {
+        const std::string field = base + ".partition_table_offset";
+        const std::uint64_t v = r.uint(off->value, field, esp::kFlashSectorSize, 0xFFFFFFFF);
+        if (v % esp::kFlashSectorSize != 0)
+            r.fail_at(off->value, field,
+                      off->value.Scalar() + " is not a multiple of 0x1000 (the table owns a sector)");
+        p.partition_table_offset = static_cast<std::uint32_t>(v);
+    }
+
+    const auto items = r.items(images.value, base + ".images");
+    if (items.empty()) r.fail_at(images.value, base + ".images", "empty: a profile flashes at least one image");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string field = base + ".images[" + std::to_string(i) + "]";
+        ImageSpec img = read_image(r, items[i], field, base_dir);
+        for (const auto& other : p.images) {
+            if (other.name == img.name)
+                r.fail_line(img.line, field + ".name",
+                            "image name '" + img.name + "' is already used on line " + std::to_string(other.line));
+            if (!img.partition.empty() && other.partition == img.partition)
+                r.fail_line(img.line, field + ".partition",
+                            "partition '" + img.partition + "' already gets image '" + other.name + "' (line " +
+                                std::to_string(other.line) + ")");
+        }
+        p.images.push_back(std::move(img));
+    }
+    if (const Entry* nvs = yaml::find(fields, "nvs")) p.nvs = read_nvs(r, *nvs, base + ".nvs", base_dir);
+    return p;
+}
+
+std::string joined_names(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? "none" : out;
+}
+
+Config read_config(const Reader& r, const YAML::Node& root, const fs::path& file) {
+    if (root.IsNull()) r.fail_line(1, "", "the config is empty (it needs at least `version: 1`)");
+    // The version first: a newer file's unknown keys are better explained by its version.
+    const auto any = r.entries(root, "", {});
+    const Entry* version = yaml::find(any, "version");
+    if (!version) r.fail_at(root, "version", "missing: the first line should be `version: 1`");
+    const std::uint64_t v = r.uint(version->value, "version", 0, std::numeric_limits<std::uint32_t>::max());
+    if (v != 1)
+        r.fail_at(version->value, "version",
+                  "unsupported config version " + std::to_string(v) + " (this vesperctl reads version 1)");
+
+    const auto top = r.entries(root, "", {"version", "ledger", "batch", "flash", "stations", "profiles"});
+    Config c;
+    c.file = file;
+    c.base_dir = fs::absolute(file).parent_path().lexically_normal();
+    for (const auto& e : top) {
+        if (e.key == "ledger") {
+            c.ledger = resolve(c.base_dir, r.string(e.value, "ledger"));
+        } else if (e.key == "batch") {
+            c.batch = static_cast<std::int64_t>(
+                r.uint(e.value, "batch", 1, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+        } else if (e.key == "flash") {
+            c.flash = read_flash_settings(r, e.value);
+        } else if (e.key == "stations") {
+            std::map<std::string, PortUse> ports_seen;
+            for (const auto& s : r.entries(e.value, "stations", {}))
+                c.stations.push_back(read_station(r, s, ports_seen));
+        } else if (e.key == "profiles") {
+            for (const auto& pe : r.entries(e.value, "profiles", {})) {
+                BoardProfile p = read_profile(r, pe, c.base_dir);
+                for (const auto& other : c.profiles)
+                    if (other.board_type == p.board_type && other.revision == p.revision)
+                        r.fail_line(p.line, "profiles." + p.name,
+                                    "board " + p.board_type + " revision " + p.revision + " already has profile '" +
+                                        other.name + "' (line " + std::to_string(other.line) + ")");
+                c.profiles.push_back(std::move(p));
+            }
+        }
+    }
+    return c;
+}
+
+} // namespace
+
+std::string normalize_board_type(std::string_view type) {
+    std::string t(type);
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    serial::validate_board_type(t);
+    return t;
+}
+
+std::string normalize_revision(std::string_view revision) {
+    std::string rev(revision);
+    if (rev.size() == 1) rev = "0" + rev; // revision 2 means 02
+    serial::validate_revision(rev);
+    return rev;
+}
+
+const StationSpec& Config::station(std::string_view name) const {
+    std::vector<std::string> names;
+    for (const auto& s : stations) {
+        if (s.name == name) return s;
+        names.push_back(s.name);
+    }
+    fail(ErrorKind::not_found,
+         file.string() + ": no station '" + std::string(name) + "' (stations: " + joined_names(names) + ")");
+}
+
+const BoardProfile& Config::profile_for(std::string_view board_type, std::string_view revision) const {
+    // Compare canonical forms so "bc"/"2" find the "BC"/"02" profile; junk simply finds nothing.
+    auto canonical = [](auto f, std::string_view v) {
+        try {
+            return f(v);
+        } catch (const Error&) {
+            return std::string(v);
+        }
+    };
+    const std::string type = canonical(normalize_board_type, board_type);
+    const std::string rev = canonical(normalize_revision, revision);
+    std::vector<std::string> names;
+    for (const auto& p : profiles) {
+        if (p.board_type == type && p.revision == rev) return p;
+        names.push_back(p.name + " (" + p.board_type + " " + p.revision + ")");
+    }
+    fail(ErrorKind::not_found, file.string() + ": no profile for board type " + type + " revision " + rev +
+                                   " (profiles: " + joined_names(names) + ")");
+}
+
+Config parse_config(std::string_view yaml_text, const fs::path& file) {
+    const Reader r(file.string());
+    std::vector<YAML::Node> docs;
+    try {
+        docs = YAML::LoadAll(std::string(yaml_text));
+    } catch (const YAML::Exception& e) {
+        const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+        r.fail_line(line, "", "invalid YAML: " + e.msg);
+    }
+    if (docs.empty()) r.fail_line(1, "", "the config is empty (it needs at least `version: 1`)");
+    if (docs.size() > 1) r.fail_at(docs[1], "", "more than one YAML document; a config is one document");
+    return read_config(r, docs.front(), file);
+}
+
+Config load_config(const fs::path& file) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) fail(ErrorKind::not_found, "config file " + file.string() + ": no such file");
+    return parse_config(read_text_file(file), file);
+}
+
+fs::path locate_config(const std::optional<fs::path>& flag) {
+    std::error_code ec;
+    // An explicit choice that points nowhere is an error, not a reason to look elsewhere.
+    if (flag) {
+        if (!fs::exists(*flag, ec))
+            fail(ErrorKind::not_found, "config file " + flag->string() + " (--config): no such file");
+        return *flag;
+    }
+    const char* env = std::getenv("VESPER_CONFIG");
+    if (env && *env) {
+        if (!fs::exists(env, ec))
+            fail(ErrorKind::not_found, std::string("config file ") + env + " ($VESPER_CONFIG): no such file");
+        return fs::path(env);
+    }
+    const fs::path local = "vesper.yaml";
+    if (fs::exists(local, ec)) return local;
+    fail(ErrorKind::not_found,
+         "no config file: no --config given, $VESPER_CONFIG is not set, and ./vesper.yaml does not exist");
+}
+
+} // namespace vesper::station

@@ -1,0 +1,147 @@
+// Strict YAML node reading for the station config (see yaml_read.hpp).
+#include "yaml_read.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <set>
+
+#include "vesper/core/text.hpp"
+
+namespace vesper::station::yaml {
+
+namespace {
+
+std::string kind_name(const YAML::Node& node) {
+    switch (node.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Undefined: break;
+    }
+    return "nothing";
+}
+
+std::string list_of(std::initializer_list<std::string_view> names) {
+    std::string out;
+    for (auto n : names) {
+        if (!out.empty()) out += ", ";
+        out += n;
+    }
+    return out;
+}
+
+// Numbers are written without quotes and without '_' or '+' so that what the file says is what is
+// meant; YAML's own number forms (octal 0o, .inf) are not accepted.
+std::string scalar_text(const Reader& r, const YAML::Node& node, const std::string& field, const char* expected) {
+    if (!node.IsScalar()) r.fail_at(node, field, std::string("expected ") + expected + ", got " + kind_name(node));
+    return std::string(trim(node.Scalar()));
+}
+
+std::string number_text(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+} // namespace
+
+int Reader::line(const YAML::Node& node) {
+    const auto mark = node.Mark();
+    return mark.line >= 0 ? mark.line + 1 : 1;
+}
+
+void Reader::fail_at(const YAML::Node& node, const std::string& field, const std::string& reason,
+                     ErrorKind kind) const {
+    fail_line(line(node), field, reason, kind);
+}
+
+void Reader::fail_line(int line, const std::string& field, const std::string& reason, ErrorKind kind) const {
+    std::string msg = file_ + ":" + std::to_string(line) + ": ";
+    if (!field.empty()) msg += field + ": ";
+    fail(kind, msg + reason);
+}
+
+std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& field,
+                                   std::initializer_list<std::string_view> allowed) const {
+    if (!map.IsMap()) fail_at(map, field, "expected a mapping (key: value lines), got " + kind_name(map));
+    std::vector<Entry> out;
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+        const YAML::Node key = it->first;
+        if (!key.IsScalar() || key.Scalar().empty())
+            fail_at(key, field, "keys must be plain names, got " + kind_name(key));
+        const std::string name = key.Scalar();
+        const std::string where = field.empty() ? name : field + "." + name;
+        if (allowed.size() != 0) {
+            bool known = false;
+            for (auto a : allowed)
+                known = known || a == name;
+            if (!known) fail_at(key, where, "unknown key (expected one of: " + list_of(allowed) + ")");
+        }
+        // yaml-cpp keeps both copies of a repeated key; which one wins would be a guess.
+        if (!seen.insert(name).second) fail_at(key, where, "given twice");
+        // An empty value's mark points past it, at whatever follows; the key's line is the one to show.
+        if (it->second.IsNull()) fail_at(key, where, "has no value");
+        out.push_back(Entry{name, key, it->second});
+    }
+    return out;
+}
+
+std::vector<YAML::Node> Reader::items(const YAML::Node& seq, const std::string& field) const {
+    if (!seq.IsSequence()) fail_at(seq, field, "expected a list, got " + kind_name(seq));
+    std::vector<YAML::Node> out;
+    for (const auto& item : seq)
+        out.push_back(item);
+    return out;
+}
+
+std::string Reader::string(const YAML::Node& node, const std::string& field) const {
+    std::string s = scalar_text(*this, node, field, "a text value");
+    if (s.empty()) fail_at(node, field, "must not be empty");
+    return s;
+}
+
+std::uint64_t Reader::uint(const YAML::Node& node, const std::string& field, std::uint64_t min,
+                           std::uint64_t max) const {
+    const std::string s = scalar_text(*this, node, field, "a number");
+    auto v = parse_uint(s);
+    if (!v) fail_at(node, field, "'" + s + "' is not a whole number (decimal or 0x hex)");
+    if (*v < min || *v > max)
+        fail_at(node, field, s + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
+    return *v;
+}
+
+double Reader::number(const YAML::Node& node, const std::string& field, double min, double max) const {
+    const std::string s = scalar_text(*this, node, field, "a number");
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        fail_at(node, field, "'" + s + "' is not a number");
+    if (!(v >= min && v <= max))
+        fail_at(node, field, s + " is out of range (" + number_text(min) + ".." + number_text(max) + ")");
+    return v;
+}
+
+bool Reader::boolean(const YAML::Node& node, const std::string& field) const {
+    const std::string s = scalar_text(*this, node, field, "true or false");
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    fail_at(node, field, "'" + s + "': expected true or false");
+}
+
+std::string Reader::choice(const YAML::Node& node, const std::string& field,
+                           std::initializer_list<std::string_view> choices) const {
+    const std::string s = scalar_text(*this, node, field, "a text value");
+    for (auto c : choices)
+        if (c == s) return s;
+    fail_at(node, field, "'" + s + "': expected one of: " + list_of(choices));
+}
+
+const Entry* find(const std::vector<Entry>& entries, std::string_view key) {
+    for (const auto& e : entries)
+        if (e.key == key) return &e;
+    return nullptr;
+}
+
+} // namespace vesper::station::yaml
