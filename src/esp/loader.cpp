@@ -101,10 +101,13 @@ void Loader::sync(const ConnectOptions& options) {
         }
     }
     const BootTriage triage = triage_boot_log(conn_.received());
-    fail(ErrorKind::device, "cannot connect to " + port() + ": " + describe_boot_triage(triage) + " (" +
-                                std::to_string(attempts) + " attempts of " + std::to_string(options.syncs_per_attempt) +
-                                " SYNCs, " + (can_reset ? "resetting with DTR/RTS before each" : "without reset") +
-                                ")");
+    std::string reason = describe_boot_triage(triage);
+    // A normal boot log after our own resets means RTS reaches EN but nothing pulled GPIO0 low.
+    if (can_reset && triage.state == BootState::normal_boot)
+        reason += ": the reset restarts the board but GPIO0 stays high, as when only RTS is wired to EN";
+    const std::string tries = std::to_string(attempts) + " times, " + std::to_string(options.syncs_per_attempt) +
+                              " SYNCs each, " + (can_reset ? "after a DTR/RTS reset each time" : "without reset");
+    fail(ErrorKind::device, "cannot connect to " + port() + ": " + reason + ". Tried " + tries + ".");
 }
 
 const ChipInfo& Loader::detect_chip() {
@@ -281,11 +284,15 @@ const DeviceInfo& Loader::connect(const ConnectOptions& options) {
             } catch (const Error& e) {
                 const bool can_reset = options.before == BeforeConnect::reset && t.has_control_lines();
                 if (!can_reset)
-                    fail(ErrorKind::device, std::string(e.what()) +
-                                                " after CHANGE_BAUDRATE, and the board cannot be reset to fall "
-                                                "back to 115200 (no reset lines or --before no-reset)");
+                    fail(ErrorKind::device,
+                         std::string(e.what()) +
+                             " after CHANGE_BAUDRATE, and the board cannot be reset to fall "
+                             "back to 115200 (" +
+                             (t.has_control_lines() ? "--before no-reset was given" : "the port has no reset lines") +
+                             "); use a lower --baud");
                 const std::string w = "the link failed at " + std::to_string(wanted) +
-                                      " baud; reset and continuing at " + std::to_string(kRomBaud);
+                                      " baud (no clean reply); the board was reset and the work continues at " +
+                                      std::to_string(kRomBaud) + " baud";
                 info_.warnings.push_back(w);
                 note(w);
                 t.set_baud(kRomBaud);

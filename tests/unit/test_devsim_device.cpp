@@ -1,10 +1,12 @@
-// A whole simulated board: reset and strapping through DTR/RTS, boot logs, the ROM behind the UART,
-// realistic pacing, leaving the loader.
+// A whole simulated board: reset and strapping through DTR/RTS (both reset circuits), boot logs, the
+// ROM behind the UART, realistic pacing, leaving the loader, a line too slow for the baud rate.
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "devsim/device.hpp"
+#include "vesper/core/error.hpp"
 #include "vesper/esp/boot_log.hpp"
 #include "vesper/esp/packet.hpp"
 #include "vesper/esp/partition_table.hpp"
@@ -15,13 +17,26 @@ using namespace std::chrono_literals;
 
 namespace {
 
-DeviceConfig config(std::string_view chip, BootMode boot = BootMode::download, Timing timing = Timing::off) {
+DeviceConfig config(std::string_view chip, BootMode boot = BootMode::download, Timing timing = Timing::off,
+                    ResetCircuit circuit = ResetCircuit::auto_reset) {
     DeviceConfig c;
     c.chip = &esp::chip_by_name(chip);
     c.mac = {0x24, 0x0a, 0xc4, 0x00, 0x00, 0x07};
     c.boot = boot;
+    c.reset_circuit = circuit;
     c.timing = TimingModel(timing);
     return c;
+}
+
+// Sends one request and returns the frames that came back by `t`.
+std::vector<Bytes> exchange(Device& d, const esp::Request& req, TimePoint t) {
+    d.receive(esp::frame_request(req), t);
+    esp::SlipDecoder dec;
+    dec.feed(d.take_output(t).bytes);
+    std::vector<Bytes> frames;
+    while (auto f = dec.pop_frame())
+        frames.push_back(*f);
+    return frames;
 }
 
 std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -103,6 +118,83 @@ TEST_CASE("DTR/RTS through the auto-reset circuit", "[devsim][device]") {
     d.tick(t + 111ms);
     CHECK(d.state() == Device::State::app);
     CHECK(drain(d, t + 111ms).find("SPI_FAST_FLASH_BOOT") != std::string::npos);
+}
+
+TEST_CASE("an EN-only reset circuit reboots into whatever the IO0 strap says", "[devsim][device]") {
+    CHECK(parse_reset_circuit("auto") == ResetCircuit::auto_reset);
+    CHECK(parse_reset_circuit("en-only") == ResetCircuit::en_only);
+    CHECK_THROWS_AS(parse_reset_circuit("dtr-only"), Error);
+
+    SECTION("IO0 strapped high: the classic download reset boots the app, and the host hears it") {
+        TimePoint t{};
+        Device d(config("esp32", BootMode::app, Timing::off, ResetCircuit::en_only), FlashStore::in_memory(0x400000));
+        d.attach_host(t);
+        d.power_on(t);
+        drain(d, t);
+        REQUIRE(d.state() == Device::State::app);
+
+        // RTS alone holds EN low; DTR asserted with it does not release EN as on the two-transistor circuit.
+        d.set_lines(false, true, t);
+        CHECK(d.state() == Device::State::reset_held);
+        d.set_lines(true, std::nullopt, t + 1ms);
+        d.tick(t + 50ms);
+        CHECK(d.state() == Device::State::reset_held);
+
+        t += 100ms;
+        classic_reset(d, t, true);
+        CHECK(d.state() == Device::State::app);
+        const std::string out = drain(d, t);
+        CHECK(out.find("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)") != std::string::npos);
+        CHECK(out.find("vesper-devsim app ready: chip esp32") != std::string::npos);
+        const auto triage = esp::triage_boot_log(as_bytes(out));
+        CHECK(triage.state == esp::BootState::normal_boot);
+        CHECK(triage.boot_line == "boot:0x13 (SPI_FAST_FLASH_BOOT)");
+        // The app does not answer SYNC.
+        CHECK(exchange(d, esp::sync_request(), t).empty());
+    }
+    SECTION("IO0 strapped low: every reset enters download mode, whatever DTR does") {
+        TimePoint t{};
+        Device d(config("esp32c3", BootMode::download, Timing::off, ResetCircuit::en_only),
+                 FlashStore::in_memory(0x400000));
+        d.attach_host(t);
+        d.power_on(t);
+        drain(d, t);
+        // The hard reset (DTR released throughout) would boot the app on the auto circuit.
+        d.set_lines(false, true, t);
+        d.set_lines(std::nullopt, false, t + 100ms);
+        d.tick(t + 111ms);
+        CHECK(d.state() == Device::State::download);
+        CHECK(drain(d, t + 111ms).find("waiting for download") != std::string::npos);
+    }
+}
+
+TEST_CASE("max-baud: above the limit the line is dead until a reset", "[devsim][device][faults]") {
+    TimePoint t{};
+    DeviceConfig c = config("esp32");
+    add_fault(c.faults, "max-baud=115200");
+    Device d(std::move(c), FlashStore::in_memory(0x400000));
+    d.attach_host(t);
+    d.power_on(t);
+    drain(d, t);
+    REQUIRE(exchange(d, esp::sync_request(), t).size() == 8);
+    REQUIRE(exchange(d, esp::read_reg_request(esp::kChipDetectMagicAddr), t).size() == 1);
+
+    // The CHANGE_BAUDRATE reply still goes out at 115200; after it the UART runs at 921600.
+    const auto reply = exchange(d, esp::change_baudrate_request(921600, 0), t);
+    REQUIRE(reply.size() == 1);
+    CHECK(esp::decode_response(reply[0], 4).ok());
+    CHECK(d.uart_baud() == 921600);
+    // What the host sends now is lost: no reply at all, however long we wait.
+    d.receive(esp::frame_request(esp::read_reg_request(esp::kChipDetectMagicAddr)), t);
+    CHECK(d.take_output(t + 1s).bytes.empty());
+
+    // A reset brings the UART back to 115200, where the ROM answers again.
+    t += 2s;
+    classic_reset(d, t, true);
+    REQUIRE(d.state() == Device::State::download);
+    CHECK(d.uart_baud() == 115200);
+    drain(d, t);
+    CHECK(exchange(d, esp::sync_request(), t).size() == 8);
 }
 
 TEST_CASE("the ROM answers through the UART, FLASH_END boots the app", "[devsim][device]") {

@@ -34,7 +34,13 @@ TEST_CASE("fault specs", "[devsim][faults]") {
     CHECK(describe(p) == "corrupt-every=100, drop-every=7, stall-after-bytes=500:200, stall-after-commands=3:50, "
                          "disconnect-after-bytes=4096, fail-write-at=0x10000, fail-write-block=9");
     CHECK(describe(FaultPlan{}) == "none");
-    for (const char* bad : {"corrupt-every", "corrupt-every=0", "stall-after-bytes=5", "explode=1", "drop-every=x"}) {
+    FaultPlan m;
+    add_fault(m, "max-baud=115200");
+    CHECK(m.max_baud == 115200);
+    CHECK_FALSE(m.empty());
+    CHECK(describe(m) == "max-baud=115200");
+    for (const char* bad : {"corrupt-every", "corrupt-every=0", "stall-after-bytes=5", "explode=1", "drop-every=x",
+                            "max-baud=0", "max-baud=fast", "max-baud=99999999999"}) {
         FaultPlan q;
         CHECK_THROWS_AS(add_fault(q, bad), Error);
     }
@@ -47,8 +53,8 @@ TEST_CASE("byte faults are deterministic", "[devsim][faults]") {
     Bytes wire(64, 0xAA);
     auto run = [&] {
         FaultState s(p);
-        auto a = s.shape(ByteView(wire).first(20));
-        auto b = s.shape(ByteView(wire).subspan(20));
+        auto a = s.shape(ByteView(wire).first(20), 115200);
+        auto b = s.shape(ByteView(wire).subspan(20), 115200);
         a.insert(a.end(), b.begin(), b.end());
         return a;
     };
@@ -85,9 +91,32 @@ TEST_CASE("drop, command stall, disconnect and write faults count", "[devsim][fa
     CHECK(s.command_stall() == Duration::zero());
     CHECK(s.command_stall() == std::chrono::milliseconds(30));
     CHECK(s.command_stall() == Duration::zero());
-    const auto pieces = s.shape(Bytes(8, 0x11));
+    const auto pieces = s.shape(Bytes(8, 0x11), 115200);
     REQUIRE_FALSE(pieces.empty());
     CHECK(pieces.back().disconnect_after);
     CHECK(flatten(pieces).size() == 5);
-    CHECK_FALSE(s.shape(Bytes(8, 0x11)).back().disconnect_after); // once
+    CHECK_FALSE(s.shape(Bytes(8, 0x11), 115200).back().disconnect_after); // once
+}
+
+TEST_CASE("max-baud garbles everything sent above the limit, nothing at or below it", "[devsim][faults]") {
+    FaultPlan p;
+    add_fault(p, "max-baud=115200");
+    FaultState s(p);
+    CHECK_FALSE(s.line_fails_at(115200));
+    CHECK_FALSE(s.line_fails_at(74880));
+    CHECK(s.line_fails_at(115201));
+    CHECK(s.line_fails_at(921600));
+    CHECK_FALSE(FaultState{}.line_fails_at(4000000)); // no fault: any speed
+
+    // A SYNC-like reply frame: intact at 115200.
+    const Bytes frame = {0xC0, 0x01, 0x08, 0x04, 0x00, 0x07, 0x07, 0x12, 0x20, 0x00, 0x00, 0xDB, 0xDC, 0xC0};
+    CHECK(flatten(s.shape(frame, 115200)) == frame);
+    // At 921600 every byte is shifted one bit, the same way every time, and no SLIP END survives.
+    const Bytes garbled = flatten(s.shape(frame, 921600));
+    REQUIRE(garbled.size() == frame.size());
+    for (std::size_t i = 0; i < frame.size(); ++i)
+        CHECK(garbled[i] == static_cast<std::uint8_t>((frame[i] << 1) | 1));
+    CHECK(garbled == flatten(FaultState(p).shape(frame, 921600)));
+    for (int b = 0; b < 256; ++b)
+        CHECK(FaultState::garble(static_cast<std::uint8_t>(b)) != 0xC0);
 }

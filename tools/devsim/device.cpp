@@ -24,6 +24,12 @@ BootMode parse_boot_mode(std::string_view text) {
     fail(ErrorKind::input, "--boot '" + std::string(text) + "': expected 'download' or 'app'");
 }
 
+ResetCircuit parse_reset_circuit(std::string_view text) {
+    if (text == "auto") return ResetCircuit::auto_reset;
+    if (text == "en-only") return ResetCircuit::en_only;
+    fail(ErrorKind::input, "--reset-circuit '" + std::string(text) + "': expected 'auto' or 'en-only'");
+}
+
 Device::Device(DeviceConfig config, FlashStore flash, CommandLog* log, std::function<void(const std::string&)> note)
     : config_(std::move(config)), chip_(*config_.chip), profile_(chip_profile(chip_.chip)), flash_(std::move(flash)),
       regs_(chip_, profile_, config_.mac, flash_.size()), faults_(config_.faults),
@@ -35,8 +41,8 @@ void Device::note(const std::string& text) const {
 }
 
 bool Device::io0_low() const {
-    if (lines_driven_) return dtr_ && !rts_;
-    return config_.boot == BootMode::download;
+    if (lines_driven_ && config_.reset_circuit == ResetCircuit::auto_reset) return dtr_ && !rts_;
+    return config_.boot == BootMode::download; // the strap: no line reaches IO0
 }
 
 void Device::power_on(TimePoint now) {
@@ -97,6 +103,8 @@ void Device::receive(ByteView bytes, TimePoint now) {
         rx_free_ = std::max(rx_free_, now) + TimingModel::uart(bytes.size(), uart_baud_);
         arrival = rx_free_;
     }
+    // Too fast for the line (max-baud): what arrives is no byte the UART can frame.
+    if (faults_.line_fails_at(uart_baud_)) return;
     switch (state_) {
     case State::download: {
         decoder_.feed(bytes);
@@ -160,6 +168,9 @@ void Device::handle_frame(const Bytes& frame, TimePoint arrival) {
     if (reply.switch_baud) {
         uart_baud_ = *reply.switch_baud;
         loader_.set_baud(uart_baud_);
+        if (faults_.line_fails_at(uart_baud_))
+            note("UART now at " + std::to_string(uart_baud_) + " baud, above max-baud=" +
+                 std::to_string(faults_.plan().max_baud) + ": the line garbles everything until a reset");
     }
     switch (reply.after) {
     case AfterReply::stay: break;
@@ -183,7 +194,7 @@ void Device::emit(ByteView wire, TimePoint earliest, std::uint32_t baud) {
     if (!host_attached_ || wire.empty()) return;
     const bool paced = config_.timing.realistic();
     TimePoint t = std::max(earliest, tx_free_);
-    for (WirePiece& piece : faults_.shape(wire)) {
+    for (WirePiece& piece : faults_.shape(wire, baud)) {
         t += piece.pause_before;
         std::size_t at = 0;
         do {
@@ -205,13 +216,15 @@ void Device::set_lines(std::optional<bool> dtr, std::optional<bool> rts, TimePoi
     lines_driven_ = true;
     if (dtr) dtr_ = *dtr;
     if (rts) rts_ = *rts;
-    const bool en_low = rts_ && !dtr_;
+    const bool en_only = config_.reset_circuit == ResetCircuit::en_only;
+    const bool en_low = en_only ? rts_ : rts_ && !dtr_;
     if (en_low) {
         release_at_.reset();
         if (state_ != State::reset_held) {
             state_ = State::reset_held;
             queue_.clear();
-            note("EN low (RTS asserted, DTR not): chip held in reset");
+            note(en_only ? "EN low (RTS asserted): chip held in reset"
+                         : "EN low (RTS asserted, DTR not): chip held in reset");
         }
     } else if (state_ == State::reset_held && !release_at_) {
         release_at_ = now + kResetReleaseDelay;

@@ -30,6 +30,14 @@ using TimePoint = Clock::time_point;
 enum class BootMode { download, app };
 BootMode parse_boot_mode(std::string_view text); // "download" | "app"; Error(input) otherwise
 
+// How the USB-UART's DTR and RTS reach the chip (RFC 2217 ports; other ports have no lines).
+enum class ResetCircuit {
+    auto_reset, // the usual two transistors: EN low for RTS without DTR, IO0 low for DTR without RTS
+    en_only,    // RTS pulls EN low, DTR is not wired, IO0 is the board's strap (--boot): some cheap
+                // adapters and custom boards wire only this, so a reset reboots into whatever IO0 says
+};
+ResetCircuit parse_reset_circuit(std::string_view text); // "auto" | "en-only"; Error(input) otherwise
+
 // How long EN must stay high before the chip leaves reset. Devkits put an RC on EN (10 kOhm, 1 uF);
 // the delay is what lets esptool's two separate DTR and RTS writes pass through the state where both
 // are asserted (EN high, IO0 high) without booting the app.
@@ -42,6 +50,7 @@ struct DeviceConfig {
     // Power-on boot mode, and the IO0 strap of a port without control lines (tcp, pty): "download"
     // models a board whose BOOT strap is held low.
     BootMode boot = BootMode::download;
+    ResetCircuit reset_circuit = ResetCircuit::auto_reset;
     TimingModel timing;
     FaultPlan faults;
 };
@@ -64,7 +73,7 @@ public:
     void attach_host(TimePoint now);
     void detach_host();
     void receive(ByteView bytes, TimePoint now);
-    // DTR/RTS through the usual two-transistor auto-reset circuit (RFC 2217 only); nullopt = unchanged.
+    // DTR/RTS through the configured reset circuit (RFC 2217 only); nullopt = unchanged.
     void set_lines(std::optional<bool> dtr, std::optional<bool> rts, TimePoint now);
     // The host port's baud rate, when the transport reports it.
     void set_host_baud(std::uint32_t baud);
@@ -119,7 +128,7 @@ private:
     esp::SlipDecoder decoder_;
     std::uint32_t uart_baud_ = 115200;
     bool host_attached_ = false;
-    bool lines_driven_ = false; // a host has set DTR/RTS: the auto-reset circuit decides EN and IO0
+    bool lines_driven_ = false; // a host has set DTR/RTS: the reset circuit decides EN (and IO0)
     bool dtr_ = false, rts_ = false;
     std::optional<TimePoint> release_at_;
     TimePoint rx_free_{}, tx_free_{};

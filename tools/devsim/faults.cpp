@@ -10,7 +10,7 @@ namespace vesper::devsim {
 namespace {
 
 constexpr const char* kForms = "corrupt-every=N, drop-every=N, stall-after-bytes=N:MS, stall-after-commands=N:MS, "
-                               "disconnect-after-bytes=N, fail-write-at=ADDR, fail-write-block=N";
+                               "disconnect-after-bytes=N, fail-write-at=ADDR, fail-write-block=N, max-baud=N";
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
     fail(ErrorKind::input, "--fault '" + std::string(spec) + "': " + why + " (accepted: " + kForms + ")");
@@ -49,6 +49,10 @@ void add_fault(FaultPlan& plan, std::string_view spec) {
         plan.fail_write_at = static_cast<std::uint32_t>(*v);
     } else if (key == "fail-write-block") {
         plan.fail_write_block = positive(spec, value, "N");
+    } else if (key == "max-baud") {
+        const std::uint64_t n = positive(spec, value, "N");
+        if (n > 0xFFFFFFFFull) bad(spec, "N must be a baud rate below 2^32");
+        plan.max_baud = static_cast<std::uint32_t>(n);
     } else {
         bad(spec, "unknown fault '" + std::string(key) + "'");
     }
@@ -68,6 +72,7 @@ std::string describe(const FaultPlan& plan) {
         parts.push_back(buf);
     }
     if (plan.fail_write_block) parts.push_back("fail-write-block=" + std::to_string(plan.fail_write_block));
+    if (plan.max_baud) parts.push_back("max-baud=" + std::to_string(plan.max_baud));
     if (parts.empty()) return "none";
     std::string out;
     for (const auto& p : parts)
@@ -94,11 +99,13 @@ bool FaultState::fail_flash_write(std::uint32_t address, std::size_t length) {
     return plan_.fail_write_at && length > 0 && std::uint64_t{address} + length > *plan_.fail_write_at;
 }
 
-std::vector<WirePiece> FaultState::shape(ByteView wire) {
+std::vector<WirePiece> FaultState::shape(ByteView wire, std::uint32_t baud) {
     std::vector<WirePiece> out;
     WirePiece piece;
+    const bool garbled = line_fails_at(baud);
     for (std::uint8_t b : wire) {
         ++bytes_sent_;
+        if (garbled) b = garble(b);
         if (plan_.corrupt_every != 0 && bytes_sent_ % plan_.corrupt_every == 0) b ^= 0x01;
         piece.bytes.push_back(b);
         Duration pause{};

@@ -1,5 +1,5 @@
 #pragma once
-// Fault injection for reliability tests. Every fault is counter-based (no randomness), so the same
+// Fault injection for reliability tests. Every fault is counter- or rule-based (no randomness), so the same
 // run against the same plan fails in the same place every time. Counters belong to the device and
 // survive reconnects. Syntax (one --fault each, several allowed):
 //   corrupt-every=N            every Nth byte sent to the host has its lowest bit flipped
@@ -9,6 +9,9 @@
 //   disconnect-after-bytes=N   the connection is closed after N bytes to the host (once)
 //   fail-write-at=ADDR         any flash data block reaching ADDR or beyond fails (ROM error 0x08)
 //   fail-write-block=N         the Nth flash data block (counting from 1) fails (ROM error 0x08)
+//   max-baud=N                 the line cannot carry more than N baud: while the device's UART runs
+//                              faster (after CHANGE_BAUDRATE), what it sends arrives garbled and what
+//                              the host sends is lost, until a reset brings the UART back to 115200
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -33,10 +36,11 @@ struct FaultPlan {
     std::uint64_t disconnect_after = 0;
     std::optional<std::uint32_t> fail_write_at;
     std::uint64_t fail_write_block = 0;
+    std::uint32_t max_baud = 0; // 0: any speed gets through
 
     bool empty() const noexcept {
         return corrupt_every == 0 && drop_every == 0 && stalls.empty() && disconnect_after == 0 && !fail_write_at &&
-               fail_write_block == 0;
+               fail_write_block == 0 && max_baud == 0;
     }
 };
 
@@ -63,8 +67,15 @@ public:
     Duration command_stall();
     // A flash data block of `length` bytes at `address`: true when it must fail.
     bool fail_flash_write(std::uint32_t address, std::size_t length);
-    // Applies byte faults (corruption, byte stalls, disconnect) to bytes about to go to the host.
-    std::vector<WirePiece> shape(ByteView wire);
+    // max-baud: true when the line cannot carry `baud`, so nothing gets through it intact.
+    bool line_fails_at(std::uint32_t baud) const noexcept { return plan_.max_baud != 0 && baud > plan_.max_baud; }
+    // A byte sent at a speed the line cannot carry, as the host reads it: shifted one bit, as when the
+    // receiver samples a smeared edge. Bit 0 always ends up set, so a SLIP END (0xC0) never comes out
+    // and no reply frame can complete by accident.
+    static std::uint8_t garble(std::uint8_t b) noexcept { return static_cast<std::uint8_t>((b << 1) | 1); }
+    // Applies byte faults (garbling above max-baud, corruption, byte stalls, disconnect) to bytes about
+    // to go to the host at `baud`.
+    std::vector<WirePiece> shape(ByteView wire, std::uint32_t baud);
 
     std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
 

@@ -19,9 +19,12 @@ namespace {
 constexpr const char* kFooter = R"(
 Transports:
   tcp:PORT      raw bytes, no control lines; the board starts in the mode --boot gives
-  rfc2217:PORT  telnet + RFC 2217; DTR/RTS drive EN/IO0 through the usual auto-reset circuit
-                (EN low while RTS is asserted and DTR is not, IO0 low while DTR is asserted and RTS
-                is not); EN released with IO0 low enters download mode, with IO0 high boots the app.
+  rfc2217:PORT  telnet + RFC 2217; DTR/RTS drive EN/IO0 through the reset circuit (--reset-circuit):
+                auto     the usual two transistors: EN low while RTS is asserted and DTR is not, IO0
+                         low while DTR is asserted and RTS is not
+                en-only  RTS asserted pulls EN low, DTR is not wired, IO0 is the --boot strap
+                         (--boot app: IO0 high, so every reset boots the app and prints its log)
+                EN released with IO0 low enters download mode, with IO0 high boots the app.
   Port 0 lets the OS choose; every ready line on stdout says where each device listens:
     devsim: esp32 MAC 24:0a:c4:00:00:01 listening on tcp:127.0.0.1:4000 (flash flash-0.bin)
   One client per device; a second connection is closed at once. The device keeps its state (flash,
@@ -38,6 +41,10 @@ Faults (--fault, repeatable, counters per device, deterministic):
   disconnect-after-bytes=N   close the connection after N bytes to the host (once)
   fail-write-at=ADDR         flash data blocks reaching ADDR or beyond fail with ROM error 0x08
   fail-write-block=N         the Nth flash data block fails with ROM error 0x08 (once)
+  max-baud=N                 the line carries at most N baud: while the UART runs faster (after
+                             CHANGE_BAUDRATE) every byte sent arrives shifted one bit ((b<<1)|1, so
+                             no frame ever ends) and every byte received is lost; a reset brings the
+                             UART back to 115200, where it works again
 
 Exit: SIGINT or SIGTERM stops the simulator cleanly (exit code 0). Errors exit with 2 (bad
 arguments) or 5 (files, sockets).
@@ -52,6 +59,7 @@ int main(int argc, char** argv) {
     std::optional<std::string> mac_text, flash_file, listen_text, log_file;
     std::optional<int> port;
     std::string flash_size_text = "4MB", bind = "127.0.0.1", boot_text = "download", timing_text = "off";
+    std::string circuit_text = "auto";
     int count = 1;
     bool pty = false, quiet = false;
     std::vector<std::string> fault_specs;
@@ -69,6 +77,9 @@ int main(int argc, char** argv) {
     cli.add_option("--bind", bind, "address to listen on")->capture_default_str();
     cli.add_option("--count", count, "number of devices")->capture_default_str()->check(CLI::Range(1, 256));
     cli.add_option("--boot", boot_text, "download|app: power-on mode, and the IO0 strap without control lines")
+        ->capture_default_str();
+    cli.add_option("--reset-circuit", circuit_text,
+                   "auto|en-only: how DTR/RTS reach EN and IO0 on rfc2217 ports (see below)")
         ->capture_default_str();
     cli.add_flag("--pty", pty, "also offer each device on a pseudo-terminal (path on the ready line)");
     cli.add_option("--timing", timing_text,
@@ -112,6 +123,7 @@ int main(int argc, char** argv) {
         const std::uint32_t flash_size = parse_flash_size(flash_size_text);
         const TimingModel timing(parse_timing(timing_text));
         const BootMode boot = parse_boot_mode(boot_text);
+        const ResetCircuit circuit = parse_reset_circuit(circuit_text);
 
         std::vector<DeviceSetup> devices;
         for (int i = 0; i < count; ++i) {
@@ -121,6 +133,7 @@ int main(int argc, char** argv) {
             d.config.mac = mac_add(mac, static_cast<std::uint64_t>(i));
             mac_words(chip, d.config.mac); // rejects MACs the chip cannot hold, before anything starts
             d.config.boot = boot;
+            d.config.reset_circuit = circuit;
             d.config.timing = timing;
             d.config.faults = faults;
             d.flash_size = flash_size;
@@ -130,6 +143,9 @@ int main(int argc, char** argv) {
         Server srv(server, std::move(devices));
         srv.start();
         if (!faults.empty() && !quiet) std::fprintf(stderr, "devsim: faults: %s\n", describe(faults).c_str());
+        if (circuit == ResetCircuit::en_only && !quiet)
+            std::fprintf(stderr, "devsim: reset circuit en-only: RTS drives EN, DTR is not wired, IO0 strapped %s\n",
+                         boot == BootMode::app ? "high (resets boot the app)" : "low (resets enter download mode)");
         return srv.run();
     } catch (const Error& e) {
         std::fprintf(stderr, "vesper-devsim: %s\n", e.what());

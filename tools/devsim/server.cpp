@@ -247,7 +247,7 @@ void Server::drop_client(Slot& slot, const std::string& why) {
     slot.out.clear();
     slot.closing = false;
     if (slot.pty_master < 0) slot.device->detach_host();
-    // Closing the port drops DTR and RTS; through the auto-reset circuit that releases EN.
+    // Closing the port drops DTR and RTS; through either reset circuit that releases EN.
     if (slot.kind == ListenKind::rfc2217) slot.device->set_lines(false, false, Clock::now());
     note("devsim[" + std::to_string(slot.device->config().index) + "]: client " + slot.peer + " gone (" + why +
          "); the device keeps its state");
