@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "table.hpp"
+#include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
@@ -20,11 +21,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string hex(std::uint64_t v, int digits = 0) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%0*llX", digits, static_cast<unsigned long long>(v));
-    return buf;
-}
+std::string hex(std::uint64_t v, int digits = 0) { return hex_u(v, digits); }
 
 template <std::size_t N> std::string hex_bytes(const std::array<std::uint8_t, N>& b) { return to_hex(ByteView(b)); }
 

@@ -1,9 +1,9 @@
 // vesperctl nvs: build NVS partition images from CSV (byte-identical to ESP-IDF's nvs_partition_gen),
 // render per-device images from a template and the ledger, and dump images with CRC checks.
-#include <cstdio>
 #include <cstdlib>
 
 #include "cli.hpp"
+#include "vesper/core/bytes.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -19,11 +19,7 @@ namespace {
 
 const char* kMqttPasswordField = "mqtt_password";
 
-std::string hex_size(std::size_t size) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%zX", size);
-    return buf;
-}
+std::string hex_size(std::size_t size) { return hex_u(size); }
 
 nvs::Version to_version(int v) { return v == 1 ? nvs::Version::v1 : nvs::Version::v2; }
 

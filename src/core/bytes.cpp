@@ -15,6 +15,21 @@ std::string to_hex(ByteView data, bool upper) {
     return out;
 }
 
+std::string hex_u(std::uint64_t value, int min_digits, HexCase letters) {
+    const char* digits = letters == HexCase::upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char reversed[16];
+    int n = 0;
+    do {
+        reversed[n++] = digits[value & 0xF];
+        value >>= 4;
+    } while (value != 0);
+    std::string out = "0x";
+    if (min_digits > n) out.append(static_cast<std::size_t>(min_digits - n), '0');
+    while (n > 0)
+        out.push_back(reversed[--n]);
+    return out;
+}
+
 namespace {
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -32,7 +47,8 @@ Bytes from_hex(std::string_view hex, std::string_view what) {
         int hi = hex_value(hex[2 * i]);
         int lo = hex_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
-            fail(ErrorKind::input, std::string(what) + ": not a hex digit at position " + std::to_string(2 * i + (hi < 0 ? 0 : 1)));
+            fail(ErrorKind::input,
+                 std::string(what) + ": not a hex digit at position " + std::to_string(2 * i + (hi < 0 ? 0 : 1)));
         out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
     return out;

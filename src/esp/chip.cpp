@@ -28,12 +28,6 @@ std::string known_names() {
     return names;
 }
 
-std::string hex(std::uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08X", v);
-    return buf;
-}
-
 } // namespace
 
 const ChipInfo& chip_info(Chip chip) {
@@ -100,7 +94,7 @@ std::array<std::uint8_t, 6> extract_mac(const ChipInfo& chip, std::span<const st
             case 1: oui = 0xACD074; break;
             default:
                 fail(ErrorKind::device, where + ": unknown OUI selector " + std::to_string((mac1 >> 16) & 0xFF) +
-                                            " in OTP word MAC1 (" + hex(mac1) + ") and MAC3 is blank");
+                                            " in OTP word MAC1 (" + hex_u(mac1, 8) + ") and MAC3 is blank");
             }
         }
         mac = {static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),

@@ -1,7 +1,7 @@
 // The chip rows. Facts (values, not code) come from Espressif's esptool targets/*.py (CHIP_DETECT_MAGIC_VALUE,
 // IMAGE_CHIP_ID, BOOTLOADER_FLASH_OFFSET, STATUS_BYTES_LENGTH, EFUSE_BASE/MAC_EFUSE_REG, UART_CLKDIV_REG,
-// XTAL_CLK_DIVIDER, UARTDEV_BUF_NO_USB_*), esp-serial-flasher src/esp_targets.c (magic values, chip ids,
-// mac_efuse_offset, encryption_in_begin_flash_cmd, the ESP32-P4 SPI date register) and the esptool serial
+// XTAL_CLK_DIVIDER, UARTDEV_BUF_NO_USB_*, SPI_REG_BASE/SPI_*_OFFS), esp-serial-flasher src/esp_targets.c (magic values,
+// chip ids, mac_efuse_offset, encryption_in_begin_flash_cmd, the ESP32-P4 SPI date register) and the esptool serial
 // protocol documentation (ROM command support). See docs/esp-rom-notes.md section 5.1.
 #include "vesper/esp/chip.hpp"
 
@@ -38,6 +38,22 @@ constexpr MacLocation efuse_mac(std::uint32_t base, std::uint32_t off) {
     return MacLocation{MacRule::efuse_low_high, base, {base + off, base + off + 4, 0}, 2};
 }
 
+// SPI user-command registers (esptool targets/*.py SPI_REG_BASE, SPI_*_OFFS; the ESP8266 USR1 field
+// position from its set_data_lengths). ESP32-S2 and later share the SPIMEM layout at different bases.
+constexpr SpiUserCommandRegs kSpiEsp8266{.base = 0x60000200,
+                                         .usr = 0x1C,
+                                         .usr1 = 0x20,
+                                         .usr2 = 0x24,
+                                         .w0 = 0x40,
+                                         .mosi_dlen = std::nullopt,
+                                         .miso_dlen = std::nullopt,
+                                         .usr1_miso_bitlen_shift = 8};
+constexpr SpiUserCommandRegs kSpiEsp32{
+    .base = 0x3FF42000, .usr = 0x1C, .usr1 = 0x20, .usr2 = 0x24, .w0 = 0x80, .mosi_dlen = 0x28, .miso_dlen = 0x2C};
+constexpr SpiUserCommandRegs spimem(std::uint32_t base) {
+    return {.base = base, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .w0 = 0x58, .mosi_dlen = 0x24, .miso_dlen = 0x28};
+}
+
 // UART divider register shared by the ESP32-C/S3 family.
 constexpr XtalDetect kXtal26or40{0x60000014, 1, {26, 40}};
 
@@ -57,6 +73,7 @@ constexpr ChipInfo kChips[] = {
         .mac = {MacRule::esp8266_otp, 0x3FF00050, {0x3FF00050, 0x3FF00054, 0x3FF0005C}, 3},
         .baud = {},
         .xtal = {0x60000014, 2, {26, 40}}, // APB runs at twice the crystal
+        .spi = kSpiEsp8266,
         .usb_jtag_serial = false,
         .usb_otg = false,
     },
@@ -87,6 +104,7 @@ constexpr ChipInfo kChips[] = {
                  .cali_mask = 0x01FFFFFF,
                  .ck8m_efuse_reg = 0x3FF5A010},
         .xtal = {0x3FF40014, 1, {26, 40}},
+        .spi = kSpiEsp32,
         .usb_jtag_serial = false,
         .usb_otg = false,
     },
@@ -105,6 +123,7 @@ constexpr ChipInfo kChips[] = {
         .mac = efuse_mac(0x3F41A000, 0x44),
         .baud = {},
         .xtal = {}, // fixed 40 MHz
+        .spi = spimem(0x3F402000),
         .usb_jtag_serial = false,
         .usb_otg = true,
     },
@@ -123,6 +142,7 @@ constexpr ChipInfo kChips[] = {
         .mac = efuse_mac(0x60007000, 0x44),
         .baud = {},
         .xtal = {}, // fixed 40 MHz
+        .spi = spimem(0x60002000),
         .usb_jtag_serial = true,
         .usb_otg = true,
     },
@@ -142,6 +162,7 @@ constexpr ChipInfo kChips[] = {
         // The ROM assumes a 40 MHz crystal; boards with 26 MHz need baud * 40 / 26.
         .baud = {.rule = BaudRule::xtal_mismatch, .rom_xtal_mhz = 40},
         .xtal = kXtal26or40,
+        .spi = spimem(0x60002000),
         .usb_jtag_serial = false,
         .usb_otg = false,
     },
@@ -160,6 +181,7 @@ constexpr ChipInfo kChips[] = {
         .mac = efuse_mac(0x60008800, 0x44),
         .baud = {},
         .xtal = {}, // fixed 40 MHz
+        .spi = spimem(0x60002000),
         .usb_jtag_serial = true,
         .usb_otg = false,
     },
@@ -182,6 +204,7 @@ constexpr ChipInfo kChips[] = {
                  .rom_xtal_mask = 0x7F000000,
                  .rom_xtal_shift = 24},
         .xtal = {0x60000014, 1, {40, 48}},
+        .spi = spimem(0x60003000),
         .usb_jtag_serial = true,
         .usb_otg = false,
     },
@@ -200,6 +223,7 @@ constexpr ChipInfo kChips[] = {
         .mac = efuse_mac(0x600B0800, 0x44), // high word bits 31..16 hold the EUI-64 extension (FF FE)
         .baud = {},
         .xtal = {}, // fixed 40 MHz
+        .spi = spimem(0x60003000),
         .usb_jtag_serial = true,
         .usb_otg = false,
     },
@@ -218,6 +242,7 @@ constexpr ChipInfo kChips[] = {
         .mac = efuse_mac(0x600B0800, 0x44),
         .baud = {},
         .xtal = {}, // fixed 32 MHz
+        .spi = spimem(0x60003000),
         .usb_jtag_serial = true,
         .usb_otg = false,
     },
@@ -235,7 +260,8 @@ constexpr ChipInfo kChips[] = {
         .rom = kRomFull,
         .mac = efuse_mac(0x5012D000, 0x44),
         .baud = {},
-        .xtal = {}, // fixed 40 MHz
+        .xtal = {},                // fixed 40 MHz
+        .spi = spimem(0x5008D000), // SPIMEM1
         .usb_jtag_serial = true,
         .usb_otg = true,
     },

@@ -1,6 +1,5 @@
 #include "vesper/esp/command.hpp"
 
-#include <cstdio>
 #include <initializer_list>
 
 #include "vesper/core/error.hpp"
@@ -79,15 +78,7 @@ Request begin_request(Command op, const BeginParams& p, EncryptedWord word5) {
 std::string command_name(std::uint8_t op) {
     for (const auto& n : kNames)
         if (static_cast<std::uint8_t>(n.op) == op) return n.name;
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02X", op);
-    return buf;
-}
-
-std::string hex32(std::uint32_t value) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%X", value);
-    return buf;
+    return hex_u(op, 2);
 }
 
 bool is_known_command(std::uint8_t op) noexcept {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
@@ -97,18 +98,61 @@ const char* to_string(Verification v) noexcept {
 Flasher::Flasher(Loader& loader, DeflateCache& cache, FlashOptions options)
     : loader_(loader), cache_(cache), options_(options) {}
 
+// The ROM hashes flash at about 3 MiB/s, so a full SPI_FLASH_MD5 of a 1 MiB app costs a third of a
+// second. A board that does not hold the region almost always differs in its first sector (image
+// headers, app descriptions, NVS page headers live there): hash that first, the whole region only
+// when it matches. A reply damaged on the line can only make a region look changed (it is then
+// written, which is safe), never unchanged.
+Flasher::Held Flasher::probe(const PlannedRegion& region) {
+    const auto size = static_cast<std::uint32_t>(region.data.size());
+    const std::uint32_t n = std::min(size, kProbeSize);
+    const auto expected = n == size ? region.md5 : md5(ByteView(region.data).first(n));
+    if (loader_.flash_md5(region.address, n) != expected) return Held::differs;
+    return n == size ? Held::same : Held::undecided;
+}
+
 std::vector<RegionResult> Flasher::write(const FlashPlan& plan, const ProgressFn& progress,
                                          const std::function<void(const RegionResult&)>& on_region) {
+    const ChipInfo& chip = loader_.chip();
+    const std::size_t count = plan.regions.size();
+    // Without the ROM's MD5 (or with --force) nothing is checked: every region is written.
+    std::vector<Held> held(count, Held::differs);
+    std::vector<double> checked_s(count, 0);
+    if (!options_.force && chip.rom.md5) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto t0 = Clock::now();
+            const auto size = static_cast<std::uint64_t>(plan.regions[i].data.size());
+            if (progress) progress(FlashProgress{FlashPhase::check, i, count, 0, size});
+            held[i] = probe(plan.regions[i]);
+            checked_s[i] = seconds_since(t0);
+        }
+    }
+    // Regions known to change are compressed on another thread while the ROM erases and writes the ones
+    // in front of them (the app deflates while the bootloader goes out). write_region asks the cache
+    // too and simply waits if that image is still being compressed; the future's destructor joins the
+    // thread whatever happens here.
+    std::future<void> compressing;
+    if (options_.compress && chip.rom.deflate)
+        compressing = std::async(std::launch::async, [this, &plan, &held] {
+            for (std::size_t i = 0; i < plan.regions.size(); ++i) {
+                if (held[i] != Held::differs) continue;
+                try {
+                    cache_.get(plan.regions[i].data, kRomFlashBlock);
+                } catch (...) {
+                    // write_region compresses it again and reports the error where it belongs.
+                }
+            }
+        });
     std::vector<RegionResult> results;
-    for (std::size_t i = 0; i < plan.regions.size(); ++i) {
-        results.push_back(write_region(plan.regions[i], i, plan.regions.size(), progress));
+    for (std::size_t i = 0; i < count; ++i) {
+        results.push_back(write_region(plan.regions[i], i, count, progress, held[i], checked_s[i]));
         if (on_region) on_region(results.back());
     }
     return results;
 }
 
 RegionResult Flasher::write_region(const PlannedRegion& region, std::size_t index, std::size_t count,
-                                   const ProgressFn& progress) {
+                                   const ProgressFn& progress, Held held, double checked_s) {
     const ChipInfo& chip = loader_.chip();
     const auto size = static_cast<std::uint32_t>(region.data.size());
     auto report = [&](FlashPhase phase, std::uint64_t done) {
@@ -122,15 +166,16 @@ RegionResult Flasher::write_region(const PlannedRegion& region, std::size_t inde
     res.bytes = size;
     const auto t0 = Clock::now();
 
-    // Skip what the board already holds. Needs the ROM's MD5: without it there is nothing cheap to compare.
-    if (!options_.force && chip.rom.md5) {
+    // Skip what the board already holds (write() probed the first sector; see probe()).
+    if (held == Held::undecided) {
         report(FlashPhase::check, 0);
-        if (loader_.flash_md5(region.address, size) == region.md5) {
-            res.written = false;
-            res.seconds = seconds_since(t0);
-            res.verified = Verification::md5;
-            return res;
-        }
+        held = loader_.flash_md5(region.address, size) == region.md5 ? Held::same : Held::differs;
+    }
+    if (held == Held::same) {
+        res.written = false;
+        res.seconds = checked_s + seconds_since(t0);
+        res.verified = Verification::md5;
+        return res;
     }
 
     // Deflate only where the ROM inflates and it actually saves bytes on the wire.

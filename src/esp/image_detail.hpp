@@ -2,17 +2,14 @@
 // Helpers shared by the image_*.cpp files only: hex text for messages and fixed-size text fields.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string>
+
+#include "vesper/core/bytes.hpp"
 
 namespace vesper::esp::detail {
 
 // "0x1A2B"; `digits` pads with zeros.
-inline std::string hex(std::uint64_t v, int digits = 0) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%0*llX", digits, static_cast<unsigned long long>(v));
-    return buf;
-}
+inline std::string hex(std::uint64_t v, int digits = 0) { return hex_u(v, digits); }
 
 // A fixed-size char field: up to the first NUL, printable ASCII kept, anything else shown as '?', so the
 // result is always safe to print and to put in JSON.

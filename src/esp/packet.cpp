@@ -1,7 +1,5 @@
 #include "vesper/esp/packet.hpp"
 
-#include <cstdio>
-
 #include "vesper/core/error.hpp"
 #include "vesper/esp/rom_error.hpp"
 #include "vesper/esp/slip.hpp"
@@ -10,11 +8,7 @@ namespace vesper::esp {
 
 namespace {
 
-std::string hex8(std::uint8_t v) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02X", v);
-    return buf;
-}
+std::string hex8(std::uint8_t v) { return hex_u(v, 2); }
 
 void check_status_len(std::size_t status_len) {
     if (status_len != 2 && status_len != 4)

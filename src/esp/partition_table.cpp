@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <map>
 #include <span>
 
@@ -284,13 +283,3 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
 }
 
 } // namespace vesper::esp
-
-namespace vesper::esp::partition_detail {
-
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-} // namespace vesper::esp::partition_detail

@@ -3,9 +3,12 @@
 #include <cstdint>
 #include <string>
 
+#include "vesper/core/bytes.hpp"
+
 namespace vesper::esp::partition_detail {
 
-// "0x9000": how offsets and sizes appear in partition table messages and dumps.
-std::string hex(std::uint64_t v);
+// "0x9000": how offsets and sizes appear in partition table messages and dumps (lower-case digits,
+// as gen_esp32part.py prints them).
+inline std::string hex(std::uint64_t v) { return hex_u(v, 0, HexCase::lower); }
 
 } // namespace vesper::esp::partition_detail

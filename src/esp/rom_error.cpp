@@ -1,6 +1,6 @@
 #include "vesper/esp/rom_error.hpp"
 
-#include <cstdio>
+#include "vesper/core/bytes.hpp"
 
 namespace vesper::esp {
 
@@ -64,8 +64,7 @@ std::string_view rom_error_text(std::uint8_t code) noexcept {
 }
 
 std::string describe_error_code(std::uint8_t code) {
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02X", code);
+    const std::string hex = hex_u(code, 2);
     std::string_view text = rom_error_text(code);
     std::string who;
     switch (error_source(code)) {

@@ -1,7 +1,5 @@
 #include "vesper/esp/slip.hpp"
 
-#include <cstdio>
-
 namespace vesper::esp {
 
 void slip_encode_append(ByteView packet, Bytes& out) {
@@ -62,10 +60,9 @@ void SlipDecoder::feed(ByteView chunk) {
                     state_ = State::in_frame;
                 }
             } else {
-                char buf[96];
-                std::snprintf(buf, sizeof buf, "invalid SLIP escape 0xDB 0x%02X after %zu frame bytes; frame dropped",
-                              b, current_.size());
-                fault(SlipFault::Kind::invalid_escape, buf);
+                fault(SlipFault::Kind::invalid_escape, "invalid SLIP escape 0xDB " + hex_u(b, 2) + " after " +
+                                                           std::to_string(current_.size()) +
+                                                           " frame bytes; frame dropped");
                 current_.clear();
                 // A C0 here still delimits: it ends the bad frame and opens the next one.
                 state_ = b == kSlipEnd ? State::in_frame : State::discarding;

@@ -1,7 +1,5 @@
 #include "vesper/esp/spi_flash.hpp"
 
-#include <cstdio>
-
 #include "vesper/core/error.hpp"
 #include "vesper/esp/loader.hpp"
 
@@ -9,46 +7,18 @@ namespace vesper::esp {
 
 namespace {
 
-struct RegsRow {
-    Chip chip;
-    SpiUserCommandRegs regs;
-};
-
-// esptool targets/*.py: SPI_REG_BASE and SPI_USR/USR1/USR2/MOSI_DLEN/MISO_DLEN/W0 offsets.
-constexpr SpiUserCommandRegs kEsp8266{0x60000200, 0x1C, 0x20, 0x24, 0x40, std::nullopt, std::nullopt};
-constexpr SpiUserCommandRegs kEsp32{0x3FF42000, 0x1C, 0x20, 0x24, 0x80, 0x28, 0x2C};
-constexpr SpiUserCommandRegs spimem(std::uint32_t base) { return {base, 0x18, 0x1C, 0x20, 0x58, 0x24, 0x28}; }
-
-constexpr RegsRow kRows[] = {
-    {Chip::esp8266, kEsp8266},           {Chip::esp32, kEsp32},
-    {Chip::esp32s2, spimem(0x3F402000)}, {Chip::esp32s3, spimem(0x60002000)},
-    {Chip::esp32c2, spimem(0x60002000)}, {Chip::esp32c3, spimem(0x60002000)},
-    {Chip::esp32c5, spimem(0x60003000)}, {Chip::esp32c6, spimem(0x60003000)},
-    {Chip::esp32h2, spimem(0x60003000)}, {Chip::esp32p4, spimem(0x5008D000)},
-};
-
-// SPI controller bits used for a user command.
+// SPI controller bits used for a user command: the same on every chip; the register addresses are
+// per chip (ChipInfo::spi).
 constexpr std::uint32_t kUsrCommand = 1u << 31;
 constexpr std::uint32_t kUsrMiso = 1u << 28;
 constexpr std::uint32_t kCmdUsr = 1u << 18; // in the CMD register: start, cleared by hardware when done
 constexpr unsigned kUsr2CommandLenShift = 28;
-constexpr unsigned kMisoBitlenShift8266 = 8;
-
-std::string hex(std::uint32_t v, int digits) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%0*X", digits, v);
-    return buf;
-}
 
 } // namespace
 
-const SpiUserCommandRegs& spi_user_command_regs(Chip chip) {
-    for (const auto& row : kRows)
-        if (row.chip == chip) return row.regs;
-    fail(ErrorKind::internal, "no SPI register row for " + std::string(chip_info(chip).display_name));
+std::string JedecId::to_string() const {
+    return "manufacturer " + hex_u(manufacturer, 2) + ", device " + hex_u(device, 4);
 }
-
-std::string JedecId::to_string() const { return "manufacturer " + hex(manufacturer, 2) + ", device " + hex(device, 4); }
 
 JedecId decode_jedec_id(std::uint32_t raw) {
     JedecId id;
@@ -83,8 +53,8 @@ std::string format_flash_size(std::uint64_t bytes) {
 
 std::uint32_t run_spi_flash_command(Loader& loader, std::uint8_t command, unsigned read_bits) {
     if (read_bits > 32)
-        fail(ErrorKind::internal, "SPI flash command " + hex(command, 2) + ": at most 32 bits can be read back");
-    const SpiUserCommandRegs& r = spi_user_command_regs(loader.chip().chip);
+        fail(ErrorKind::internal, "SPI flash command " + hex_u(command, 2) + ": at most 32 bits can be read back");
+    const SpiUserCommandRegs& r = loader.chip().spi;
     const std::uint32_t cmd_reg = r.base;
     const std::uint32_t usr_reg = r.base + r.usr, usr1_reg = r.base + r.usr1, usr2_reg = r.base + r.usr2;
     const std::uint32_t w0_reg = r.base + r.w0;
@@ -96,7 +66,7 @@ std::uint32_t run_spi_flash_command(Loader& loader, std::uint8_t command, unsign
         if (read_bits > 0) loader.write_reg(r.base + *r.miso_dlen, read_bits - 1);
     } else {
         const std::uint32_t miso = read_bits > 0 ? read_bits - 1 : 0;
-        loader.write_reg(usr1_reg, miso << kMisoBitlenShift8266);
+        loader.write_reg(usr1_reg, miso << r.usr1_miso_bitlen_shift);
     }
     loader.write_reg(usr_reg, kUsrCommand | (read_bits > 0 ? kUsrMiso : 0));
     loader.write_reg(usr2_reg, (7u << kUsr2CommandLenShift) | command); // 8-bit command phase
@@ -106,7 +76,7 @@ std::uint32_t run_spi_flash_command(Loader& loader, std::uint8_t command, unsign
     for (int i = 0; i < 10 && !done; ++i)
         done = (loader.read_reg(cmd_reg) & kCmdUsr) == 0;
     if (!done)
-        fail(ErrorKind::device, loader.port() + ": SPI flash command " + hex(command, 2) +
+        fail(ErrorKind::device, loader.port() + ": SPI flash command " + hex_u(command, 2) +
                                     " did not complete (SPI_CMD_USR still set after 10 polls of " + hex32(cmd_reg) +
                                     ")");
     const std::uint32_t value = loader.read_reg_stable(w0_reg);

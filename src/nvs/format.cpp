@@ -1,19 +1,15 @@
 #include "vesper/nvs/format.hpp"
 
-#include <cstdio>
 #include <string>
 
+#include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::nvs {
 
 namespace {
-std::string hex(std::size_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%zX", v);
-    return buf;
-}
+std::string hex(std::size_t v) { return hex_u(v); }
 } // namespace
 
 std::uint8_t version_byte(Version v) { return v == Version::v1 ? 0xFF : 0xFE; }

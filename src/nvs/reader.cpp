@@ -10,11 +10,7 @@ namespace vesper::nvs {
 
 namespace {
 
-std::string hex32(std::uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08X", v);
-    return buf;
-}
+std::string hex32(std::uint32_t v) { return hex_u(v, 8); }
 
 std::string where(std::size_t page, std::size_t slot) {
     return "page " + std::to_string(page) + " entry " + std::to_string(slot);

@@ -19,6 +19,25 @@ TEST_CASE("core: hex round trip and errors", "[core]") {
     CHECK_THROWS_WITH(from_hex("zz"), Catch::Contains("not a hex digit"));
 }
 
+TEST_CASE("core: hex numbers for messages", "[core]") {
+    // hex32 is what addresses and register values look like everywhere: no padding, upper case.
+    CHECK(hex32(0) == "0x0");
+    CHECK(hex32(0x10400) == "0x10400");
+    CHECK(hex32(0xDEADBEEF) == "0xDEADBEEF");
+    CHECK(hex_u(0xEF, 2) == "0xEF");
+    CHECK(hex_u(0x5, 2) == "0x05");
+    CHECK(hex_u(0x4016, 4) == "0x4016");
+    CHECK(hex_u(0x3FF00054, 8) == "0x3FF00054");
+    CHECK(hex_u(0x1234, 8) == "0x00001234");
+    CHECK(hex_u(0xABC, 2) == "0xABC"); // a minimum, never a truncation
+    CHECK(hex_u(0, 6) == "0x000000");
+    CHECK(hex_u(0x9000, 0, HexCase::lower) == "0x9000");
+    CHECK(hex_u(0x1ABCDEF, 0, HexCase::lower) == "0x1abcdef");
+    CHECK(hex_u(0xFFFFFFFFFFFFFFFFull) == "0xFFFFFFFFFFFFFFFF");
+    CHECK(hex_u(0x100000000ull, 10) == "0x0100000000");
+    CHECK(hex_u(7, -3) == "0x7");
+}
+
 TEST_CASE("core: little-endian packing", "[core]") {
     std::uint8_t buf[8];
     put_le32(buf, 0x12345678);

@@ -28,6 +28,70 @@ TEST_CASE("chip table: every row is found by its name, display name, id and magi
     }
 }
 
+TEST_CASE("chip table: every row has the SPI user-command registers", "[esp][chip]") {
+    for (const ChipInfo& c : all_chips()) {
+        INFO(c.name);
+        const SpiUserCommandRegs& r = c.spi;
+        CHECK(r.base != 0);
+        CHECK(r.base % 4 == 0);
+        // CMD sits at the base; the others are distinct word registers after it.
+        std::set<unsigned> offsets{r.usr, r.usr1, r.usr2, r.w0};
+        CHECK(offsets.size() == 4);
+        for (unsigned off : offsets) {
+            CHECK(off != 0);
+            CHECK(off % 4 == 0);
+        }
+        // Either separate bit-length registers (ESP32 and later) or the ESP8266 USR1 packing.
+        CHECK(r.mosi_dlen.has_value() == r.miso_dlen.has_value());
+        if (r.miso_dlen) {
+            CHECK(r.usr1_miso_bitlen_shift == 0);
+            CHECK(*r.miso_dlen % 4 == 0);
+            CHECK(*r.mosi_dlen % 4 == 0);
+            CHECK(offsets.count(*r.miso_dlen) == 0);
+            CHECK(offsets.count(*r.mosi_dlen) == 0);
+        } else {
+            CHECK(r.usr1_miso_bitlen_shift != 0);
+        }
+    }
+}
+
+TEST_CASE("SPI user-command registers as in esptool's targets", "[esp][chip]") {
+    const SpiUserCommandRegs& e8266 = chip_info(Chip::esp8266).spi;
+    CHECK(e8266.base == 0x60000200);
+    CHECK(e8266.usr == 0x1C);
+    CHECK(e8266.usr1 == 0x20);
+    CHECK(e8266.usr2 == 0x24);
+    CHECK(e8266.w0 == 0x40);
+    CHECK_FALSE(e8266.miso_dlen);
+    CHECK(e8266.usr1_miso_bitlen_shift == 8);
+
+    const SpiUserCommandRegs& e32 = chip_info(Chip::esp32).spi;
+    CHECK(e32.base == 0x3FF42000);
+    CHECK(e32.usr == 0x1C);
+    CHECK(e32.w0 == 0x80);
+    CHECK(e32.mosi_dlen == 0x28);
+    CHECK(e32.miso_dlen == 0x2C);
+
+    struct Expect {
+        Chip chip;
+        std::uint32_t base;
+    };
+    for (const Expect& e :
+         {Expect{Chip::esp32s2, 0x3F402000}, Expect{Chip::esp32s3, 0x60002000}, Expect{Chip::esp32c2, 0x60002000},
+          Expect{Chip::esp32c3, 0x60002000}, Expect{Chip::esp32c5, 0x60003000}, Expect{Chip::esp32c6, 0x60003000},
+          Expect{Chip::esp32h2, 0x60003000}, Expect{Chip::esp32p4, 0x5008D000}}) {
+        const SpiUserCommandRegs& r = chip_info(e.chip).spi;
+        INFO(chip_info(e.chip).name);
+        CHECK(r.base == e.base);
+        CHECK(r.usr == 0x18);
+        CHECK(r.usr1 == 0x1C);
+        CHECK(r.usr2 == 0x20);
+        CHECK(r.mosi_dlen == 0x24);
+        CHECK(r.miso_dlen == 0x28);
+        CHECK(r.w0 == 0x58);
+    }
+}
+
 TEST_CASE("chip table: no two rows share a name, magic or id", "[esp][chip]") {
     std::set<std::string> names;
     std::set<std::uint32_t> magics, ids, image_ids;

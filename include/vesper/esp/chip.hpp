@@ -95,6 +95,18 @@ struct RegisterMatch {
     std::uint32_t value = 0;
 };
 
+// The SPI controller registers the ROM uses for flash (SPI0, SPI1 or SPIMEM1 depending on the chip).
+// The ROM has no "read flash id" command, so the host runs RDID itself through these with
+// READ_REG/WRITE_REG (see spi_flash.hpp).
+struct SpiUserCommandRegs {
+    std::uint32_t base = 0;                           // controller base; also its CMD register
+    std::uint8_t usr = 0, usr1 = 0, usr2 = 0, w0 = 0; // offsets from base
+    // ESP32 and later have separate MOSI/MISO bit-length registers; the ESP8266 has neither and packs
+    // the MISO bit length into USR1 at usr1_miso_bitlen_shift instead.
+    std::optional<std::uint8_t> mosi_dlen, miso_dlen;
+    std::uint8_t usr1_miso_bitlen_shift = 0;
+};
+
 struct ChipInfo {
     Chip chip;
     std::string_view name;         // "esp32s3"
@@ -114,8 +126,9 @@ struct ChipInfo {
     MacLocation mac;
     BaudCorrection baud;
     XtalDetect xtal;
-    bool usb_jtag_serial; // has the USB-Serial/JTAG controller (VID 0x303A PID 0x1001)
-    bool usb_otg;         // ROM can talk over USB-OTG CDC (smaller blocks, see kUsbOtgBlock)
+    SpiUserCommandRegs spi; // for flash commands the ROM has no opcode for (RDID)
+    bool usb_jtag_serial;   // has the USB-Serial/JTAG controller (VID 0x303A PID 0x1001)
+    bool usb_otg;           // ROM can talk over USB-OTG CDC (smaller blocks, see kUsbOtgBlock)
     std::uint32_t max_rom_flash_address = kRomMaxFlashAddress;
 };
 

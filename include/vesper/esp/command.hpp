@@ -49,8 +49,8 @@ bool is_stub_only(Command op) noexcept;
 // MEM_DATA, FLASH_DATA, FLASH_DEFL_DATA, FLASH_ENCRYPT_DATA carry the data checksum in the header.
 bool uses_data_checksum(Command op) noexcept;
 
-// "0x10400": how addresses and values appear in messages.
-std::string hex32(std::uint32_t value);
+// "0x10400": how addresses and values appear in messages (core/bytes.hpp; here so esp::hex32 keeps working).
+using vesper::hex32;
 
 // XOR of `data` starting from 0xEF: the checksum of the "data to write" part of a *_DATA command.
 std::uint8_t data_checksum(ByteView data) noexcept;

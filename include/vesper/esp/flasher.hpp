@@ -1,8 +1,11 @@
 #pragma once
 // Writes a FlashPlan through a connected Loader, the ROM way: per region, check whether the board
 // already holds it (SPI_FLASH_MD5; skipped unless forced), FLASH_(DEFL_)BEGIN (the ROM erases there),
-// 1 KiB data blocks, then SPI_FLASH_MD5 again to verify. Compressed streams come from a DeflateCache
-// that many Flashers (one per port, each in its own thread) can share. FLASH_END is never sent here:
+// 1 KiB data blocks, then SPI_FLASH_MD5 again to verify. The check hashes the first sector of every
+// region before anything is written and the whole region only when that sector matches, so a region
+// that changed costs no full MD5 and starts compressing at once, in the background (docs/performance.md,
+// "Flash"). Compressed streams come from a DeflateCache that many Flashers (one per port, each in its own
+// thread) can share. FLASH_END is never sent here:
 // to a ROM it means "leave the loader", which is Loader::leave()'s job at the very end.
 #include <cstdint>
 #include <functional>
@@ -45,10 +48,14 @@ public:
     // Attempts per region when a damaged reply leaves the ROM's state unknown (restart from BEGIN).
     static constexpr int kRegionAttempts = 2;
     static constexpr std::uint32_t kReadCheckChunk = 4096;
+    // Bytes hashed first to tell a changed region from an unchanged one.
+    static constexpr std::uint32_t kProbeSize = 4096;
 
 private:
+    enum class Held { differs, same, undecided }; // what the board holds where a region goes
+    Held probe(const PlannedRegion& region);
     RegionResult write_region(const PlannedRegion& region, std::size_t index, std::size_t count,
-                              const ProgressFn& progress);
+                              const ProgressFn& progress, Held held, double checked_s);
     void send_block(ByteView block, std::uint32_t seq, bool compressed, std::uint32_t expands_to,
                     const std::string& context, bool& retried);
     std::array<std::uint8_t, 16> device_md5_matches(const PlannedRegion& region);

@@ -2,8 +2,7 @@
 // The SPI flash chip behind the ESP: its JEDEC id and size. The ROM loader has no "read flash id"
 // command, so (like esptool's flash_id without the stub) the host drives the SPI controller's
 // user-command registers through READ_REG/WRITE_REG: command 0x9F (RDID), 24 bits read back from W0.
-// The register layout differs per chip family; it is data here (values from esptool targets/*.py
-// SPI_REG_BASE, SPI_*_OFFS).
+// The register layout differs per chip family; it is data in each ChipInfo row (ChipInfo::spi).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,14 +13,8 @@ namespace vesper::esp {
 
 class Loader;
 
-// The SPI controller registers the ROM uses for flash (SPI0/SPI1/SPIMEM1 depending on the chip).
-struct SpiUserCommandRegs {
-    std::uint32_t base = 0;
-    std::uint8_t usr = 0, usr1 = 0, usr2 = 0, w0 = 0; // offsets from base
-    // ESP32 and later have separate MOSI/MISO bit-length registers; the ESP8266 packs both into USR1.
-    std::optional<std::uint8_t> mosi_dlen, miso_dlen;
-};
-const SpiUserCommandRegs& spi_user_command_regs(Chip chip);
+// Shorthand for chip_info(chip).spi.
+inline const SpiUserCommandRegs& spi_user_command_regs(Chip chip) { return chip_info(chip).spi; }
 
 inline constexpr std::uint8_t kSpiFlashReadId = 0x9F; // JEDEC RDID
 
