@@ -39,6 +39,8 @@ void register_flash(CLI::App& app, Context& ctx);
 void register_read_flash(CLI::App& app, Context& ctx);
 void register_erase(CLI::App& app, Context& ctx);
 void register_image(CLI::App& app, Context& ctx);
+void register_ports(CLI::App& app, Context& ctx);
+void register_provision(CLI::App& app, Context& ctx);
 
 // Board type and revision as typed by a person ("bc", "2") to their canonical form ("BC", "02");
 // Error(input) when they cannot be.

@@ -10,9 +10,11 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "station_cli.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
+#include "vesper/esp/bootloader_patch.hpp"
 #include "vesper/esp/flasher.hpp"
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/esp/spi_flash.hpp"
@@ -23,6 +25,8 @@ namespace {
 
 struct FlashArgs {
     DeviceArgs device;
+    std::vector<std::string> ports; // one without --station; any of the station's with it
+    StationArgs station;
     bool no_compress = false;
     bool force = false;
     std::string flash_mode = "keep", flash_size = "keep", flash_freq = "keep";
@@ -56,23 +60,6 @@ std::vector<esp::RegionSource> read_regions(const std::vector<std::string>& pair
     for (std::size_t i = 0; i < pairs.size(); i += 2)
         regions.push_back(esp::RegionSource{addresses[i / 2], read_file(pairs[i + 1]), pairs[i + 1]});
     return regions;
-}
-
-// The bootloader header rewrite for this board; "detect" takes the size the board reported.
-esp::BootloaderPatch bootloader_patch(esp::FlashParams params, const esp::DeviceInfo& info) {
-    if (params.keep_all()) return {};
-    if (params.size == "detect") {
-        if (!info.flash_size)
-            fail(ErrorKind::input, "--flash-size detect: the board's flash size could not be read; give it explicitly");
-        params.size = esp::format_flash_size(*info.flash_size);
-    }
-    esp::check_flash_params(*info.chip, params);
-    return [params](Bytes& image, const esp::ChipInfo& chip, const std::string& name) {
-        Bytes patched = esp::patch_bootloader_header(image, chip, params, name);
-        const bool changed = patched != image;
-        image = std::move(patched);
-        return changed;
-    };
 }
 
 // Prints a region's result the way a person reads it.
@@ -195,7 +182,7 @@ void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) 
     }
 
     const esp::FlashPlan plan =
-        esp::plan_flash(job.regions, *info.chip, info.flash_size, bootloader_patch(job.flash_params, info));
+        esp::plan_flash(job.regions, *info.chip, info.flash_size, esp::bootloader_patch(job.flash_params, info));
     if (!ctx.json)
         for (const auto& r : plan.regions)
             if (r.header_patched)
@@ -283,12 +270,35 @@ void run_flash(const Context& ctx, const FlashArgs& a) {
     }
 }
 
+// flash --station: the station's boards, in parallel, with what the config's board profile says.
+void run_flash_station(const Context& ctx, FlashArgs& a, CLI::App* cmd) {
+    if (!a.pairs.empty())
+        fail(ErrorKind::input, "flash --station takes no ADDRESS FILE pairs: the images come from the board "
+                               "profile in the config");
+    if (cmd->count("--chip")) fail(ErrorKind::input, "flash --station: --chip comes from the board profile");
+    StationArgs& s = a.station;
+    s.ports = a.ports;
+    if (cmd->count("--baud")) s.baud = a.device.baud;
+    if (cmd->count("--before")) s.before = a.device.before;
+    if (cmd->count("--after")) s.after = a.device.after;
+    s.force = a.force;
+    s.no_compress = a.no_compress;
+    run_station_command(ctx, s, "flash");
+}
+
 } // namespace
 
 void register_flash(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<FlashArgs>();
-    auto* cmd = app.add_subcommand("flash", "Write files to a board's flash through the ROM loader, verified");
-    add_device_options(cmd, args->device);
+    auto* cmd = app.add_subcommand(
+        "flash", "Write files to a board's flash through the ROM loader, verified; or a whole station (--station)");
+    add_device_options(cmd, args->device, true, false);
+    cmd->add_option("-p,--port", args->ports,
+                    "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT; with --station, limits the run "
+                    "to these ports of the station (repeatable)")
+        ->allow_extra_args(false) // one value per --port: ADDRESS FILE pairs may follow
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add_station_options(cmd, args->station, true);
     cmd->add_flag("--no-compress", args->no_compress, "Send the data uncompressed (FLASH_DATA)");
     cmd->add_flag("--force", args->force, "Write every region even when the board already holds the same bytes");
     cmd->add_option("--flash-mode", args->flash_mode, "Bootloader header flash mode: keep, qio, qout, dio, dout")
@@ -297,8 +307,18 @@ void register_flash(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_option("--flash-freq", args->flash_freq, "Bootloader header flash frequency: keep, 80m, 40m, ...")
         ->capture_default_str();
-    cmd->add_option("regions", args->pairs, "ADDRESS FILE [ADDRESS FILE ...]")->required()->expected(-1);
-    cmd->callback([&ctx, args] { run_flash(ctx, *args); });
+    cmd->add_option("regions", args->pairs, "ADDRESS FILE [ADDRESS FILE ...] (not with --station)")->expected(-1);
+    cmd->callback([&ctx, args, cmd] {
+        if (!args->station.station.empty()) return run_flash_station(ctx, *args, cmd);
+        for (const char* opt : {"--batch", "--config", "--secret-file", "--reflash"})
+            if (cmd->count(opt)) fail(ErrorKind::input, std::string("flash: ") + opt + " goes with --station");
+        if (args->ports.size() != 1)
+            fail(ErrorKind::input, args->ports.empty() ? "flash: give --port URL (or --station NAME)"
+                                                       : "flash: one --port at a time (several go with --station)");
+        if (args->pairs.empty()) fail(ErrorKind::input, "flash: give ADDRESS FILE pairs to write");
+        args->device.port = args->ports.front();
+        run_flash(ctx, *args);
+    });
 }
 
 } // namespace vesper::cli

@@ -1,7 +1,6 @@
 #include "device_args.hpp"
 
-#include <cstdio>
-
+#include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/esp/spi_flash.hpp"
@@ -15,9 +14,10 @@ std::uint32_t parse_u32(const std::string& what, const std::string& text) {
     return static_cast<std::uint32_t>(*v);
 }
 
-void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after) {
-    cmd->add_option("-p,--port", args.port, "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT")
-        ->required();
+void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after, bool with_port) {
+    if (with_port)
+        cmd->add_option("-p,--port", args.port, "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT")
+            ->required();
     cmd->add_option("-b,--baud", args.baud,
                     "Baud rate after connecting (the ROM syncs at 115200; falls back there if the link fails)")
         ->capture_default_str()
@@ -58,9 +58,7 @@ Device connect_device(const DeviceArgs& args, bool probe_flash, std::function<vo
 
 std::string jedec_text(const esp::DeviceInfo& info) {
     if (!info.flash_id) return "unknown";
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%06X", info.flash_id->raw);
-    return std::string(buf) + " (" + info.flash_id->to_string() + ")";
+    return hex_u(info.flash_id->raw, 6) + " (" + info.flash_id->to_string() + ")";
 }
 
 nlohmann::json device_json(const esp::DeviceInfo& info, const std::string& port) {
@@ -68,9 +66,7 @@ nlohmann::json device_json(const esp::DeviceInfo& info, const std::string& port)
     if (info.flash_id || info.flash_size) {
         flash = nlohmann::json::object();
         if (info.flash_id) {
-            char buf[16];
-            std::snprintf(buf, sizeof buf, "0x%06X", info.flash_id->raw);
-            flash["jedec_id"] = buf;
+            flash["jedec_id"] = hex_u(info.flash_id->raw, 6);
             flash["manufacturer"] = info.flash_id->manufacturer;
             flash["device"] = info.flash_id->device;
         }

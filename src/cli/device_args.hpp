@@ -20,8 +20,8 @@ struct DeviceArgs {
     std::string chip = "auto";
 };
 
-// Adds --port/--baud/--before/--chip, and --after when `with_after`.
-void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after = true);
+// Adds --port (required) unless `with_port` is false, --baud/--before/--chip, and --after when `with_after`.
+void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after = true, bool with_port = true);
 
 // --chip as a row; nullptr for auto. Error(input) listing the known names.
 // An ADDR or SIZE argument: a 32-bit number, decimal or 0x hex; Error(input) naming `what` otherwise.

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
     cli::register_read_flash(app, ctx);
     cli::register_erase(app, ctx);
     cli::register_image(app, ctx);
+    cli::register_ports(app, ctx);
+    cli::register_provision(app, ctx);
 
     try {
         app.parse(argc, argv);

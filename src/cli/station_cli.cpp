@@ -1,0 +1,150 @@
+#include "station_cli.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+
+#include "station_view.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/station/config.hpp"
+#include "vesper/station/firmware.hpp"
+#include "vesper/station/flash_step.hpp"
+#include "vesper/station/runner.hpp"
+
+namespace vesper::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+// First Ctrl-C: finish the boards in progress, start nothing new. Second: the default action (exit now;
+// the ledger stays consistent because every change is a transaction, and a rerun resumes).
+void on_interrupt(int sig) {
+    if (g_stop.exchange(true)) {
+        ::signal(sig, SIG_DFL);
+        ::raise(sig);
+    }
+}
+
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        g_stop = false;
+        struct sigaction sa {};
+        sa.sa_handler = on_interrupt;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGINT, &sa, &old_int_);
+        ::sigaction(SIGTERM, &sa, &old_term_);
+    }
+    ~InterruptGuard() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+
+private:
+    struct sigaction old_int_ {}, old_term_ {};
+};
+
+std::vector<std::string> chosen_ports(const station::StationSpec& st, const std::vector<std::string>& wanted,
+                                      const std::filesystem::path& config) {
+    if (wanted.empty()) return st.ports;
+    for (const auto& p : wanted)
+        if (std::find(st.ports.begin(), st.ports.end(), p) == st.ports.end()) {
+            std::string list;
+            for (const auto& q : st.ports) list += (list.empty() ? "" : ", ") + q;
+            fail(ErrorKind::input, "--port " + p + " is not a port of station " + st.name + " in " + config.string() +
+                                       " (its ports: " + list + ")");
+        }
+    return wanted;
+}
+
+} // namespace
+
+void add_station_options(CLI::App* cmd, StationArgs& a, bool station_optional) {
+    auto* st = cmd->add_option("--station", a.station, "Station name from the config (stations:)");
+    if (!station_optional) st->required();
+    cmd->add_option("--batch", a.batch, "Batch to draw serials from (default: batch: in the config)");
+    cmd->add_option("--config", a.config, "Factory config (default $VESPER_CONFIG, else ./vesper.yaml)");
+    cmd->add_option("--secret-file", a.secret_file,
+                    "File holding the MQTT master secret (else $VESPER_MQTT_SECRET); read only when the NVS "
+                    "template uses {{mqtt_password}}");
+    cmd->add_flag("--reflash", a.reflash, "Run boards again that the ledger says are already done");
+}
+
+void run_station_command(const Context& ctx, const StationArgs& a, const std::string& command) {
+    const auto config_path =
+        station::locate_config(a.config.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.config));
+    const station::Config cfg = station::load_config(config_path);
+    const station::StationSpec& st = cfg.station(a.station);
+
+    station::RunOptions ro;
+    ro.station = st.name;
+    ro.ports = chosen_ports(st, a.ports, cfg.file);
+    ro.ledger_path = !ctx.ledger_path.empty() ? std::filesystem::path(ctx.ledger_path)
+                     : cfg.ledger             ? *cfg.ledger
+                                              : ctx.resolved_ledger_path();
+    ro.actor = Context::actor();
+    if (a.batch)
+        ro.batch_id = *a.batch;
+    else if (cfg.batch)
+        ro.batch_id = *cfg.batch;
+    else
+        fail(ErrorKind::input, "no batch: give --batch ID or set batch: in " + cfg.file.string());
+
+    // The batch says which board this is, the board says what to flash: all checked before any port.
+    const ledger::Batch batch = ledger::Ledger::open(ro.ledger_path, ro.actor).get_batch(ro.batch_id);
+    const station::BoardProfile& profile = cfg.profile_for(batch.board_type, batch.revision);
+    const station::FirmwareSet firmware = station::load_firmware(profile, cfg.file);
+
+    station::FlashStepOptions fso;
+    fso.flash.compress = !a.no_compress && cfg.flash.compress;
+    fso.flash.force = a.force;
+    fso.reset_after = a.after ? *a.after != "no-reset" : cfg.flash.reset_after;
+    if (firmware.nvs_template && firmware.nvs_template->uses("mqtt_password"))
+        fso.mqtt_secret = read_mqtt_secret(a.secret_file);
+
+    ro.baud = a.baud ? *a.baud : st.baud ? *st.baud : cfg.flash.baud;
+    ro.retries = cfg.flash.retries;
+    ro.max_seconds_per_board = cfg.flash.max_seconds_per_board;
+    ro.expect_chip = profile.chip;
+    ro.reset_before = a.before ? *a.before != "no-reset" : cfg.flash.reset_before;
+    ro.reflash = a.reflash;
+    ro.loop = a.loop;
+    ro.wait_for_boards = a.wait_for_boards;
+    ro.poll_interval = std::chrono::milliseconds(a.poll_ms);
+
+    esp::DeflateCache cache;
+    auto make_pipeline = [&] {
+        station::Pipeline p;
+        p.push_back(std::make_unique<station::FlashStep>(cache, fso));
+        return p;
+    };
+
+    StationRunInfo info{st.name, ro.batch_id, command, a.config};
+    const bool live = ctx.stdout_is_tty && !ctx.json;
+    std::unique_ptr<StationView> view =
+        live ? make_tty_view(std::cout, ro.ports, info) : make_json_view(std::cout, info);
+
+    station::RunSummary summary;
+    {
+        InterruptGuard guard;
+        summary = station::run_station(
+            ro, firmware, make_pipeline, [&](const station::Event& e) { view->on_event(e); }, g_stop);
+    }
+    view->finish(summary);
+
+    const auto failed = summary.failed_ports();
+    if (!failed.empty()) {
+        std::size_t n = 0;
+        for (const auto& b : summary.boards)
+            if (b.result == station::BoardResult::failed) ++n;
+        std::string list;
+        for (const auto& p : failed) list += (list.empty() ? "" : ", ") + p;
+        fail(ErrorKind::device, std::to_string(n) + " of " + std::to_string(summary.boards.size()) +
+                                    " board(s) failed on station " + st.name + " (" + list +
+                                    "); retry: " + retry_command(info, failed));
+    }
+}
+
+} // namespace vesper::cli

@@ -1,0 +1,37 @@
+#pragma once
+// What `flash --station` and `provision` share: finding the config, the station's ports, the batch and
+// its board profile, loading the firmware once, running the station with a live view, and turning
+// failed boards into a non-zero exit.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace vesper::cli {
+
+struct StationArgs {
+    std::string station;
+    std::vector<std::string> ports; // a subset of the station's ports; all when empty
+    std::optional<std::int64_t> batch;
+    std::string config;
+    std::string secret_file;
+    std::optional<std::uint32_t> baud;
+    std::optional<std::string> before, after; // default / no-reset, hard-reset / no-reset; else the config's
+    bool reflash = false;
+    bool force = false;
+    bool no_compress = false;
+    bool loop = false;
+    bool wait_for_boards = false;
+    int poll_ms = 1000;
+};
+
+// --station (required unless `station_optional`), --batch, --config, --secret-file, --reflash.
+void add_station_options(CLI::App* cmd, StationArgs& args, bool station_optional);
+
+// Runs the station; throws Error(device) naming the failed ports when any board failed. `command` is
+// the subcommand for the retry hint ("flash" or "provision").
+void run_station_command(const Context& ctx, const StationArgs& args, const std::string& command);
+
+} // namespace vesper::cli

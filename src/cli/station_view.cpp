@@ -1,0 +1,269 @@
+#include "station_view.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "table.hpp"
+
+namespace vesper::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using station::BoardResult;
+using station::Event;
+using station::EventKind;
+using station::Phase;
+
+// Shell-quotes a word when it needs it (ports can hold ':' and '?', never a quote in practice).
+std::string shell_word(const std::string& w) {
+    if (w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./:=@,+") ==
+        std::string::npos)
+        return w;
+    std::string out = "'";
+    for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", s);
+    return buf;
+}
+
+std::string duration_text(double s) {
+    const long total = static_cast<long>(s + 0.5);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", total / 60, total % 60);
+    return buf;
+}
+
+std::string rate_text(double bytes_per_s) {
+    char buf[32];
+    if (bytes_per_s >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.1f MB/s", bytes_per_s / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f kB/s", bytes_per_s / 1e3);
+    return buf;
+}
+
+struct Counts {
+    int passed = 0, failed = 0, skipped = 0;
+};
+
+Counts count(const station::RunSummary& s) {
+    Counts c;
+    for (const auto& b : s.boards) {
+        if (b.result == BoardResult::passed) ++c.passed;
+        if (b.result == BoardResult::failed) ++c.failed;
+        if (b.result == BoardResult::skipped) ++c.skipped;
+    }
+    return c;
+}
+
+// --- terminal ----------------------------------------------------------------------------------------
+
+class TtyView final : public StationView {
+public:
+    TtyView(std::ostream& out, const std::vector<std::string>& ports, StationRunInfo info)
+        : out_(out), info_(std::move(info)) {
+        for (const auto& p : ports) {
+            order_.push_back(p);
+            lines_[p].port = p;
+            width_ = std::max(width_, p.size());
+        }
+        width_ = std::min<std::size_t>(width_, 40);
+        out_ << "Station " << info_.station << ", batch " << info_.batch_id << ", " << ports.size() << " port(s)\n";
+        draw(true);
+    }
+
+    void on_event(const Event& e) override {
+        Line& l = lines_[e.port];
+        if (!e.serial.empty()) l.serial = e.serial;
+        if (e.kind == EventKind::phase && e.phase == Phase::waiting) l.serial.clear();
+        l.phase = e.phase;
+        if (e.total > 0) {
+            l.done = e.done;
+            l.total = e.total;
+        } else if (e.kind == EventKind::phase && (e.phase == Phase::connect || e.phase == Phase::waiting)) {
+            l.done = l.total = 0;
+            l.rate = 0;
+        }
+        if (e.bytes_per_s > 0) l.rate = e.bytes_per_s;
+        if (e.kind == EventKind::phase && e.phase == Phase::write) l.rate = 0; // a new region: measure afresh
+        if (e.kind == EventKind::phase) l.message = e.message;
+        if (e.kind == EventKind::result) {
+            l.result = e.result;
+            l.finished = true;
+            l.message = e.result == BoardResult::failed ? e.cause + ": " + e.message
+                        : e.result == BoardResult::skipped
+                            ? e.message
+                            : "passed in " + seconds_text(e.seconds) + " s";
+        } else if (e.kind != EventKind::note) {
+            l.finished = false;
+        }
+        if (e.kind == EventKind::note) {
+            print_above(e.port + ": " + e.message);
+            return;
+        }
+        const bool important = e.kind != EventKind::progress;
+        const auto now = Clock::now();
+        if (important || now - last_draw_ >= std::chrono::milliseconds(100)) draw(false);
+    }
+
+    void finish(const station::RunSummary& s) override {
+        draw(false);
+        out_ << "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& b : s.boards)
+            rows.push_back({b.port, b.serial.empty() ? "-" : b.serial, b.mac.empty() ? "-" : b.mac,
+                            station::to_string(b.result), seconds_text(b.seconds), std::to_string(b.attempts),
+                            b.result == BoardResult::passed ? "" : (b.cause.empty() ? b.error : b.cause)});
+        if (!rows.empty()) print_table(out_, {"PORT", "SERIAL", "MAC", "RESULT", "SECONDS", "TRIES", "DETAIL"}, rows);
+        const Counts c = count(s);
+        out_ << c.passed << " passed, " << c.failed << " failed, " << c.skipped << " already done";
+        if (s.stopped) out_ << " (stopped)";
+        if (s.batch_complete) out_ << "; batch " << info_.batch_id << " is complete";
+        out_ << "\n";
+        const auto failed = s.failed_ports();
+        if (!failed.empty()) {
+            out_ << "Failed:\n";
+            for (const auto& b : s.boards)
+                if (b.result == BoardResult::failed) out_ << "  " << b.port << ": " << b.error << "\n";
+            out_ << "Retry with:\n  " << retry_command(info_, failed) << "\n";
+        }
+        out_.flush();
+    }
+
+private:
+    struct Line {
+        std::string port, serial, message;
+        Phase phase = Phase::waiting;
+        std::uint64_t done = 0, total = 0;
+        double rate = 0;
+        bool finished = false;
+        BoardResult result = BoardResult::passed;
+    };
+
+    std::string render(const Line& l) const {
+        std::string port = l.port.size() > width_ ? "…" + l.port.substr(l.port.size() - width_ + 1) : l.port;
+        char head[160];
+        std::snprintf(head, sizeof head, "%-*s  %-20s  ", static_cast<int>(width_), port.c_str(),
+                      l.serial.empty() ? "-" : l.serial.c_str());
+        std::string s = head;
+        if (l.finished) {
+            s += l.result == BoardResult::passed    ? "\033[32mPASS\033[0m  "
+                 : l.result == BoardResult::skipped ? "\033[36mDONE\033[0m  "
+                                                    : "\033[31mFAIL\033[0m  ";
+            return s + l.message;
+        }
+        char phase[16];
+        std::snprintf(phase, sizeof phase, "%-8s", station::to_string(l.phase));
+        s += phase;
+        if (l.total > 0) {
+            constexpr int kBar = 24;
+            const int filled = static_cast<int>(l.done * kBar / l.total);
+            s += " [" + std::string(static_cast<std::size_t>(filled), '#') +
+                 std::string(static_cast<std::size_t>(kBar - filled), '.') + "] ";
+            char pct[16];
+            std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(l.done * 100 / l.total));
+            s += pct;
+            if (l.rate > 0 && l.phase == Phase::write) {
+                s += "  " + rate_text(l.rate);
+                s += "  ETA " + duration_text(static_cast<double>(l.total - l.done) / l.rate);
+            }
+        } else if (!l.message.empty()) {
+            s += " " + l.message;
+        }
+        return s;
+    }
+
+    void draw(bool first) {
+        if (!first) out_ << "\033[" << order_.size() << "A";
+        for (const auto& p : order_) out_ << "\r\033[K" << render(lines_[p]) << "\n";
+        out_.flush();
+        last_draw_ = Clock::now();
+    }
+
+    void print_above(const std::string& text) {
+        out_ << "\033[" << order_.size() << "A\r\033[K" << text << "\n";
+        // The block moved down one line: draw it fresh below the note.
+        for (const auto& p : order_) out_ << "\r\033[K" << render(lines_[p]) << "\n";
+        out_.flush();
+        last_draw_ = Clock::now();
+    }
+
+    std::ostream& out_;
+    StationRunInfo info_;
+    std::vector<std::string> order_;
+    std::map<std::string, Line> lines_;
+    std::size_t width_ = 4;
+    Clock::time_point last_draw_{};
+};
+
+// --- JSON lines --------------------------------------------------------------------------------------
+
+class JsonView final : public StationView {
+public:
+    JsonView(std::ostream& out, StationRunInfo info) : out_(out), info_(std::move(info)) {}
+
+    void on_event(const Event& e) override {
+        auto j = station::to_json(e);
+        j["batch"] = info_.batch_id;
+        out_ << j.dump() << std::endl; // flushed: a consumer follows the run live
+    }
+
+    void finish(const station::RunSummary& s) override {
+        const Counts c = count(s);
+        nlohmann::json boards = nlohmann::json::array();
+        for (const auto& b : s.boards)
+            boards.push_back({{"port", b.port},
+                              {"serial", b.serial.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.serial)},
+                              {"mac", b.mac.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.mac)},
+                              {"result", station::to_string(b.result)},
+                              {"cause", b.cause.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.cause)},
+                              {"error", b.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.error)},
+                              {"seconds", b.seconds},
+                              {"attempts", b.attempts}});
+        const auto failed = s.failed_ports();
+        nlohmann::json j = {{"event", "summary"},
+                            {"station", info_.station},
+                            {"batch", info_.batch_id},
+                            {"passed", c.passed},
+                            {"failed", c.failed},
+                            {"skipped", c.skipped},
+                            {"stopped", s.stopped},
+                            {"batch_complete", s.batch_complete},
+                            {"boards", boards},
+                            {"failed_ports", failed},
+                            {"retry", failed.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(retry_command(info_, failed))}};
+        out_ << j.dump() << std::endl;
+    }
+
+private:
+    std::ostream& out_;
+    StationRunInfo info_;
+};
+
+} // namespace
+
+std::unique_ptr<StationView> make_tty_view(std::ostream& out, const std::vector<std::string>& ports,
+                                           StationRunInfo info) {
+    return std::make_unique<TtyView>(out, ports, std::move(info));
+}
+
+std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo info) {
+    return std::make_unique<JsonView>(out, std::move(info));
+}
+
+std::string retry_command(const StationRunInfo& info, const std::vector<std::string>& ports) {
+    std::string cmd = "vesperctl " + info.command + " --station " + shell_word(info.station) + " --batch " +
+                      std::to_string(info.batch_id);
+    if (!info.config.empty()) cmd += " --config " + shell_word(info.config);
+    for (const auto& p : ports) cmd += " --port " + shell_word(p);
+    return cmd;
+}
+
+} // namespace vesper::cli

@@ -1,0 +1,35 @@
+#pragma once
+// How a station run looks: on a terminal, one live line per port (serial, phase, progress bar, speed,
+// ETA) and a summary table at the end; otherwise (or with --json) one JSON line per event and a final
+// summary line, for scripts and CI.
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "vesper/station/runner.hpp"
+
+namespace vesper::cli {
+
+struct StationRunInfo {
+    std::string station;
+    std::int64_t batch_id = 0;
+    std::string command; // the subcommand to retry failed ports with ("flash" or "provision")
+    std::string config;  // --config as given, repeated in the retry command; empty when found by default
+};
+
+class StationView {
+public:
+    virtual ~StationView() = default;
+    virtual void on_event(const station::Event& event) = 0;
+    virtual void finish(const station::RunSummary& summary) = 0;
+};
+
+std::unique_ptr<StationView> make_tty_view(std::ostream& out, const std::vector<std::string>& ports,
+                                           StationRunInfo info);
+std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo info);
+
+// "vesperctl flash --station A --batch 3 --port P1 --port P2": what to run again for the failed ports.
+std::string retry_command(const StationRunInfo& info, const std::vector<std::string>& ports);
+
+} // namespace vesper::cli

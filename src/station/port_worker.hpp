@@ -1,0 +1,72 @@
+#pragma once
+// One port of a running station (private to src/station): takes boards through connect, MAC binding
+// and the pipeline, with retries, and reports through the runner's serialised emitter.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vesper/core/error.hpp"
+#include "vesper/esp/loader.hpp"
+#include "vesper/esp/transport.hpp"
+#include "vesper/ledger/ledger.hpp"
+#include "vesper/station/runner.hpp"
+
+namespace vesper::station::detail {
+
+struct Emitter {
+    std::function<void(const Event&)> event;          // serialised by the runner
+    std::function<void(const BoardOutcome&)> outcome; // likewise
+};
+
+class PortWorker {
+public:
+    PortWorker(const RunOptions& options, const FirmwareSet& firmware, Pipeline pipeline, std::string port,
+               const Emitter& emitter, const std::atomic<bool>& stop);
+    void run();
+
+private:
+    struct Link {
+        std::unique_ptr<esp::Transport> transport;
+        std::unique_ptr<esp::Loader> loader;
+    };
+    struct Failure {
+        std::string cause;
+        std::string error;
+        bool retryable = false;
+    };
+
+    Link connect(int attempts);
+    std::optional<Link> poll_for_board();
+    BoardOutcome board_with_retries(std::optional<Link> first);
+    BoardOutcome one_attempt(std::optional<Link>& link, int attempt);
+    bool all_steps_done(const ledger::Device& device) const;
+    bool batch_complete();
+    void wait_until_gone(const std::string& mac);
+    void sleep_poll(std::chrono::milliseconds interval);
+
+    void enter(Phase phase, std::uint64_t done = 0, std::uint64_t total = 0);
+    void progress(Phase phase, std::uint64_t done, std::uint64_t total);
+    void note(const std::string& text);
+    Event event(EventKind kind) const;
+    Failure classify(const Error& e) const;
+
+    const RunOptions& options_;
+    const FirmwareSet& firmware_;
+    Pipeline pipeline_;
+    std::string port_;
+    const Emitter& emit_;
+    const std::atomic<bool>& stop_;
+    ledger::Ledger ledger_;
+
+    // The board in hand, for events.
+    std::string serial_, mac_;
+    int attempt_ = 1;
+    Phase phase_ = Phase::waiting;
+    std::string waiting_message_;
+    std::chrono::steady_clock::time_point phase_started_{}, last_progress_{};
+    std::uint64_t phase_start_done_ = 0;
+};
+
+} // namespace vesper::station::detail

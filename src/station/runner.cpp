@@ -1,0 +1,89 @@
+#include "vesper/station/runner.hpp"
+
+#include <mutex>
+#include <thread>
+
+#include "port_worker.hpp"
+#include "vesper/core/error.hpp"
+
+namespace vesper::station {
+
+bool RunSummary::all_passed() const {
+    for (const auto& b : boards)
+        if (b.result == BoardResult::failed) return false;
+    return true;
+}
+
+std::vector<std::string> RunSummary::failed_ports() const {
+    std::vector<std::string> out;
+    for (const auto& b : boards)
+        if (b.result == BoardResult::failed && std::find(out.begin(), out.end(), b.port) == out.end())
+            out.push_back(b.port);
+    return out;
+}
+
+RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
+                       const std::function<Pipeline()>& make_pipeline, const EventSink& sink,
+                       const std::atomic<bool>& stop) {
+    if (options.ports.empty()) fail(ErrorKind::input, "station " + options.station + ": no ports to run");
+    RunSummary summary;
+    std::mutex mutex; // one event at a time to the sink; guards summary.boards
+    detail::Emitter emitter;
+    emitter.event = [&](const Event& e) {
+        std::lock_guard lock(mutex);
+        sink(e);
+    };
+    emitter.outcome = [&](const BoardOutcome& o) {
+        Event e;
+        e.kind = EventKind::result;
+        e.station = options.station;
+        e.port = o.port;
+        e.serial = o.serial;
+        e.mac = o.mac;
+        e.phase = Phase::done;
+        e.attempt = o.attempts;
+        e.result = o.result;
+        e.cause = o.cause;
+        e.seconds = o.seconds;
+        e.message = o.error;
+        std::lock_guard lock(mutex);
+        summary.boards.push_back(o);
+        sink(e);
+    };
+
+    std::vector<std::thread> threads;
+    threads.reserve(options.ports.size());
+    for (const std::string& port : options.ports) {
+        threads.emplace_back([&, port] {
+            // Nothing may escape a worker thread: whatever goes wrong is this port's failure.
+            try {
+                detail::PortWorker worker(options, firmware, make_pipeline(), port, emitter, stop);
+                worker.run();
+            } catch (const std::exception& e) {
+                BoardOutcome o;
+                o.port = port;
+                o.result = BoardResult::failed;
+                o.cause = "internal";
+                o.error = port + ": " + e.what();
+                emitter.outcome(o);
+            }
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+
+    summary.stopped = stop.load();
+    try {
+        ledger::Ledger ledger = ledger::Ledger::open(options.ledger_path, options.actor);
+        const Pipeline pipeline = make_pipeline();
+        summary.batch_complete = true;
+        for (const auto& d : ledger.devices_of_batch(options.batch_id))
+            for (const auto& step : pipeline)
+                if (!step->done(d)) summary.batch_complete = false;
+    } catch (const Error&) {
+        summary.batch_complete = false;
+    }
+    return summary;
+}
+
+} // namespace vesper::station

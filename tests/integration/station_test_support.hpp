@@ -1,0 +1,179 @@
+#pragma once
+// A simulated factory line for the station tests: one vesper-devsim process per board (so faults can
+// be set per port), firmware files, a config naming the stations, a ledger with a batch. Header-only.
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "flash_test_support.hpp"
+#include "vesper/esp/partition_table.hpp"
+#include "vesper/ledger/ledger.hpp"
+#include "vesper/nvs/reader.hpp"
+
+namespace vesper::station_test {
+
+using namespace flash_test;
+using nlohmann::json;
+
+inline constexpr const char* kSecret = "station-test-master-secret-0123456789";
+inline constexpr std::uint32_t kBootAddr = 0x1000, kTableAddr = 0x8000, kNvsAddr = 0x10000, kAppAddr = 0x20000;
+inline constexpr std::size_t kNvsSize = 0x6000;
+
+inline std::string mac_of(int i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "24:0a:c4:12:00:%02x", i + 1);
+    return buf;
+}
+
+struct BoardSpec {
+    std::string station;
+    std::vector<std::string> devsim_args; // extra: --fault ..., --timing ...
+    std::string chip = "esp32";
+};
+
+class FactoryLine {
+public:
+    // `boards` in port order; `app_size` of the synthesized app.
+    FactoryLine(const std::vector<BoardSpec>& boards, int batch_size, const std::string& app_size = "192KB") {
+        const fs::path src = VESPER_SOURCE_DIR;
+        // Synthetic images: valid ESP32 image format (the config's gates check that), filler code.
+        auto boot = test::vesperctl({"image", "synth", "--chip", "esp32", "--size", "16KB", "--project", "bootloader",
+                                     "-o", (dir_ / "bootloader.bin").string()});
+        REQUIRE(boot.exit_code == 0);
+        boot_ = read_file(dir_ / "bootloader.bin");
+        auto synth = test::vesperctl(
+            {"image", "synth", "--chip", "esp32", "--size", app_size, "--version", "2.3.4", "-o", (dir_ / "app.bin").string()});
+        REQUIRE(synth.exit_code == 0);
+        app_ = read_file(dir_ / "app.bin");
+        fs::copy_file(src / "configs/partitions-4mb.csv", dir_ / "partitions.csv");
+        fs::copy_file(src / "templates/vesper-device.csv", dir_ / "device.csv");
+
+        std::map<std::string, std::vector<std::string>> stations;
+        for (std::size_t i = 0; i < boards.size(); ++i) {
+                        // RFC 2217, so DTR/RTS really reset the boards (as on a USB bench): a rerun can find a board
+            // that was left running its app.
+            std::vector<std::string> args = {"--chip", boards[i].chip, "--listen", "rfc2217:0", "--mac", mac_of(static_cast<int>(i)),
+                                             "--flash", flash_file(i).string()};
+            args.insert(args.end(), boards[i].devsim_args.begin(), boards[i].devsim_args.end());
+            sims_.push_back(std::make_unique<Devsim>(args));
+            stations[boards[i].station].push_back(sims_.back()->url());
+            ports_.push_back(sims_.back()->url());
+        }
+        std::string yaml = "version: 1\nflash:\n  baud: 921600\n  retries: 1\n  max_seconds_per_board: 120\nstations:\n";
+        for (const auto& [name, ports] : stations) {
+            yaml += "  " + name + ":\n    ports:\n";
+            for (const auto& p : ports) yaml += "      - " + p + "\n";
+        }
+        yaml += "profiles:\n  vesper-bc-02:\n    board_type: BC\n    revision: 2\n    chip: esp32\n"
+                "    partition_table: partitions.csv\n    images:\n"
+                "      - {name: bootloader, file: bootloader.bin, address: 0x1000}\n"
+                "      - {name: app, file: app.bin, partition: ota_0}\n"
+                "    nvs: {template: device.csv, partition: fctry}\n";
+        write_file_atomic(config(), as_bytes(yaml));
+
+        auto created = ctl({"--json", "batch", "create", "--type", "BC", "--rev", "02", "--qty",
+                            std::to_string(batch_size)});
+        REQUIRE(created.exit_code == 0);
+        batch_ = json::parse(created.out).at("batch").at("id").get<std::int64_t>();
+    }
+
+    fs::path config() const { return dir_ / "factory.yaml"; }
+    fs::path ledger() const { return dir_ / "ledger.db"; }
+    fs::path flash_file(std::size_t i) const { return dir_ / ("flash-" + std::to_string(i) + ".bin"); }
+    std::int64_t batch() const { return batch_; }
+    const std::vector<std::string>& ports() const { return ports_; }
+    const fs::path& dir() const { return dir_.path(); }
+
+    test::ProcessOptions options() const {
+        test::ProcessOptions o;
+        o.env["VESPER_MQTT_SECRET"] = kSecret;
+        o.unset_env = {"VESPER_CONFIG", "VESPER_HOME"};
+        o.timeout_ms = 120000;
+        return o;
+    }
+    test::ProcessResult ctl(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--ledger", ledger().string()});
+        return test::vesperctl(args, options());
+    }
+    std::vector<std::string> station_args(const std::string& command, const std::string& station) const {
+        return {VESPERCTL_BIN, "--json",   "--ledger", ledger().string(),         command,
+                "--station",   station,    "--batch",  std::to_string(batch_), "--config", config().string()};
+    }
+    test::ProcessResult flash_station(const std::string& station, std::vector<std::string> extra = {}) const {
+        auto a = station_args("flash", station);
+        a.erase(a.begin());
+        a.insert(a.end(), extra.begin(), extra.end());
+        return test::vesperctl(a, options());
+    }
+
+    // Checks board i's flash holds the bootloader, the partition table, the app and an NVS image whose
+    // serial is the one the ledger bound to its MAC; returns that serial.
+    std::string check_board(std::size_t i) const {
+        INFO("board " << i << " " << ports_[i]);
+        const Bytes flash = read_file(flash_file(i));
+        CHECK(slice(flash, kBootAddr, boot_.size()) == boot_);
+        CHECK(slice(flash, kAppAddr, app_.size()) == app_);
+        const auto table = esp::decode_partition_table(slice(flash, kTableAddr, esp::kPartitionTableMaxLength), "flash");
+        CHECK(table.table.find("fctry") != nullptr);
+        const auto dump = nvs::read_image(slice(flash, kNvsAddr, kNvsSize));
+        CHECK(dump.ok());
+        std::string serial;
+        for (const auto& v : dump.values)
+            if (v.ns == "vesper" && v.key == "serial_number") serial.assign(v.data.begin(), v.data.end());
+        auto led = ledger::Ledger::open(ledger(), "test");
+        const auto dev = led.find_device_by_mac(mac_of(static_cast<int>(i)));
+        REQUIRE(dev);
+        CHECK(dev->serial == serial);
+        CHECK(dev->status == ledger::DeviceStatus::flashed);
+        CHECK(dev->batch_id == batch_);
+        CHECK(dev->firmware_version == "2.3.4");
+        CHECK(dev->port == ports_[i]);
+        return serial;
+    }
+
+    // Every MAC of the batch's devices distinct, every serial distinct, `bound` of them bound.
+    void check_bindings(std::size_t bound) const {
+        auto led = ledger::Ledger::open(ledger(), "test");
+        std::set<std::string> macs, serials;
+        std::size_t n = 0;
+        for (const auto& d : led.devices_of_batch(batch_)) {
+            serials.insert(d.serial);
+            if (d.mac.empty()) continue;
+            ++n;
+            CHECK(macs.insert(d.mac).second);
+        }
+        CHECK(n == bound);
+    }
+
+private:
+    test::TempDir dir_;
+    Bytes boot_, app_;
+    std::vector<std::unique_ptr<Devsim>> sims_;
+    std::vector<std::string> ports_;
+    std::int64_t batch_ = 0;
+};
+
+// The JSON lines of a run, parsed; the summary line is the last.
+inline std::vector<json> json_lines(const std::string& out) {
+    std::vector<json> v;
+    std::size_t at = 0;
+    while (at < out.size()) {
+        const auto nl = out.find('\n', at);
+        const std::string line = out.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+        if (!line.empty()) v.push_back(json::parse(line));
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+    }
+    return v;
+}
+
+inline json summary_of(const std::string& out) {
+    const auto lines = json_lines(out);
+    REQUIRE(!lines.empty());
+    REQUIRE(lines.back().at("event") == "summary");
+    return lines.back();
+}
+
+} // namespace vesper::station_test

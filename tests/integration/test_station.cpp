@@ -1,0 +1,275 @@
+// Stations end to end: vesperctl flash --station / provision against one vesper-devsim per board,
+// checking the boards' flash files, the ledger's bindings and the JSON events.
+#include <future>
+#include <set>
+
+#include "background_process.hpp"
+#include "pty_process.hpp"
+#include "station_test_support.hpp"
+
+using namespace vesper;
+using namespace vesper::station_test;
+
+namespace {
+
+std::vector<BoardSpec> boards(const std::string& station, int n, std::vector<std::string> extra = {}) {
+    return std::vector<BoardSpec>(static_cast<std::size_t>(n), BoardSpec{station, extra});
+}
+
+std::vector<BoardSpec> operator+(std::vector<BoardSpec> a, const std::vector<BoardSpec>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+int count_result(const json& summary, const std::string& result) {
+    int n = 0;
+    for (const auto& b : summary.at("boards"))
+        if (b.at("result") == result) ++n;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("station: two stations of 4 ports flash 8 boards at once, each with its own identity",
+          "[integration][station]") {
+    // Realistic UART and flash timing: a board takes long enough that the ports visibly overlap.
+    FactoryLine line(boards("bench-a", 4, {"--timing", "realistic"}) + boards("bench-b", 4, {"--timing", "realistic"}),
+                     8);
+    auto a = std::async(std::launch::async, [&] { return line.flash_station("bench-a"); });
+    auto b = std::async(std::launch::async, [&] { return line.flash_station("bench-b"); });
+    const auto ra = a.get(), rb = b.get();
+    INFO(ra.out << ra.err << rb.out << rb.err);
+    REQUIRE(ra.exit_code == 0);
+    REQUIRE(rb.exit_code == 0);
+    for (const auto* r : {&ra, &rb}) {
+        const json s = summary_of(r->out);
+        CHECK(s.at("passed") == 4);
+        CHECK(s.at("failed") == 0);
+        CHECK(s.at("failed_ports").empty());
+    }
+    // All four ports of a station were at work at the same time: each port's first write event comes
+    // before any port's result.
+    const auto events = json_lines(ra.out);
+    std::set<std::string> writing;
+    for (const auto& e : events) {
+        if (e.at("event") == "result") break;
+        if (e.at("phase") == "write") writing.insert(e.at("port").get<std::string>());
+    }
+    CHECK(writing.size() == 4);
+    // Progress events carry the board's identity and byte counts.
+    bool progress_seen = false;
+    for (const auto& e : events)
+        if (e.at("event") == "progress" && e.at("phase") == "write") {
+            progress_seen = true;
+            CHECK(e.at("serial").is_string());
+            CHECK(e.at("mac").is_string());
+            CHECK(e.at("total").get<std::uint64_t>() > 0);
+            CHECK(e.at("done").get<std::uint64_t>() <= e.at("total").get<std::uint64_t>());
+        }
+    CHECK(progress_seen);
+
+    std::set<std::string> serials;
+    for (std::size_t i = 0; i < 8; ++i) serials.insert(line.check_board(i));
+    CHECK(serials.size() == 8);
+    line.check_bindings(8);
+
+    // The ledger has one passed flash attempt per board, with timings per phase.
+    auto led = ledger::Ledger::open(line.ledger(), "test");
+    const auto attempts = led.attempts_of_batch(line.batch());
+    CHECK(attempts.size() == 8);
+    for (const auto& at : attempts) {
+        CHECK(at.result == ledger::AttemptResult::passed);
+        CHECK(at.step == "flash");
+        const json phases = json::parse(at.phases);
+        CHECK(phases.contains("connect"));
+        CHECK(phases.contains("flash"));
+        CHECK(at.firmware_sha256.size() == 64);
+    }
+
+    // Running a station again finds every board done and touches nothing.
+    const auto again = line.flash_station("bench-a");
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 0);
+    const json s = summary_of(again.out);
+    CHECK(count_result(s, "skipped") == 4);
+    CHECK(led.attempts_of_batch(line.batch()).size() == 8);
+}
+
+TEST_CASE("station: faults on some ports fail or retry them without holding up the others",
+          "[integration][station]") {
+    // Port 0 clean; port 1 drops its connection once mid-write (a retry completes it); port 2 has a
+    // flash that fails to program (every attempt fails); port 3 corrupts a byte now and then (the
+    // protocol's own retries absorb it).
+    std::vector<BoardSpec> spec = {{"bench", {}},
+                                   {"bench", {"--fault", "disconnect-after-bytes=2000"}},
+                                   {"bench", {"--fault", "fail-write-at=0x20000"}},
+                                   {"bench", {"--fault", "corrupt-every=5000"}}};
+    FactoryLine line(spec, 4);
+    const auto r = line.flash_station("bench");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 6);
+    const json s = summary_of(r.out);
+    CHECK(s.at("passed") == 3);
+    CHECK(s.at("failed") == 1);
+    REQUIRE(s.at("failed_ports").size() == 1);
+    CHECK(s.at("failed_ports")[0] == line.ports()[2]);
+    CHECK_THAT(s.at("retry").get<std::string>(),
+               Catch::Contains("vesperctl flash --station bench --batch " + std::to_string(line.batch())));
+    CHECK_THAT(s.at("retry").get<std::string>(), Catch::Contains("--port " + line.ports()[2]));
+    CHECK_THAT(r.err, Catch::Contains("1 of 4 board(s) failed on station bench"));
+    for (const auto& b : s.at("boards")) {
+        if (b.at("port") == line.ports()[1]) CHECK(b.at("attempts") == 2);
+        if (b.at("port") == line.ports()[2]) {
+            CHECK(b.at("result") == "failed");
+            CHECK(b.at("cause") == "write");
+            CHECK_THAT(b.at("error").get<std::string>(), Catch::Contains("0x"));
+            CHECK(b.at("attempts") == 2);
+        }
+    }
+    line.check_board(0);
+    line.check_board(1);
+    line.check_board(3);
+
+    // The failed board keeps its serial bound to its MAC, with the reason, and its attempts say why.
+    auto led = ledger::Ledger::open(line.ledger(), "test");
+    const auto failed = led.find_device_by_mac(mac_of(2));
+    REQUIRE(failed);
+    CHECK(failed->status == ledger::DeviceStatus::failed);
+    CHECK_FALSE(failed->last_error.empty());
+    const auto tries = led.attempts_of(failed->serial);
+    REQUIRE(tries.size() == 2);
+    for (const auto& t : tries) {
+        CHECK(t.result == ledger::AttemptResult::failed);
+        CHECK(t.cause == "write");
+    }
+    line.check_bindings(4);
+}
+
+TEST_CASE("station: a run killed with SIGKILL completes on the next run with no serial used twice",
+          "[integration][station]") {
+    // Realistic timing so the run is slow enough to be killed in the middle of writing.
+    FactoryLine line(boards("bench", 4, {"--timing", "realistic"}), 6, "320KB");
+    {
+        test::BackgroundProcess run(line.station_args("flash", "bench"), {{"VESPER_MQTT_SECRET", kSecret}});
+        std::set<std::string> writing;
+        const bool mid_write = run.wait_for_line(
+            [&](const std::string& l) {
+                const json e = json::parse(l);
+                if (e.at("event") == "progress" && e.at("phase") == "write") writing.insert(e.at("port"));
+                return writing.size() >= 2;
+            },
+            std::chrono::seconds(60));
+        REQUIRE(mid_write);
+        const int status = run.kill(SIGKILL);
+        CHECK(WIFSIGNALED(status));
+    }
+    {
+        // The killed run left attempts running and boards half-written.
+        auto led = ledger::Ledger::open(line.ledger(), "test");
+        int running = 0;
+        for (const auto& at : led.attempts_of_batch(line.batch()))
+            if (at.result == ledger::AttemptResult::running) ++running;
+        CHECK(running >= 2);
+    }
+    const auto r = line.flash_station("bench");
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const json s = summary_of(r.out);
+    CHECK(s.at("failed") == 0);
+    std::set<std::string> serials;
+    for (std::size_t i = 0; i < 4; ++i) serials.insert(line.check_board(i));
+    CHECK(serials.size() == 4);
+    line.check_bindings(4);
+    auto led = ledger::Ledger::open(line.ledger(), "test");
+    int interrupted = 0, passed = 0;
+    for (const auto& at : led.attempts_of_batch(line.batch())) {
+        CHECK(at.result != ledger::AttemptResult::running);
+        if (at.result == ledger::AttemptResult::interrupted) ++interrupted;
+        if (at.result == ledger::AttemptResult::passed) ++passed;
+    }
+    CHECK(interrupted >= 2);
+    CHECK(passed == 4);
+    // Two devices of the batch were never used: still unbound, still manufactured.
+    int unbound = 0;
+    for (const auto& d : led.devices_of_batch(line.batch()))
+        if (d.mac.empty()) {
+            ++unbound;
+            CHECK(d.status == ledger::DeviceStatus::manufactured);
+        }
+    CHECK(unbound == 2);
+}
+
+TEST_CASE("station: a board of another chip fails as a chip mismatch, not retried", "[integration][station]") {
+    FactoryLine line({{"bench", {}}, {"bench", {}, "esp32s3"}}, 2);
+    const auto r = line.flash_station("bench");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 6);
+    const json s = summary_of(r.out);
+    for (const auto& b : s.at("boards"))
+        if (b.at("port") == line.ports()[1]) {
+            CHECK(b.at("cause") == "chip_mismatch");
+            CHECK(b.at("attempts") == 1);
+            CHECK(b.at("serial").is_null()); // never bound: no serial spent on it
+        }
+    line.check_board(0);
+    line.check_bindings(1);
+}
+
+TEST_CASE("provision: --loop takes every board and stops when the batch is complete", "[integration][station]") {
+    FactoryLine line(boards("bench", 3), 3);
+    auto args = line.station_args("provision", "bench");
+    args.erase(args.begin());
+    args.insert(args.end(), {"--loop", "--poll-interval", "200"});
+    const auto r = test::vesperctl(args, line.options());
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const json s = summary_of(r.out);
+    CHECK(s.at("passed") == 3);
+    CHECK(s.at("batch_complete") == true);
+    for (std::size_t i = 0; i < 3; ++i) line.check_board(i);
+    // The operator is told to swap each finished board.
+    int swaps = 0;
+    for (const auto& e : json_lines(r.out))
+        if (e.at("event") == "phase" && e.at("phase") == "waiting" && e.value("message", "") == "board done: swap it")
+            ++swaps;
+    CHECK(swaps >= 1);
+}
+
+TEST_CASE("station: bad station arguments are one-line input errors", "[integration][station]") {
+    FactoryLine line(boards("bench", 1), 1);
+    auto unknown = line.flash_station("nope");
+    CHECK(unknown.exit_code == 3);
+    CHECK_THAT(unknown.err, Catch::Contains("nope"));
+    auto port = line.flash_station("bench", {"--port", "socket://127.0.0.1:1"});
+    CHECK(port.exit_code == 2);
+    CHECK_THAT(port.err, Catch::Contains("is not a port of station bench"));
+    auto pairs = line.flash_station("bench", {"0x1000", "x.bin"});
+    CHECK(pairs.exit_code == 2);
+    CHECK_THAT(pairs.err, Catch::Contains("takes no ADDRESS FILE pairs"));
+    auto batch = test::vesperctl({"--ledger", line.ledger().string(), "flash", "--station", "bench", "--batch", "999",
+                                  "--config", line.config().string()},
+                                 line.options());
+    CHECK(batch.exit_code == 3);
+    CHECK_THAT(batch.err, Catch::Contains("999"));
+}
+
+TEST_CASE("station: on a terminal, live port lines then a summary table and the retry command",
+          "[integration][station]") {
+    FactoryLine line({{"bench", {}}, {"bench", {"--fault", "fail-write-at=0x20000"}}}, 2);
+    auto args = line.station_args("flash", "bench");
+    args.erase(std::find(args.begin(), args.end(), "--json"));
+    const auto r = test::run_in_pty(args, {{"VESPER_MQTT_SECRET", kSecret}}, std::chrono::seconds(60));
+    INFO(r.output);
+    CHECK(r.exit_code == 6);
+    CHECK_THAT(r.output, Catch::Contains("Station bench, batch " + std::to_string(line.batch()) + ", 2 port(s)"));
+    // The live block is redrawn in place: cursor up over the two port lines.
+    CHECK_THAT(r.output, Catch::Contains("\033[2A"));
+    CHECK_THAT(r.output, Catch::Contains("PASS"));
+    CHECK_THAT(r.output, Catch::Contains("FAIL"));
+    CHECK_THAT(r.output, Catch::Contains("PORT"));
+    CHECK_THAT(r.output, Catch::Contains("1 passed, 1 failed, 0 already done"));
+    CHECK_THAT(r.output, Catch::Contains("Retry with:"));
+    CHECK_THAT(r.output, Catch::Contains("--port " + line.ports()[1]));
+    // Nothing machine-shaped on a terminal.
+    CHECK_THAT(r.output, !Catch::Contains("\"event\""));
+}

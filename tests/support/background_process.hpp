@@ -1,0 +1,99 @@
+#pragma once
+// Test support: a process (usually vesperctl) running in the background while the test watches its
+// stdout line by line, and can kill it (SIGKILL included) at a chosen moment. Every wait is bounded;
+// the process is killed when the object goes. Header-only.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vesper::test {
+
+class BackgroundProcess {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    BackgroundProcess(std::vector<std::string> argv, const std::map<std::string, std::string>& env = {}) {
+        int out[2];
+        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(a.data());
+        args.push_back(nullptr);
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            ::dup2(out[1], 1);
+            const int devnull = ::open("/dev/null", O_WRONLY);
+            ::dup2(devnull, 2);
+            for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+            ::execv(args[0], args.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        fd_ = out[0];
+    }
+    ~BackgroundProcess() {
+        kill(SIGKILL);
+        if (fd_ >= 0) ::close(fd_);
+    }
+    BackgroundProcess(const BackgroundProcess&) = delete;
+    BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+    // Reads stdout lines until `pred` accepts one (true) or the process ends or `timeout` passes (false).
+    bool wait_for_line(const std::function<bool(const std::string&)>& pred, std::chrono::milliseconds timeout) {
+        const auto deadline = Clock::now() + timeout;
+        while (Clock::now() < deadline) {
+            for (auto nl = buffer_.find('\n'); nl != std::string::npos; nl = buffer_.find('\n')) {
+                std::string line = buffer_.substr(0, nl);
+                buffer_.erase(0, nl + 1);
+                lines_.push_back(line);
+                if (pred(line)) return true;
+            }
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            char buf[4096];
+            const ssize_t n = ::read(fd_, buf, sizeof buf);
+            if (n <= 0) return false;
+            buffer_.append(buf, static_cast<std::size_t>(n));
+        }
+        return false;
+    }
+
+    // Sends `sig` and waits for the process (bounded, 10 s; then SIGKILL). Returns the wait status.
+    int kill(int sig) {
+        if (pid_ <= 0) return status_;
+        ::kill(pid_, sig);
+        const auto deadline = Clock::now() + std::chrono::seconds(10);
+        while (Clock::now() < deadline) {
+            if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+                pid_ = -1;
+                return status_;
+            }
+            ::usleep(20000);
+        }
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status_, 0);
+        pid_ = -1;
+        return status_;
+    }
+
+    const std::vector<std::string>& lines() const { return lines_; }
+
+private:
+    pid_t pid_ = -1;
+    int fd_ = -1;
+    int status_ = 0;
+    std::string buffer_;
+    std::vector<std::string> lines_;
+};
+
+} // namespace vesper::test
