@@ -80,8 +80,9 @@ public:
 
     void on_event(const Event& e) override {
         Line& l = lines_[e.port];
-        if (!e.serial.empty()) l.serial = e.serial;
-        if (e.kind == EventKind::phase && e.phase == Phase::waiting) l.serial.clear();
+        // Phase events say who is on the port now (no one while waiting for a fresh board; the finished
+        // board's serial while waiting for it to be swapped).
+        if (e.kind == EventKind::phase || !e.serial.empty()) l.serial = e.serial;
         l.phase = e.phase;
         if (e.total > 0) {
             l.done = e.done;

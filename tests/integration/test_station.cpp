@@ -99,25 +99,30 @@ TEST_CASE("station: faults on some ports fail or retry them without holding up t
           "[integration][station]") {
     // Port 0 clean; port 1 drops its connection once mid-write (a retry completes it); port 2 has a
     // flash that fails to program (every attempt fails); port 3 corrupts a byte now and then (the
-    // protocol's own retries absorb it).
+    // protocol's own retries absorb it); port 4 goes silent for 4 s in the middle (its board is slow,
+    // the others are not held up).
     std::vector<BoardSpec> spec = {{"bench", {}},
                                    {"bench", {"--fault", "disconnect-after-bytes=2000"}},
                                    {"bench", {"--fault", "fail-write-at=0x20000"}},
-                                   {"bench", {"--fault", "corrupt-every=5000"}}};
-    FactoryLine line(spec, 4);
+                                   {"bench", {"--fault", "corrupt-every=5000"}},
+                                   {"bench", {"--fault", "stall-after-bytes=2500:4000"}}};
+    FactoryLine line(spec, 5);
     const auto r = line.flash_station("bench");
     INFO(r.out << r.err);
     CHECK(r.exit_code == 6);
     const json s = summary_of(r.out);
-    CHECK(s.at("passed") == 3);
+    CHECK(s.at("passed") == 4);
     CHECK(s.at("failed") == 1);
     REQUIRE(s.at("failed_ports").size() == 1);
     CHECK(s.at("failed_ports")[0] == line.ports()[2]);
     CHECK_THAT(s.at("retry").get<std::string>(),
                Catch::Contains("vesperctl flash --station bench --batch " + std::to_string(line.batch())));
     CHECK_THAT(s.at("retry").get<std::string>(), Catch::Contains("--port " + line.ports()[2]));
-    CHECK_THAT(r.err, Catch::Contains("1 of 4 board(s) failed on station bench"));
+    CHECK_THAT(r.err, Catch::Contains("1 of 5 board(s) failed on station bench"));
+    double clean_seconds = 0, stalled_seconds = 0;
     for (const auto& b : s.at("boards")) {
+        if (b.at("port") == line.ports()[0]) clean_seconds = b.at("seconds").get<double>();
+        if (b.at("port") == line.ports()[4]) stalled_seconds = b.at("seconds").get<double>();
         if (b.at("port") == line.ports()[1]) CHECK(b.at("attempts") == 2);
         if (b.at("port") == line.ports()[2]) {
             CHECK(b.at("result") == "failed");
@@ -126,9 +131,12 @@ TEST_CASE("station: faults on some ports fail or retry them without holding up t
             CHECK(b.at("attempts") == 2);
         }
     }
+    CHECK(stalled_seconds > 3.5);
+    CHECK(clean_seconds < stalled_seconds - 2);
     line.check_board(0);
     line.check_board(1);
     line.check_board(3);
+    line.check_board(4);
 
     // The failed board keeps its serial bound to its MAC, with the reason, and its attempts say why.
     auto led = ledger::Ledger::open(line.ledger(), "test");
@@ -142,7 +150,7 @@ TEST_CASE("station: faults on some ports fail or retry them without holding up t
         CHECK(t.result == ledger::AttemptResult::failed);
         CHECK(t.cause == "write");
     }
-    line.check_bindings(4);
+    line.check_bindings(5);
 }
 
 TEST_CASE("station: a run killed with SIGKILL completes on the next run with no serial used twice",
