@@ -1,0 +1,183 @@
+// bench/stations: does a station scale with its ports? The same 1 MiB app (plus bootloader, partition
+// table and per-device NVS) goes to 1, 2, 4 and 8 simulated ESP32s with realistic UART and flash timing
+// at 921600 baud, through the real `vesperctl flash --station` process. Prints wall time, boards per
+// minute, the scaling against one port, and the peak memory (max RSS) of vesperctl.
+// Goals (issue 4): 8 ports >= 7.5 x one port's boards per minute; vesperctl under 100 MB at 8 ports.
+// Exit code 1 when a goal is missed. Run from a Release build: build/release/bench/vesper_bench_stations.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Child {
+    pid_t pid = -1;
+    int out_fd = -1;
+};
+
+Child spawn(std::vector<std::string> argv, const std::string& stdout_file = {}) {
+    int fds[2] = {-1, -1};
+    if (stdout_file.empty() && ::pipe2(fds, O_CLOEXEC) != 0) std::exit(2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    Child c;
+    c.pid = ::fork();
+    if (c.pid == 0) {
+        const int out = stdout_file.empty() ? fds[1] : ::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(out, 1);
+        const int devnull = ::open("/dev/null", O_WRONLY);
+        ::dup2(devnull, 2);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    if (stdout_file.empty()) {
+        ::close(fds[1]);
+        c.out_fd = fds[0];
+    }
+    return c;
+}
+
+// Runs to the end; returns the exit code and fills the child's peak RSS in KiB.
+int run(std::vector<std::string> argv, const std::string& stdout_file, long* max_rss_kib = nullptr) {
+    Child c = spawn(std::move(argv), stdout_file);
+    int status = 0;
+    rusage ru{};
+    ::wait4(c.pid, &status, 0, &ru);
+    if (max_rss_kib) *max_rss_kib = ru.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// vesper-devsim with `count` boards; returns their socket:// URLs once all are listening.
+std::vector<std::string> start_devsim(int count, const fs::path& dir, Child& sim) {
+    sim = spawn({VESPER_DEVSIM_BIN, "--chip", "esp32", "--count", std::to_string(count), "--listen", "tcp:0",
+                 "--timing", "realistic", "--flash", (dir / "flash.bin").string(), "--quiet"});
+    std::string text;
+    std::vector<std::string> urls;
+    const std::regex ready(R"(listening on tcp:(127\.0\.0\.1):(\d+))");
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (static_cast<int>(urls.size()) < count && Clock::now() < deadline) {
+        char buf[1024];
+        const ssize_t n = ::read(sim.out_fd, buf, sizeof buf);
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        urls.clear();
+        for (std::sregex_iterator it(text.begin(), text.end(), ready), end; it != end; ++it)
+            urls.push_back("socket://" + (*it)[1].str() + ":" + (*it)[2].str());
+    }
+    return urls;
+}
+
+struct Result {
+    int ports = 0;
+    double seconds = 0;
+    double boards_per_min = 0;
+    long max_rss_kib = 0;
+    bool ok = false;
+};
+
+Result measure(int ports, const fs::path& root) {
+    const fs::path dir = root / ("ports-" + std::to_string(ports));
+    fs::create_directories(dir);
+    Result r;
+    r.ports = ports;
+    Child sim;
+    const auto urls = start_devsim(ports, dir, sim);
+    if (static_cast<int>(urls.size()) != ports) {
+        std::fprintf(stderr, "bench: devsim did not start %d boards\n", ports);
+        ::kill(sim.pid, SIGKILL);
+        return r;
+    }
+    const std::string ledger = (dir / "ledger.db").string();
+    const fs::path batch_out = dir / "batch.json";
+    run({VESPERCTL_BIN, "--json", "--ledger", ledger, "batch", "create", "--type", "BC", "--rev", "02", "--qty",
+         std::to_string(ports)},
+        batch_out.string());
+    std::smatch m;
+    const std::string batch_json = read_all(batch_out);
+    std::regex_search(batch_json, m, std::regex(R"("id":(\d+))"));
+    const std::string batch = m[1].str();
+
+    std::string yaml = "version: 1\nflash: {baud: 921600, retries: 0}\nstations:\n  bench:\n    ports:\n";
+    for (const auto& u : urls) yaml += "      - " + u + "\n";
+    yaml += "profiles:\n  bc:\n    board_type: BC\n    revision: 2\n    chip: esp32\n"
+            "    partition_table: " VESPER_SOURCE_DIR "/configs/partitions-4mb.csv\n"
+            "    images:\n"
+            "      - {name: bootloader, file: ../bootloader.bin, address: 0x1000}\n"
+            "      - {name: app, file: ../app.bin, partition: ota_0}\n"
+            "    nvs: {template: " VESPER_SOURCE_DIR "/templates/vesper-device.csv, partition: fctry}\n";
+    std::ofstream(dir / "factory.yaml") << yaml;
+
+    const auto t0 = Clock::now();
+    const int code = run({VESPERCTL_BIN, "--json", "--ledger", ledger, "flash", "--station", "bench", "--batch", batch,
+                          "--config", (dir / "factory.yaml").string(), "--secret-file", (root / "secret").string()},
+                         (dir / "events.jsonl").string(), &r.max_rss_kib);
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.boards_per_min = ports * 60.0 / r.seconds;
+    r.ok = code == 0;
+    if (!r.ok) std::fprintf(stderr, "bench: flash --station exited %d (events in %s)\n", code, dir.c_str());
+    ::kill(sim.pid, SIGTERM);
+    ::waitpid(sim.pid, nullptr, 0);
+    ::close(sim.out_fd);
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const fs::path root = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "vesper-bench-stations";
+    fs::remove_all(root);
+    fs::create_directories(root);
+    std::ofstream(root / "secret") << "bench-master-secret-0123456789abcdef";
+    // The app: the vesperctl executable itself wrapped as an ESP32 app image of exactly 1 MiB is what
+    // bench/flash uses; here the synthesized app (filler that deflates like firmware) keeps the
+    // benchmark self-contained. Both go through the same compressed, cached write path.
+    if (run({VESPERCTL_BIN, "image", "synth", "--chip", "esp32", "--size", "1MB", "-o", (root / "app.bin").string()},
+            "/dev/null") != 0 ||
+        run({VESPERCTL_BIN, "image", "synth", "--chip", "esp32", "--size", "16KB", "--project", "bootloader", "-o",
+             (root / "bootloader.bin").string()},
+            "/dev/null") != 0) {
+        std::fprintf(stderr, "bench: could not make the images\n");
+        return 2;
+    }
+
+    std::vector<Result> results;
+    for (int ports : {1, 2, 4, 8}) results.push_back(measure(ports, root));
+
+    std::printf("%-6s %9s %14s %8s %12s\n", "ports", "wall s", "boards/min", "scale", "max RSS MB");
+    const double base = results.front().boards_per_min;
+    bool all_ok = true;
+    for (const auto& r : results) {
+        std::printf("%-6d %9.2f %14.2f %8.2f %12.1f%s\n", r.ports, r.seconds, r.boards_per_min,
+                    base > 0 ? r.boards_per_min / base : 0.0, static_cast<double>(r.max_rss_kib) / 1024.0,
+                    r.ok ? "" : "  (run failed)");
+        all_ok = all_ok && r.ok;
+    }
+    const Result& eight = results.back();
+    const double scale = base > 0 ? eight.boards_per_min / base : 0;
+    const bool scale_ok = scale >= 7.5;
+    const bool mem_ok = eight.max_rss_kib < 100 * 1024;
+    std::printf("goal: 8 ports >= 7.5x one port: %.2fx %s\n", scale, scale_ok ? "PASS" : "FAIL");
+    std::printf("goal: vesperctl < 100 MB at 8 ports: %.1f MB %s\n", static_cast<double>(eight.max_rss_kib) / 1024.0,
+                mem_ok ? "PASS" : "FAIL");
+    return all_ok && scale_ok && mem_ok ? 0 : 1;
+}
