@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "flash_bench_images.hpp"
+#include "vesper/core/files.hpp"
+
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -148,15 +151,14 @@ int main(int argc, char** argv) {
     fs::remove_all(root);
     fs::create_directories(root);
     std::ofstream(root / "secret") << "bench-master-secret-0123456789abcdef";
-    // The app: the vesperctl executable itself wrapped as an ESP32 app image of exactly 1 MiB is what
-    // bench/flash uses; here the synthesized app (filler that deflates like firmware) keeps the
-    // benchmark self-contained. Both go through the same compressed, cached write path.
-    if (run({VESPERCTL_BIN, "image", "synth", "--chip", "esp32", "--size", "1MB", "-o", (root / "app.bin").string()},
-            "/dev/null") != 0 ||
-        run({VESPERCTL_BIN, "image", "synth", "--chip", "esp32", "--size", "16KB", "--project", "bootloader", "-o",
-             (root / "bootloader.bin").string()},
-            "/dev/null") != 0) {
-        std::fprintf(stderr, "bench: could not make the images\n");
+    // The same images as bench/flash: a bootloader and a 1 MiB ESP32 app whose segments hold the bytes of
+    // a real compiled program (this build's vesperctl), so the data deflates like code, not like zeros.
+    try {
+        vesper::bench::PayloadSource payload(VESPERCTL_BIN);
+        vesper::write_file_atomic(root / "bootloader.bin", vesper::bench::make_bootloader(payload));
+        vesper::write_file_atomic(root / "app.bin", vesper::bench::make_app(payload));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench: could not make the images: %s\n", e.what());
         return 2;
     }
 

@@ -181,12 +181,13 @@ Response Connection::command(const Request& request, Millis timeout, std::string
     return std::move(ex.response);
 }
 
-void Connection::drain(Millis duration) {
+void Connection::drain(Millis duration, Millis quiet) {
     const auto deadline = Clock::now() + duration;
     for (;;) {
         const auto now = Clock::now();
         if (now >= deadline) break;
-        read_some(std::chrono::duration_cast<Millis>(deadline - now) + Millis(1));
+        const Millis left = std::chrono::duration_cast<Millis>(deadline - now) + Millis(1);
+        if (read_some(std::min(left, quiet)) == 0) break;
     }
     while (decoder_.pop_frame()) {
     }

@@ -207,8 +207,9 @@ void Loader::change_baud(std::uint32_t baud) {
         if (attempt >= 2) fail(ErrorKind::device, conn_.describe_failure(ex, context, kDefaultTimeout));
     }
     t.set_baud(baud);
-    // The ROM emits a couple of garbage bytes while its UART switches; let them pass, then drop them.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The ROM may emit a garbage byte or two while its UART switches; let them pass, then drop them.
+    // Short: the ROM switches as soon as its reply is out, and verify_link_at_speed() retries anyway.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     conn_.discard_input();
 }
 

@@ -63,8 +63,10 @@ public:
     // (e.g. "FLASH_DATA block 5 at 0x10400") and the ROM's error in words.
     Response command(const Request& request, Millis timeout, std::string_view context, std::size_t expected_data = 0);
 
-    // Reads and drops input for `duration` (frames included).
-    void drain(Millis duration);
+    // Reads and drops input (frames included) until the line has been quiet for `quiet`, or `duration`
+    // has passed: the extra replies a ROM sends come back to back, so waiting out the whole duration
+    // on a quiet line only costs time.
+    void drain(Millis duration, Millis quiet = kDrainQuietTime);
     // Drops whatever is buffered, here and in the transport, and resyncs the SLIP decoder.
     void discard_input();
     // Like discard_input(), but what has already arrived (a boot log after a reset) is read into

@@ -18,6 +18,9 @@ inline constexpr Millis kMaxTimeout{240000};   // no single reply is worth waiti
 // After a failure reply the ROM may send more error replies for the same command; they are read and
 // dropped for this long so they cannot be taken for the reply to the next command.
 inline constexpr Millis kErrorDrainTime{200};
+// ...but a drain ends early once the line has been quiet this long: the ROM sends its extra replies
+// back to back (a few bytes each, about 1 ms apart at 115200 baud), so a quiet line means they are over.
+inline constexpr Millis kDrainQuietTime{30};
 
 // Seconds per megabyte (1e6 bytes, as esptool counts) for the size-scaled commands.
 inline constexpr double kEraseSecondsPerMb = 40.0; // ROM FLASH_(DEFL_)BEGIN erases the range up front
