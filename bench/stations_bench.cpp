@@ -36,7 +36,8 @@ Child spawn(std::vector<std::string> argv, const std::string& stdout_file = {}) 
     int fds[2] = {-1, -1};
     if (stdout_file.empty() && ::pipe2(fds, O_CLOEXEC) != 0) std::exit(2);
     std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
+    for (auto& a : argv)
+        args.push_back(a.data());
     args.push_back(nullptr);
     Child c;
     c.pid = ::fork();
@@ -121,7 +122,8 @@ Result measure(int ports, const fs::path& root) {
     const std::string batch = m[1].str();
 
     std::string yaml = "version: 1\nflash: {baud: 921600, retries: 0}\nstations:\n  bench:\n    ports:\n";
-    for (const auto& u : urls) yaml += "      - " + u + "\n";
+    for (const auto& u : urls)
+        yaml += "      - " + u + "\n";
     yaml += "profiles:\n  bc:\n    board_type: BC\n    revision: 2\n    chip: esp32\n"
             "    partition_table: " VESPER_SOURCE_DIR "/configs/partitions-4mb.csv\n"
             "    images:\n"
@@ -163,7 +165,8 @@ int main(int argc, char** argv) {
     }
 
     std::vector<Result> results;
-    for (int ports : {1, 2, 4, 8}) results.push_back(measure(ports, root));
+    for (int ports : {1, 2, 4, 8})
+        results.push_back(measure(ports, root));
 
     std::printf("%-6s %9s %14s %8s %12s\n", "ports", "wall s", "boards/min", "scale", "max RSS MB");
     const double base = results.front().boards_per_min;

@@ -43,7 +43,8 @@ public:
     }
 
 private:
-    struct sigaction old_int_ {}, old_term_ {};
+    struct sigaction old_int_ {
+    }, old_term_{};
 };
 
 std::vector<std::string> chosen_ports(const station::StationSpec& st, const std::vector<std::string>& wanted,
@@ -52,7 +53,8 @@ std::vector<std::string> chosen_ports(const station::StationSpec& st, const std:
     for (const auto& p : wanted)
         if (std::find(st.ports.begin(), st.ports.end(), p) == st.ports.end()) {
             std::string list;
-            for (const auto& q : st.ports) list += (list.empty() ? "" : ", ") + q;
+            for (const auto& q : st.ports)
+                list += (list.empty() ? "" : ", ") + q;
             fail(ErrorKind::input, "--port " + p + " is not a port of station " + st.name + " in " + config.string() +
                                        " (its ports: " + list + ")");
         }
@@ -140,7 +142,8 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
         for (const auto& b : summary.boards)
             if (b.result == station::BoardResult::failed) ++n;
         std::string list;
-        for (const auto& p : failed) list += (list.empty() ? "" : ", ") + p;
+        for (const auto& p : failed)
+            list += (list.empty() ? "" : ", ") + p;
         fail(ErrorKind::device, std::to_string(n) + " of " + std::to_string(summary.boards.size()) +
                                     " board(s) failed on station " + st.name + " (" + list +
                                     "); retry: " + retry_command(info, failed));

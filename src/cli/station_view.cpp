@@ -22,7 +22,8 @@ std::string shell_word(const std::string& w) {
         std::string::npos)
         return w;
     std::string out = "'";
-    for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    for (char c : w)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
 }
 
@@ -97,10 +98,9 @@ public:
         if (e.kind == EventKind::result) {
             l.result = e.result;
             l.finished = true;
-            l.message = e.result == BoardResult::failed ? e.cause + ": " + e.message
-                        : e.result == BoardResult::skipped
-                            ? e.message
-                            : "passed in " + seconds_text(e.seconds) + " s";
+            l.message = e.result == BoardResult::failed    ? e.cause + ": " + e.message
+                        : e.result == BoardResult::skipped ? e.message
+                                                           : "passed in " + seconds_text(e.seconds) + " s";
         } else if (e.kind != EventKind::note) {
             l.finished = false;
         }
@@ -182,7 +182,8 @@ private:
 
     void draw(bool first) {
         if (!first) out_ << "\033[" << order_.size() << "A";
-        for (const auto& p : order_) out_ << "\r\033[K" << render(lines_[p]) << "\n";
+        for (const auto& p : order_)
+            out_ << "\r\033[K" << render(lines_[p]) << "\n";
         out_.flush();
         last_draw_ = Clock::now();
     }
@@ -190,7 +191,8 @@ private:
     void print_above(const std::string& text) {
         out_ << "\033[" << order_.size() << "A\r\033[K" << text << "\n";
         // The block moved down one line: draw it fresh below the note.
-        for (const auto& p : order_) out_ << "\r\033[K" << render(lines_[p]) << "\n";
+        for (const auto& p : order_)
+            out_ << "\r\033[K" << render(lines_[p]) << "\n";
         out_.flush();
         last_draw_ = Clock::now();
     }
@@ -228,18 +230,18 @@ public:
                               {"seconds", b.seconds},
                               {"attempts", b.attempts}});
         const auto failed = s.failed_ports();
-        nlohmann::json j = {{"event", "summary"},
-                            {"station", info_.station},
-                            {"batch", info_.batch_id},
-                            {"passed", c.passed},
-                            {"failed", c.failed},
-                            {"skipped", c.skipped},
-                            {"stopped", s.stopped},
-                            {"batch_complete", s.batch_complete},
-                            {"boards", boards},
-                            {"failed_ports", failed},
-                            {"retry", failed.empty() ? nlohmann::json(nullptr)
-                                                     : nlohmann::json(retry_command(info_, failed))}};
+        nlohmann::json j = {
+            {"event", "summary"},
+            {"station", info_.station},
+            {"batch", info_.batch_id},
+            {"passed", c.passed},
+            {"failed", c.failed},
+            {"skipped", c.skipped},
+            {"stopped", s.stopped},
+            {"batch_complete", s.batch_complete},
+            {"boards", boards},
+            {"failed_ports", failed},
+            {"retry", failed.empty() ? nlohmann::json(nullptr) : nlohmann::json(retry_command(info_, failed))}};
         out_ << j.dump() << std::endl;
     }
 
@@ -263,7 +265,8 @@ std::string retry_command(const StationRunInfo& info, const std::vector<std::str
     std::string cmd = "vesperctl " + info.command + " --station " + shell_word(info.station) + " --batch " +
                       std::to_string(info.batch_id);
     if (!info.config.empty()) cmd += " --config " + shell_word(info.config);
-    for (const auto& p : ports) cmd += " --port " + shell_word(p);
+    for (const auto& p : ports)
+        cmd += " --port " + shell_word(p);
     return cmd;
 }
 

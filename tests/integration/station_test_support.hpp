@@ -43,8 +43,8 @@ public:
                                      "-o", (dir_ / "bootloader.bin").string()});
         REQUIRE(boot.exit_code == 0);
         boot_ = read_file(dir_ / "bootloader.bin");
-        auto synth = test::vesperctl(
-            {"image", "synth", "--chip", "esp32", "--size", app_size, "--version", "2.3.4", "-o", (dir_ / "app.bin").string()});
+        auto synth = test::vesperctl({"image", "synth", "--chip", "esp32", "--size", app_size, "--version", "2.3.4",
+                                      "-o", (dir_ / "app.bin").string()});
         REQUIRE(synth.exit_code == 0);
         app_ = read_file(dir_ / "app.bin");
         fs::copy_file(src / "configs/partitions-4mb.csv", dir_ / "partitions.csv");
@@ -52,19 +52,22 @@ public:
 
         std::map<std::string, std::vector<std::string>> stations;
         for (std::size_t i = 0; i < boards.size(); ++i) {
-                        // RFC 2217, so DTR/RTS really reset the boards (as on a USB bench): a rerun can find a board
+            // RFC 2217, so DTR/RTS really reset the boards (as on a USB bench): a rerun can find a board
             // that was left running its app.
-            std::vector<std::string> args = {"--chip", boards[i].chip, "--listen", "rfc2217:0", "--mac", mac_of(static_cast<int>(i)),
-                                             "--flash", flash_file(i).string()};
+            std::vector<std::string> args = {
+                "--chip",  boards[i].chip,        "--listen", "rfc2217:0", "--mac", mac_of(static_cast<int>(i)),
+                "--flash", flash_file(i).string()};
             args.insert(args.end(), boards[i].devsim_args.begin(), boards[i].devsim_args.end());
             sims_.push_back(std::make_unique<Devsim>(args));
             stations[boards[i].station].push_back(sims_.back()->url());
             ports_.push_back(sims_.back()->url());
         }
-        std::string yaml = "version: 1\nflash:\n  baud: 921600\n  retries: 1\n  max_seconds_per_board: 120\nstations:\n";
+        std::string yaml =
+            "version: 1\nflash:\n  baud: 921600\n  retries: 1\n  max_seconds_per_board: 120\nstations:\n";
         for (const auto& [name, ports] : stations) {
             yaml += "  " + name + ":\n    ports:\n";
-            for (const auto& p : ports) yaml += "      - " + p + "\n";
+            for (const auto& p : ports)
+                yaml += "      - " + p + "\n";
         }
         yaml += "profiles:\n  vesper-bc-02:\n    board_type: BC\n    revision: 2\n    chip: esp32\n"
                 "    partition_table: partitions.csv\n    images:\n"
@@ -73,8 +76,8 @@ public:
                 "    nvs: {template: device.csv, partition: fctry}\n";
         write_file_atomic(config(), as_bytes(yaml));
 
-        auto created = ctl({"--json", "batch", "create", "--type", "BC", "--rev", "02", "--qty",
-                            std::to_string(batch_size)});
+        auto created =
+            ctl({"--json", "batch", "create", "--type", "BC", "--rev", "02", "--qty", std::to_string(batch_size)});
         REQUIRE(created.exit_code == 0);
         batch_ = json::parse(created.out).at("batch").at("id").get<std::int64_t>();
     }
@@ -98,8 +101,9 @@ public:
         return test::vesperctl(args, options());
     }
     std::vector<std::string> station_args(const std::string& command, const std::string& station) const {
-        return {VESPERCTL_BIN, "--json",   "--ledger", ledger().string(),         command,
-                "--station",   station,    "--batch",  std::to_string(batch_), "--config", config().string()};
+        return {VESPERCTL_BIN,    "--json", "--ledger", ledger().string(),      command,
+                "--station",      station,  "--batch",  std::to_string(batch_), "--config",
+                config().string()};
     }
     test::ProcessResult flash_station(const std::string& station, std::vector<std::string> extra = {}) const {
         auto a = station_args("flash", station);
@@ -115,7 +119,8 @@ public:
         const Bytes flash = read_file(flash_file(i));
         CHECK(slice(flash, kBootAddr, boot_.size()) == boot_);
         CHECK(slice(flash, kAppAddr, app_.size()) == app_);
-        const auto table = esp::decode_partition_table(slice(flash, kTableAddr, esp::kPartitionTableMaxLength), "flash");
+        const auto table =
+            esp::decode_partition_table(slice(flash, kTableAddr, esp::kPartitionTableMaxLength), "flash");
         CHECK(table.table.find("fctry") != nullptr);
         const auto dump = nvs::read_image(slice(flash, kNvsAddr, kNvsSize));
         CHECK(dump.ok());

@@ -69,7 +69,8 @@ TEST_CASE("station: two stations of 4 ports flash 8 boards at once, each with it
     CHECK(progress_seen);
 
     std::set<std::string> serials;
-    for (std::size_t i = 0; i < 8; ++i) serials.insert(line.check_board(i));
+    for (std::size_t i = 0; i < 8; ++i)
+        serials.insert(line.check_board(i));
     CHECK(serials.size() == 8);
     line.check_bindings(8);
 
@@ -95,8 +96,7 @@ TEST_CASE("station: two stations of 4 ports flash 8 boards at once, each with it
     CHECK(led.attempts_of_batch(line.batch()).size() == 8);
 }
 
-TEST_CASE("station: faults on some ports fail or retry them without holding up the others",
-          "[integration][station]") {
+TEST_CASE("station: faults on some ports fail or retry them without holding up the others", "[integration][station]") {
     // Port 0 clean; port 1 drops its connection once mid-write (a retry completes it); port 2 has a
     // flash that fails to program (every attempt fails); port 3 corrupts a byte now and then (the
     // protocol's own retries absorb it); port 4 goes silent for 4 s in the middle (its board is slow,
@@ -185,7 +185,8 @@ TEST_CASE("station: a run killed with SIGKILL completes on the next run with no 
     const json s = summary_of(r.out);
     CHECK(s.at("failed") == 0);
     std::set<std::string> serials;
-    for (std::size_t i = 0; i < 4; ++i) serials.insert(line.check_board(i));
+    for (std::size_t i = 0; i < 4; ++i)
+        serials.insert(line.check_board(i));
     CHECK(serials.size() == 4);
     line.check_bindings(4);
     auto led = ledger::Ledger::open(line.ledger(), "test");
@@ -234,7 +235,8 @@ TEST_CASE("provision: --loop takes every board and stops when the batch is compl
     const json s = summary_of(r.out);
     CHECK(s.at("passed") == 3);
     CHECK(s.at("batch_complete") == true);
-    for (std::size_t i = 0; i < 3; ++i) line.check_board(i);
+    for (std::size_t i = 0; i < 3; ++i)
+        line.check_board(i);
     // The operator is told to swap each finished board.
     int swaps = 0;
     for (const auto& e : json_lines(r.out))

@@ -26,7 +26,8 @@ public:
         int out[2];
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
         std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
+        for (auto& a : argv)
+            args.push_back(a.data());
         args.push_back(nullptr);
         pid_ = ::fork();
         REQUIRE(pid_ >= 0);
@@ -34,7 +35,8 @@ public:
             ::dup2(out[1], 1);
             const int devnull = ::open("/dev/null", O_WRONLY);
             ::dup2(devnull, 2);
-            for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+            for (const auto& [k, v] : env)
+                ::setenv(k.c_str(), v.c_str(), 1);
             ::execv(args[0], args.data());
             ::_exit(127);
         }

@@ -30,9 +30,11 @@ inline PtyResult run_in_pty(std::vector<std::string> argv, const std::map<std::s
     const pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
     REQUIRE(pid >= 0);
     if (pid == 0) {
-        for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+        for (const auto& [k, v] : env)
+            ::setenv(k.c_str(), v.c_str(), 1);
         std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
+        for (auto& a : argv)
+            args.push_back(a.data());
         args.push_back(nullptr);
         ::execv(args[0], args.data());
         ::_exit(127);

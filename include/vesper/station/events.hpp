@@ -21,8 +21,8 @@ enum class Phase {
     erase,
     write,
     verify,
-    reset,  // into the application
-    done,   // result event follows
+    reset, // into the application
+    done,  // result event follows
 };
 const char* to_string(Phase phase) noexcept;
 

@@ -12,9 +12,9 @@
 namespace vesper::station {
 
 struct FlashStepOptions {
-    esp::FlashOptions flash;          // compress, force, verify
-    bool reset_after = true;          // hard reset into the app when done
-    std::string mqtt_secret;          // for templates that use {{mqtt_password}}; never logged
+    esp::FlashOptions flash; // compress, force, verify
+    bool reset_after = true; // hard reset into the app when done
+    std::string mqtt_secret; // for templates that use {{mqtt_password}}; never logged
 };
 
 class FlashStep final : public Step {

@@ -34,7 +34,7 @@ struct RunOptions {
     double max_seconds_per_board = 300; // quality gate
     const esp::ChipInfo* expect_chip = nullptr;
     bool reset_before = true;
-    bool reflash = false; // run steps a device has already passed
+    bool reflash = false;         // run steps a device has already passed
     bool wait_for_boards = false; // a port without a board waits for one instead of failing
     bool loop = false;            // keep taking boards until the batch is complete or stop
     std::chrono::milliseconds poll_interval{1000};
@@ -53,10 +53,10 @@ struct BoardOutcome {
 };
 
 struct RunSummary {
-    std::vector<BoardOutcome> boards; // in the order they finished
-    bool stopped = false;             // stop was requested before the work ran out
-    bool batch_complete = false;      // every device of the batch has passed the pipeline
-    bool all_passed() const;          // no board failed (skipped boards were already done)
+    std::vector<BoardOutcome> boards;              // in the order they finished
+    bool stopped = false;                          // stop was requested before the work ran out
+    bool batch_complete = false;                   // every device of the batch has passed the pipeline
+    bool all_passed() const;                       // no board failed (skipped boards were already done)
     std::vector<std::string> failed_ports() const; // each once, in station order of first failure
 };
 
