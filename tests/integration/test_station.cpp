@@ -283,3 +283,42 @@ TEST_CASE("station: on a terminal, live port lines then a summary table and the 
     // Nothing machine-shaped on a terminal.
     CHECK_THAT(r.output, !Catch::Contains("\"event\""));
 }
+
+TEST_CASE("provision: Ctrl-C lets the boards in progress finish, then stops", "[integration][station]") {
+    // A batch bigger than the bench, so only Ctrl-C ends the loop; realistic timing so the signal
+    // arrives while the boards are being written.
+    FactoryLine line(boards("bench", 2, {"--timing", "realistic"}), 5, "320KB");
+    auto args = line.station_args("provision", "bench");
+    args.insert(args.end(), {"--loop", "--poll-interval", "200"});
+    test::BackgroundProcess run(args, {{"VESPER_MQTT_SECRET", kSecret}});
+    std::set<std::string> writing;
+    REQUIRE(run.wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            if (e.at("event") == "progress" && e.at("phase") == "write") writing.insert(e.at("port"));
+            return writing.size() == 2;
+        },
+        std::chrono::seconds(60)));
+    const auto t0 = std::chrono::steady_clock::now();
+    ::kill(run.pid(), SIGINT);
+    json summary;
+    REQUIRE(run.wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            if (e.at("event") == "summary") summary = e;
+            return e.at("event") == "summary";
+        },
+        std::chrono::seconds(60)));
+    const int status = run.kill(0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30));
+    CHECK(summary.at("stopped") == true);
+    CHECK(summary.at("batch_complete") == false);
+    CHECK(summary.at("passed") == 2); // both boards in progress were finished, not abandoned
+    line.check_board(0);
+    line.check_board(1);
+    auto led = ledger::Ledger::open(line.ledger(), "test");
+    for (const auto& at : led.attempts_of_batch(line.batch()))
+        CHECK(at.result == ledger::AttemptResult::passed);
+}

@@ -70,10 +70,11 @@ public:
         return false;
     }
 
-    // Sends `sig` and waits for the process (bounded, 10 s; then SIGKILL). Returns the wait status.
+    // Sends `sig` (0: none, just wait) and waits for the process (bounded, 10 s; then SIGKILL). Returns
+    // the wait status.
     int kill(int sig) {
         if (pid_ <= 0) return status_;
-        ::kill(pid_, sig);
+        if (sig != 0) ::kill(pid_, sig);
         const auto deadline = Clock::now() + std::chrono::seconds(10);
         while (Clock::now() < deadline) {
             if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
@@ -89,6 +90,7 @@ public:
     }
 
     const std::vector<std::string>& lines() const { return lines_; }
+    pid_t pid() const { return pid_; }
 
 private:
     pid_t pid_ = -1;
