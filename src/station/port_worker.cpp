@@ -96,7 +96,9 @@ PortWorker::Link PortWorker::connect(int attempts) {
 PortWorker::Failure PortWorker::classify(const Error& e) const {
     Failure f;
     f.error = e.what();
-    if (e.kind() == ErrorKind::verify) {
+    if (phase_ == Phase::done) {
+        f.cause = "too_slow"; // the step finished, but the board failed the time gate
+    } else if (e.kind() == ErrorKind::verify) {
         f.cause = "verify";
     } else if (phase_ == Phase::connect && e.kind() == ErrorKind::input) {
         f.cause = "chip_mismatch";
@@ -107,7 +109,9 @@ PortWorker::Failure PortWorker::classify(const Error& e) const {
     }
     // The line or the board may do better next time; bad input, a wrong chip or a full batch will not.
     f.retryable = e.kind() == ErrorKind::device || e.kind() == ErrorKind::io || e.kind() == ErrorKind::verify;
-    if (f.cause == "bind") f.retryable = false;
+    // A full batch stays full; a slow board stays slow, and a retry would skip the regions it already
+    // holds and pass the time gate without telling anything about the board.
+    if (f.cause == "bind" || f.cause == "too_slow") f.retryable = false;
     return f;
 }
 
@@ -170,7 +174,7 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
                 char buf[160];
                 std::snprintf(buf, sizeof buf, "%s: board took %.1f s, over the %.0f s limit (max_seconds_per_board)",
                               port_.c_str(), seconds, options_.max_seconds_per_board);
-                phase_ = Phase::done;
+                phase_ = Phase::done; // classify() reads this as the time gate
                 throw Error(ErrorKind::device, buf);
             }
             ledger::AttemptOutcome ok;
@@ -182,7 +186,6 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
             ledger_.finish_attempt(attempt_id, ok);
         } catch (const Error& e) {
             Failure f = classify(e);
-            if (phase_ == Phase::done) f.cause = "too_slow";
             ledger::AttemptOutcome bad;
             bad.cause = f.cause;
             bad.error = f.error;
@@ -213,7 +216,6 @@ BoardOutcome PortWorker::board_with_retries(std::optional<Link> first) {
             return out;
         } catch (const Error& e) {
             Failure f = classify(e);
-            if (phase_ == Phase::done) f.cause = "too_slow";
             last.port = port_;
             last.serial = serial_;
             last.mac = mac_;

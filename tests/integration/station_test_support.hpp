@@ -36,7 +36,8 @@ struct BoardSpec {
 class FactoryLine {
 public:
     // `boards` in port order; `app_size` of the synthesized app.
-    FactoryLine(const std::vector<BoardSpec>& boards, int batch_size, const std::string& app_size = "192KB") {
+    FactoryLine(const std::vector<BoardSpec>& boards, int batch_size, const std::string& app_size = "192KB",
+                int max_seconds_per_board = 120) {
         const fs::path src = VESPER_SOURCE_DIR;
         // Synthetic images: valid ESP32 image format (the config's gates check that), filler code.
         auto boot = test::vesperctl({"image", "synth", "--chip", "esp32", "--size", "16KB", "--project", "bootloader",
@@ -62,8 +63,8 @@ public:
             stations[boards[i].station].push_back(sims_.back()->url());
             ports_.push_back(sims_.back()->url());
         }
-        std::string yaml =
-            "version: 1\nflash:\n  baud: 921600\n  retries: 1\n  max_seconds_per_board: 120\nstations:\n";
+        std::string yaml = "version: 1\nflash:\n  baud: 921600\n  retries: 1\n  max_seconds_per_board: " +
+                           std::to_string(max_seconds_per_board) + "\nstations:\n";
         for (const auto& [name, ports] : stations) {
             yaml += "  " + name + ":\n    ports:\n";
             for (const auto& p : ports)

@@ -322,3 +322,21 @@ TEST_CASE("provision: Ctrl-C lets the boards in progress finish, then stops", "[
     for (const auto& at : led.attempts_of_batch(line.batch()))
         CHECK(at.result == ledger::AttemptResult::passed);
 }
+
+TEST_CASE("station: a board slower than max_seconds_per_board fails the time gate", "[integration][station]") {
+    // Realistic timing: a 192 KB app takes about 3 s, over the 1 s gate.
+    FactoryLine line(boards("bench", 1, {"--timing", "realistic"}), 1, "192KB", 1);
+    const auto r = line.flash_station("bench");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 6);
+    const json s = summary_of(r.out);
+    REQUIRE(s.at("boards").size() == 1);
+    CHECK(s.at("boards")[0].at("cause") == "too_slow");
+    CHECK_THAT(s.at("boards")[0].at("error").get<std::string>(), Catch::Contains("max_seconds_per_board"));
+    auto led = ledger::Ledger::open(line.ledger(), "test");
+    const auto dev = led.find_device_by_mac(mac_of(0));
+    REQUIRE(dev);
+    CHECK(dev->status == ledger::DeviceStatus::failed);
+    for (const auto& at : led.attempts_of(dev->serial))
+        CHECK(at.cause == "too_slow");
+}
