@@ -42,6 +42,17 @@ void Parser::data_byte(std::uint8_t b, std::vector<Event>& events) {
     events.emplace_back(Data{Bytes{b}});
 }
 
+void Parser::sb_append(std::uint8_t b) {
+    if (sb_.size() >= max_sb_) {
+        fault("subnegotiation for option " + std::to_string(sb_option_) + " longer than " + std::to_string(max_sb_) +
+              " bytes");
+        sb_.clear();
+        state_ = State::sb_discard;
+        return;
+    }
+    sb_.push_back(b);
+}
+
 void Parser::fault(const std::string& why) {
     ++faults_;
     last_fault_ = "telnet stream byte " + std::to_string(offset_) + ": " + why;
@@ -114,14 +125,7 @@ void Parser::feed(ByteView chunk, std::vector<Event>& events) {
                 if (b == kIac) {
                     state_ = state_ == State::sb ? State::sb_iac : State::sb_discard_iac;
                 } else if (state_ == State::sb) {
-                    if (sb_.size() >= max_sb_) {
-                        fault("subnegotiation for option " + std::to_string(sb_option_) + " longer than " +
-                              std::to_string(max_sb_) + " bytes");
-                        sb_.clear();
-                        state_ = State::sb_discard;
-                    } else {
-                        sb_.push_back(b);
-                    }
+                    sb_append(b);
                 }
                 break;
             case State::sb_iac:
@@ -129,16 +133,7 @@ void Parser::feed(ByteView chunk, std::vector<Event>& events) {
                 const bool keep = state_ == State::sb_iac;
                 if (b == kIac) {
                     state_ = keep ? State::sb : State::sb_discard;
-                    if (keep) {
-                        if (sb_.size() >= max_sb_) {
-                            fault("subnegotiation for option " + std::to_string(sb_option_) + " longer than " +
-                                  std::to_string(max_sb_) + " bytes");
-                            sb_.clear();
-                            state_ = State::sb_discard;
-                        } else {
-                            sb_.push_back(kIac);
-                        }
-                    }
+                    if (keep) sb_append(kIac);
                 } else if (b == kSe) {
                     state_ = State::data;
                     if (keep) finish_subnegotiation(events);

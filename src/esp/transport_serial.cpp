@@ -16,18 +16,13 @@
 #include <cstring>
 #include <utility>
 
+#include "poll_deadline.hpp"
 #include "vesper/core/error.hpp"
 
 namespace vesper::esp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int remaining_ms(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return 0;
-    return left > 60000 ? 60000 : static_cast<int>(left);
-}
 
 std::string sp_why(sp_return r) {
     switch (r) {
@@ -226,7 +221,7 @@ std::size_t SerialTransport::read(std::uint8_t* buf, std::size_t cap, std::chron
         }
         if (Clock::now() >= deadline) return 0;
         pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, remaining_ms(deadline)) < 0 && errno != EINTR)
+        if (::poll(&p, 1, detail::poll_timeout_ms(deadline)) < 0 && errno != EINTR)
             lost(std::string("poll: ") + errno_text(errno));
     }
 }
@@ -248,7 +243,7 @@ void SerialTransport::write(ByteView data) {
                                         std::to_string(kSerialWriteStallTimeout.count() / 1000) + " s with " +
                                         std::to_string(data.size() - done) + " bytes unsent");
         pollfd p{fd_, POLLOUT, 0};
-        if (::poll(&p, 1, remaining_ms(deadline)) < 0 && errno != EINTR)
+        if (::poll(&p, 1, detail::poll_timeout_ms(deadline)) < 0 && errno != EINTR)
             lost(std::string("poll: ") + errno_text(errno));
     }
 }

@@ -11,18 +11,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "poll_deadline.hpp"
 #include "vesper/core/error.hpp"
 
 namespace vesper::esp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int remaining_ms(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return 0;
-    return left > 60000 ? 60000 : static_cast<int>(left);
-}
 
 std::string endpoint(const std::string& host, std::uint16_t port) {
     return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -43,7 +38,7 @@ int connect_one(const addrinfo* ai, Clock::time_point deadline, std::string& why
     }
     for (;;) {
         pollfd p{fd, POLLOUT, 0};
-        const int r = ::poll(&p, 1, remaining_ms(deadline));
+        const int r = ::poll(&p, 1, detail::poll_timeout_ms(deadline));
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             why = r == 0 ? "timed out" : std::strerror(errno);
@@ -100,7 +95,7 @@ std::size_t TcpStream::read_some(std::uint8_t* buf, std::size_t cap, std::chrono
         if (n == 0) lost("closed by the peer");
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) lost(std::strerror(errno));
-        const int wait = remaining_ms(deadline);
+        const int wait = detail::poll_timeout_ms(deadline);
         if (wait == 0 && Clock::now() >= deadline) return 0;
         pollfd p{fd_, POLLIN, 0};
         const int r = ::poll(&p, 1, wait);
@@ -122,7 +117,7 @@ void TcpStream::write_all(ByteView data) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) lost(std::strerror(errno));
         pollfd p{fd_, POLLOUT, 0};
-        const int r = ::poll(&p, 1, remaining_ms(deadline));
+        const int r = ::poll(&p, 1, detail::poll_timeout_ms(deadline));
         if (r < 0 && errno != EINTR) lost(std::string("poll: ") + std::strerror(errno));
         if (r == 0 && Clock::now() >= deadline)
             fail(ErrorKind::device,

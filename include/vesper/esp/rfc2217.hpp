@@ -154,6 +154,8 @@ private:
 
     void data_byte(std::uint8_t b, std::vector<Event>& events);
     void finish_subnegotiation(std::vector<Event>& events);
+    // Adds a byte to the subnegotiation being read (state sb); one too many discards it as a fault.
+    void sb_append(std::uint8_t b);
     void fault(const std::string& why);
 
     std::size_t max_sb_;
