@@ -32,10 +32,7 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 void run_chip(const Context& ctx, const DeviceArgs& args) {
-    auto note = [&](std::string_view w) {
-        if (!ctx.json) std::cerr << "vesperctl: warning: " << w << "\n";
-    };
-    Device dev = connect_device(args, true, note);
+    Device dev = connect_device(args, true, warnings_on_stderr(ctx));
     const esp::DeviceInfo& info = dev.loader->info();
     const esp::ChipInfo& c = *info.chip;
     const auto features = rom_features(c);

@@ -27,12 +27,8 @@ void run_erase(const Context& ctx, const EraseArgs& a) {
     if (address % esp::kFlashSectorSize != 0 || size % esp::kFlashSectorSize != 0 || size == 0)
         fail(ErrorKind::input, "erase " + esp::hex32(address) + " size " + esp::hex32(size) +
                                    ": address and size must be non-zero multiples of 4 KiB (0x1000)");
-    chip_option(a.device.chip);
     const auto t0 = std::chrono::steady_clock::now();
-    auto note = [&](std::string_view w) {
-        if (!ctx.json) std::cerr << "vesperctl: warning: " << w << "\n";
-    };
-    Device dev = connect_device(a.device, true, note);
+    Device dev = connect_device(a.device, true, warnings_on_stderr(ctx));
     esp::DeflateCache unused;
     esp::Flasher flasher(*dev.loader, unused);
     flasher.erase(address, size);

@@ -30,12 +30,8 @@ void run_read(const Context& ctx, const ReadArgs& a) {
     if (static_cast<std::uint64_t>(address) + size > esp::kRomMaxFlashAddress)
         fail(ErrorKind::input, "reading " + std::to_string(size) + " bytes at " + esp::hex32(address) +
                                    " reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
-    chip_option(a.device.chip);
     const auto t0 = std::chrono::steady_clock::now();
-    auto note = [&](std::string_view w) {
-        if (!ctx.json) std::cerr << "vesperctl: warning: " << w << "\n";
-    };
-    Device dev = connect_device(a.device, true, note);
+    Device dev = connect_device(a.device, true, warnings_on_stderr(ctx));
     esp::DeflateCache unused;
     esp::Flasher flasher(*dev.loader, unused);
     const bool tty = ::isatty(STDERR_FILENO) == 1 && !ctx.json;

@@ -56,6 +56,12 @@ Device connect_device(const DeviceArgs& args, bool probe_flash, std::function<vo
     return d;
 }
 
+std::function<void(std::string_view)> warnings_on_stderr(const Context& ctx) {
+    return [json = ctx.json](std::string_view w) {
+        if (!json) std::cerr << "vesperctl: warning: " << w << "\n";
+    };
+}
+
 std::string jedec_text(const esp::DeviceInfo& info) {
     if (!info.flash_id) return "unknown";
     return hex_u(info.flash_id->raw, 6) + " (" + info.flash_id->to_string() + ")";

@@ -40,6 +40,10 @@ struct Device {
 // by the callers unless --json).
 Device connect_device(const DeviceArgs& args, bool probe_flash, std::function<void(std::string_view)> note);
 
+// Connect notes for chip, read-flash and erase: "vesperctl: warning: ..." on stderr, none with --json
+// (whose consumers read the result document; flash reports them as JSON events instead).
+std::function<void(std::string_view)> warnings_on_stderr(const Context& ctx);
+
 // Text helpers shared by the device commands.
 std::string jedec_text(const esp::DeviceInfo& info);
 nlohmann::json device_json(const esp::DeviceInfo& info, const std::string& port);
