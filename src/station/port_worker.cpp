@@ -24,6 +24,18 @@ bool is_local_path(const std::string& port) { return esp::parse_port_url(port).k
 
 } // namespace
 
+bool pipeline_done(const Pipeline& pipeline, const ledger::Device& device) {
+    for (const auto& step : pipeline)
+        if (!step->done(device)) return false;
+    return true;
+}
+
+bool batch_complete(const ledger::Ledger& ledger, std::int64_t batch_id, const Pipeline& pipeline) {
+    for (const auto& d : ledger.devices_of_batch(batch_id))
+        if (!pipeline_done(pipeline, d)) return false;
+    return true;
+}
+
 PortWorker::PortWorker(const RunOptions& options, const FirmwareSet& firmware, Pipeline pipeline, std::string port,
                        const Emitter& emitter, const std::atomic<bool>& stop)
     : options_(options), firmware_(firmware), pipeline_(std::move(pipeline)), port_(std::move(port)), emit_(emitter),
@@ -115,12 +127,6 @@ PortWorker::Failure PortWorker::classify(const Error& e) const {
     return f;
 }
 
-bool PortWorker::all_steps_done(const ledger::Device& device) const {
-    for (const auto& step : pipeline_)
-        if (!step->done(device)) return false;
-    return true;
-}
-
 BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
     attempt_ = attempt;
     const auto t0 = Clock::now();
@@ -145,7 +151,7 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
     out.mac = mac_;
     out.attempts = attempt;
 
-    if (!options_.reflash && all_steps_done(bound.device)) {
+    if (!options_.reflash && pipeline_done(pipeline_, bound.device)) {
         // A board seen before that has passed everything: leave it as it is, running its app.
         link->loader->leave(esp::AfterFlash::hard_reset);
         out.result = BoardResult::skipped;
@@ -238,12 +244,6 @@ void PortWorker::sleep_poll(std::chrono::milliseconds interval) {
     const auto until = Clock::now() + interval;
     while (!stop_ && Clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
-
-bool PortWorker::batch_complete() {
-    for (const auto& d : ledger_.devices_of_batch(options_.batch_id))
-        if (!all_steps_done(d)) return false;
-    return true;
 }
 
 std::optional<PortWorker::Link> PortWorker::poll_for_board() {

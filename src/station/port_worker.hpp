@@ -15,6 +15,10 @@
 
 namespace vesper::station::detail {
 
+// Whether the device has passed every step of the pipeline, and whether every device of the batch has.
+bool pipeline_done(const Pipeline& pipeline, const ledger::Device& device);
+bool batch_complete(const ledger::Ledger& ledger, std::int64_t batch_id, const Pipeline& pipeline);
+
 struct Emitter {
     std::function<void(const Event&)> event;          // serialised by the runner
     std::function<void(const BoardOutcome&)> outcome; // likewise
@@ -41,8 +45,7 @@ private:
     std::optional<Link> poll_for_board();
     BoardOutcome board_with_retries(std::optional<Link> first);
     BoardOutcome one_attempt(std::optional<Link>& link, int attempt);
-    bool all_steps_done(const ledger::Device& device) const;
-    bool batch_complete();
+    bool batch_complete() const { return detail::batch_complete(ledger_, options_.batch_id, pipeline_); }
     void wait_until_gone(const std::string& mac);
     void sleep_poll(std::chrono::milliseconds interval);
 

@@ -74,12 +74,8 @@ RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
 
     summary.stopped = stop.load();
     try {
-        ledger::Ledger ledger = ledger::Ledger::open(options.ledger_path, options.actor);
-        const Pipeline pipeline = make_pipeline();
-        summary.batch_complete = true;
-        for (const auto& d : ledger.devices_of_batch(options.batch_id))
-            for (const auto& step : pipeline)
-                if (!step->done(d)) summary.batch_complete = false;
+        const ledger::Ledger ledger = ledger::Ledger::open(options.ledger_path, options.actor);
+        summary.batch_complete = detail::batch_complete(ledger, options.batch_id, make_pipeline());
     } catch (const Error&) {
         summary.batch_complete = false;
     }
