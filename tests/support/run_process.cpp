@@ -24,10 +24,13 @@ std::vector<std::string> build_env(const ProcessOptions& opts) {
         auto eq = kv.find('=');
         if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    for (const auto& k : opts.unset_env) env.erase(k);
-    for (const auto& [k, v] : opts.env) env[k] = v;
+    for (const auto& k : opts.unset_env)
+        env.erase(k);
+    for (const auto& [k, v] : opts.env)
+        env[k] = v;
     std::vector<std::string> out;
-    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    for (const auto& [k, v] : env)
+        out.push_back(k + "=" + v);
     return out;
 }
 
@@ -36,15 +39,18 @@ std::vector<std::string> build_env(const ProcessOptions& opts) {
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts) {
     int in_pipe[2], out_pipe[2], err_pipe[2];
     // O_CLOEXEC: children forked concurrently from other test threads must not inherit these pipes.
-    if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe failed");
+    if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
+        throw std::runtime_error("pipe failed");
     std::vector<std::string> env_strings = build_env(opts);
 
     // Everything the child needs is prepared before fork: after fork in a threaded test only
     // async-signal-safe calls are allowed.
     std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+    for (const auto& e : env_strings)
+        envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
 
     pid_t pid = fork();
@@ -53,7 +59,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         dup2(in_pipe[0], 0);
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
-        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+            close(fd);
         if (!opts.cwd.empty() && chdir(opts.cwd.c_str()) != 0) _exit(127);
         execve(args[0], args.data(), envp.data());
         _exit(127);
@@ -111,17 +118,6 @@ ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptio
     std::vector<std::string> argv{VESPERCTL_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, opts);
-}
-
-TempDir::TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "vesper-test-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
 }
 
 } // namespace vesper::test

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace vesper::test {
 
 struct ProcessResult {
@@ -16,9 +18,9 @@ struct ProcessResult {
 };
 
 struct ProcessOptions {
-    std::filesystem::path cwd;                 // empty: current folder
-    std::map<std::string, std::string> env;    // added to (or replacing) the inherited environment
-    std::vector<std::string> unset_env;        // removed from the inherited environment
+    std::filesystem::path cwd;              // empty: current folder
+    std::map<std::string, std::string> env; // added to (or replacing) the inherited environment
+    std::vector<std::string> unset_env;     // removed from the inherited environment
     std::string stdin_data;
     int timeout_ms = 60000;
 };
@@ -27,19 +29,5 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
 // Runs the vesperctl built alongside the tests.
 ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptions& opts = {});
-
-// A fresh folder under the system temp dir, removed when the object goes away.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
 
 } // namespace vesper::test

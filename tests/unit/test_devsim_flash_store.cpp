@@ -1,6 +1,8 @@
 // Simulated NOR flash and the small parsers of the simulator's command line.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,22 +19,7 @@
 using namespace vesper;
 using namespace vesper::devsim;
 
-namespace {
-
-struct ScratchDir {
-    std::filesystem::path path;
-    ScratchDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "devsim-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
-
-} // namespace
+namespace {} // namespace
 
 TEST_CASE("flash starts erased, programming only clears bits, erase sets 0xFF", "[devsim][flash]") {
     FlashStore f = FlashStore::in_memory(0x10000);
@@ -48,8 +35,8 @@ TEST_CASE("flash starts erased, programming only clears bits, erase sets 0xFF", 
 }
 
 TEST_CASE("file-backed flash is created erased and keeps what was written", "[devsim][flash]") {
-    ScratchDir dir;
-    const auto file = dir.path / "flash.bin";
+    test::TempDir dir;
+    const auto file = dir.path() / "flash.bin";
     {
         FlashStore f = FlashStore::open_file(file, 0x20000);
         CHECK(std::filesystem::file_size(file) == 0x20000);

@@ -1,6 +1,8 @@
 // Reading images back: round trips through build + dump, and CRC damage being reported, not trusted.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -16,19 +18,6 @@ using namespace vesper::nvs;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() / ("vesper-nvs-reader-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 Bytes build_text(const std::string& csv, std::size_t size, Version v, const fs::path& dir = ".") {
     return Template::compile(parse_csv(csv, "t.csv", dir), {.placeholders = false}).render({}, size, v);
@@ -69,16 +58,16 @@ const std::string kAllTypes = "key,type,encoding,value\n"
 } // namespace
 
 TEST_CASE("nvs reader: build then dump gives back every value (v1 and v2)", "[nvs][reader]") {
-    ScratchDir dir;
+    test::TempDir dir;
     Bytes blob(300);
     for (std::size_t i = 0; i < blob.size(); ++i)
         blob[i] = static_cast<std::uint8_t>(255 - i);
-    write_file_atomic(dir.path / "blob.bin", blob);
-    write_file_atomic(dir.path / "note.txt", std::string_view("from a file\n"));
+    write_file_atomic(dir.path() / "blob.bin", blob);
+    write_file_atomic(dir.path() / "note.txt", std::string_view("from a file\n"));
 
     for (Version v : {Version::v1, Version::v2}) {
         INFO("version " << (v == Version::v1 ? 1 : 2));
-        auto d = read_image(build_text(kAllTypes, 0x4000, v, dir.path));
+        auto d = read_image(build_text(kAllTypes, 0x4000, v, dir.path()));
         CHECK(d.ok());
         CHECK(d.namespaces == std::map<std::uint8_t, std::string>{{1, "first"}, {2, "second"}});
         CHECK(int_of(find(d, "first", "u8")) == "255");

@@ -1,5 +1,7 @@
 // Partition tables: CSV rules, validation messages, the binary codec and the ESP-IDF reference vectors.
 #include <catch2/catch.hpp>
+
+#include "unit_support.hpp"
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -23,15 +25,7 @@ PartitionTable parse(const std::string& csv, const TableOptions& opts = {}) {
 }
 
 // Runs f, which must throw vesper::Error; returns it for checks on kind and message.
-Error error_from(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected vesper::Error, nothing was thrown");
-    return Error(ErrorKind::internal, "unreachable");
-}
+using test::error_from;
 
 Error csv_error(const std::string& csv, const TableOptions& opts = {}) {
     return error_from([&] { parse(csv, opts); });

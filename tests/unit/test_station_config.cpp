@@ -2,6 +2,10 @@
 // and field, relative paths, where the config is looked for, and the shipped configs/factory.yaml.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
+#include "unit_support.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -18,19 +22,6 @@ using namespace vesper::station;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() / ("vesper-station-config-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // Sets or unsets an environment variable for one scope, then puts the old value back.
 class EnvGuard {
@@ -66,15 +57,7 @@ private:
     fs::path old_;
 };
 
-Error error_from(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected vesper::Error, nothing was thrown");
-    return Error(ErrorKind::internal, "unreachable");
-}
+using test::error_from;
 
 std::string parse_error(const std::string& yaml) {
     Error e = error_from([&] { parse_config(yaml, "f.yaml"); });
@@ -366,35 +349,35 @@ TEST_CASE("station config: YAML syntax errors and empty files", "[station][confi
 }
 
 TEST_CASE("station config: load_config reads files and resolves paths against them", "[station][config]") {
-    ScratchDir dir;
-    fs::create_directories(dir.path / "line");
-    const fs::path file = dir.path / "line" / "vesper.yaml";
+    test::TempDir dir;
+    fs::create_directories(dir.path() / "line");
+    const fs::path file = dir.path() / "line" / "vesper.yaml";
     write_file_atomic(file,
                       std::string_view(replaced(kMinimal, "version: 1\n", "version: 1\nledger: ../db/ledger.db\n")));
     const Config c = load_config(file);
-    CHECK(c.base_dir == dir.path / "line");
-    CHECK(*c.ledger == dir.path / "db" / "ledger.db");
-    CHECK(c.profiles[0].partition_table == dir.path / "line" / "parts.csv");
-    CHECK(c.profiles[0].images[0].file == dir.path / "line" / "app.bin");
+    CHECK(c.base_dir == dir.path() / "line");
+    CHECK(*c.ledger == dir.path() / "db" / "ledger.db");
+    CHECK(c.profiles[0].partition_table == dir.path() / "line" / "parts.csv");
+    CHECK(c.profiles[0].images[0].file == dir.path() / "line" / "app.bin");
 
     // A relative config file name resolves against the current folder.
     {
-        CwdGuard cwd(dir.path);
+        CwdGuard cwd(dir.path());
         const Config r = load_config("line/vesper.yaml");
         CHECK(r.file == fs::path("line/vesper.yaml"));
-        CHECK(r.base_dir == dir.path / "line");
-        CHECK(r.profiles[0].images[0].file == dir.path / "line" / "app.bin");
+        CHECK(r.base_dir == dir.path() / "line");
+        CHECK(r.profiles[0].images[0].file == dir.path() / "line" / "app.bin");
     }
 
-    const Error missing = error_from([&] { load_config(dir.path / "nope.yaml"); });
+    const Error missing = error_from([&] { load_config(dir.path() / "nope.yaml"); });
     CHECK(missing.kind() == ErrorKind::not_found);
-    CHECK_THAT(missing.what(), Catch::Contains((dir.path / "nope.yaml").string()));
+    CHECK_THAT(missing.what(), Catch::Contains((dir.path() / "nope.yaml").string()));
 
     // Messages carry the file name as given.
-    write_file_atomic(dir.path / "bad.yaml", std::string_view("version: 1\nbatch: -3\n"));
-    const Error bad = error_from([&] { load_config(dir.path / "bad.yaml"); });
+    write_file_atomic(dir.path() / "bad.yaml", std::string_view("version: 1\nbatch: -3\n"));
+    const Error bad = error_from([&] { load_config(dir.path() / "bad.yaml"); });
     CHECK(bad.kind() == ErrorKind::input);
-    CHECK_THAT(bad.what(), Catch::StartsWith((dir.path / "bad.yaml").string() + ":2: batch: "));
+    CHECK_THAT(bad.what(), Catch::StartsWith((dir.path() / "bad.yaml").string() + ":2: batch: "));
 }
 
 TEST_CASE("station config: station and profile lookups", "[station][config]") {
@@ -426,24 +409,24 @@ TEST_CASE("station config: board type and revision normalisation", "[station][co
 }
 
 TEST_CASE("station config: locate_config tries the flag then VESPER_CONFIG then ./vesper.yaml", "[station][config]") {
-    ScratchDir dir;
-    const fs::path flag_file = dir.path / "flag.yaml";
-    const fs::path env_file = dir.path / "env.yaml";
+    test::TempDir dir;
+    const fs::path flag_file = dir.path() / "flag.yaml";
+    const fs::path env_file = dir.path() / "env.yaml";
     write_file_atomic(flag_file, std::string_view("version: 1\n"));
     write_file_atomic(env_file, std::string_view("version: 1\n"));
-    CwdGuard cwd(dir.path);
+    CwdGuard cwd(dir.path());
 
     {
         EnvGuard env("VESPER_CONFIG", env_file.c_str());
         CHECK(locate_config(flag_file) == flag_file);
         CHECK(locate_config(std::nullopt) == env_file);
         // A flag naming a missing file is an error, not a reason to look elsewhere.
-        const Error e = error_from([&] { locate_config(dir.path / "gone.yaml"); });
+        const Error e = error_from([&] { locate_config(dir.path() / "gone.yaml"); });
         CHECK(e.kind() == ErrorKind::not_found);
         CHECK_THAT(e.what(), Catch::Contains("gone.yaml") && Catch::Contains("--config"));
     }
     {
-        EnvGuard env("VESPER_CONFIG", (dir.path / "gone.yaml").c_str());
+        EnvGuard env("VESPER_CONFIG", (dir.path() / "gone.yaml").c_str());
         const Error e = error_from([&] { locate_config(std::nullopt); });
         CHECK(e.kind() == ErrorKind::not_found);
         CHECK_THAT(e.what(), Catch::Contains("gone.yaml") && Catch::Contains("$VESPER_CONFIG"));
@@ -454,7 +437,7 @@ TEST_CASE("station config: locate_config tries the flag then VESPER_CONFIG then 
         CHECK(e.kind() == ErrorKind::not_found);
         CHECK_THAT(e.what(), Catch::Contains("--config") && Catch::Contains("$VESPER_CONFIG") &&
                                  Catch::Contains("./vesper.yaml"));
-        write_file_atomic(dir.path / "vesper.yaml", std::string_view("version: 1\n"));
+        write_file_atomic(dir.path() / "vesper.yaml", std::string_view("version: 1\n"));
         CHECK(locate_config(std::nullopt) == fs::path("vesper.yaml"));
     }
     {

@@ -2,6 +2,8 @@
 // the per-device NVS image rendered from its template.
 #include <catch2/catch.hpp>
 
+#include "unit_support.hpp"
+
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -21,15 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Error error_from(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("expected vesper::Error, nothing was thrown");
-    return Error(ErrorKind::internal, "unreachable");
-}
+using test::error_from;
 
 const std::string kTable = R"(# Name, Type, SubType, Offset, Size, Flags
 nvs,      data, nvs,    0x9000,  0x5000,

@@ -1,0 +1,22 @@
+#pragma once
+// Small helpers the unit tests share. Header-only.
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+#include "vesper/core/error.hpp"
+
+namespace vesper::test {
+
+// The vesper::Error `f` throws; a test failure when it throws nothing.
+inline Error error_from(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e;
+    }
+    FAIL("expected vesper::Error, nothing was thrown");
+    return Error(ErrorKind::internal, "unreachable");
+}
+
+} // namespace vesper::test
