@@ -216,6 +216,14 @@ void Server::accept_client(Slot& slot) {
     const int fd = ::accept4(slot.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     const int idx = slot.device->config().index;
+    // A host that reconnects at once (a retry) may have hung up an instant before: take in what the old
+    // connection still holds and notice its end before deciding that the port is busy. Bounded, so a
+    // client that keeps sending cannot hold the loop here.
+    for (int i = 0; i < 16 && slot.client_fd >= 0; ++i) {
+        pollfd p{slot.client_fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) break;
+        read_client(slot);
+    }
     if (slot.client_fd >= 0) {
         // One UART, one host: a second connection is closed at once.
         note("devsim[" + std::to_string(idx) + "]: refusing " + peer_name(addr) + ": " + slot.peer + " is connected");
