@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 
 #include "vesper/core/error.hpp"
 
@@ -49,6 +50,8 @@ namespace {
 } // namespace
 
 void Connection::send(const Request& request, std::string_view context) {
+    replies_to_previous_ = replies_to_last_;
+    replies_to_last_ = 0;
     try {
         transport_.write(frame_request(request));
     } catch (const Error& e) {
@@ -96,6 +99,8 @@ Connection::Exchange Connection::wait_reply(Command op, Millis timeout, std::siz
                 ex.response.status = f[kPacketHeaderSize];
                 ex.response.error = f[kPacketHeaderSize + 1];
                 ex.detail = command_name(op) + " is not supported by this loader";
+                ex.repeats = std::max<std::size_t>(1, replies_to_previous_);
+                ++replies_to_last_;
                 return ex;
             }
             if (f.size() < kPacketHeaderSize || f[0] != kDirectionResponse || f[1] != static_cast<std::uint8_t>(op)) {
@@ -123,6 +128,7 @@ Connection::Exchange Connection::wait_reply(Command op, Millis timeout, std::siz
             ex.outcome = Outcome::reply;
             ex.response = std::move(*r);
             ex.status_len = sl;
+            ++replies_to_last_;
             return ex;
         }
         if (auto faults = decoder_.take_faults(); !faults.empty()) damage = "SLIP: " + faults.back().message;
@@ -153,8 +159,10 @@ Connection::Exchange Connection::exchange(const Request& request, Millis timeout
                                           std::string_view context) {
     send(request, context);
     Exchange ex = wait_reply(request.op, timeout, expected_data, context);
-    if (ex.outcome == Outcome::reply && !ex.response.ok()) drain(kErrorDrainTime);
-    if (ex.outcome == Outcome::malformed) drain(kErrorDrainTime);
+    if (ex.unsupported)
+        drain_frames(ex.repeats - 1, kErrorDrainTime);
+    else if ((ex.outcome == Outcome::reply && !ex.response.ok()) || ex.outcome == Outcome::malformed)
+        drain(kErrorDrainTime);
     return ex;
 }
 
@@ -182,15 +190,24 @@ Response Connection::command(const Request& request, Millis timeout, std::string
 }
 
 void Connection::drain(Millis duration, Millis quiet) {
+    drain_frames(std::numeric_limits<std::size_t>::max(), duration, quiet);
+}
+
+std::size_t Connection::drain_frames(std::size_t frames, Millis duration, Millis quiet) {
+    std::size_t dropped = 0;
+    const auto pop_all = [&] {
+        while (dropped < frames && decoder_.pop_frame())
+            ++dropped;
+    };
     const auto deadline = Clock::now() + duration;
-    for (;;) {
+    for (pop_all(); dropped < frames; pop_all()) {
         const auto now = Clock::now();
         if (now >= deadline) break;
         const Millis left = std::chrono::duration_cast<Millis>(deadline - now) + Millis(1);
         if (read_some(std::min(left, quiet)) == 0) break;
     }
-    while (decoder_.pop_frame()) {
-    }
+    replies_to_last_ += dropped;
+    return dropped;
 }
 
 void Connection::take_pending() {

@@ -95,8 +95,9 @@ void Loader::sync(const ConnectOptions& options) {
             if (ex.outcome != Connection::Outcome::reply || !ex.response.ok()) continue;
             // A ROM SYNC reply carries no payload, so its size is the loader's status length.
             conn_.set_status_len(ex.status_len);
-            // The ROM answers one SYNC up to 8 times: let the extra replies arrive and drop them.
-            conn_.drain(Millis(50));
+            // The ROM answers one SYNC up to 8 times: let the extra replies arrive and drop them (counted,
+            // as an unsupported command's answer later repeats that many times).
+            conn_.drain_frames(kRomSyncReplies - 1, Millis(50));
             return;
         }
     }

@@ -166,9 +166,9 @@ RomReply RomLoader::sync(const esp::Request& r) {
     value_ = kSyncReplyValue;
     RomReply reply = ok(static_cast<std::uint8_t>(r.op));
     const Bytes frame = reply.frames.front();
-    for (int i = 1; i < kSyncReplies; ++i)
+    for (int i = 1; i < esp::kRomSyncReplies; ++i)
         reply.frames.push_back(frame);
-    last_repeat_ = kSyncReplies;
+    last_repeat_ = esp::kRomSyncReplies;
     return reply;
 }
 

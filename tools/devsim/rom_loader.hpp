@@ -33,8 +33,6 @@ namespace vesper::devsim {
 inline constexpr std::uint32_t kRomDefaultFlashSize = 2 * 1024 * 1024;
 // The SYNC reply's value word.
 inline constexpr std::uint32_t kSyncReplyValue = 0x20120707;
-// How often the ROM repeats its SYNC reply.
-inline constexpr int kSyncReplies = 8;
 
 // ROM error codes the model sends (esptool serial-protocol.rst "ROM Loader Errors" and FatalError table).
 enum RomError : std::uint8_t {

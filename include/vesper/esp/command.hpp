@@ -67,6 +67,8 @@ struct Request {
 
 // SYNC: 07 07 12 20 followed by 32 x 55.
 Request sync_request();
+// How many replies a ROM sends to one SYNC (esp-rom-notes item 31).
+inline constexpr int kRomSyncReplies = 8;
 Request read_reg_request(std::uint32_t address);
 // WRITE_REG: address, value, mask, delay in microseconds.
 Request write_reg_request(std::uint32_t address, std::uint32_t value, std::uint32_t mask = 0xFFFFFFFF,

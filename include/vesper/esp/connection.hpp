@@ -46,6 +46,9 @@ public:
         // The ROM's answer to a command it does not implement: an error reply (0x05) that repeats the
         // previous reply's opcode. response then holds that failure.
         bool unsupported = false;
+        // How many times the ROM sends that answer: as often as it sent its reply to the previous
+        // command (8 right after SYNC). Set with `unsupported`.
+        std::size_t repeats = 1;
     };
 
     // Link loss (the transport throwing) is rethrown with `context` (or the opcode's name) added, so the
@@ -55,7 +58,8 @@ public:
     // error 0x05 under another opcode, as esptool reads it). Throws Error(device) only when the link
     // itself is gone.
     Exchange wait_reply(Command op, Millis timeout, std::size_t expected_data = 0, std::string_view context = {});
-    // send + wait_reply; a failure reply is followed by a drain of kErrorDrainTime.
+    // send + wait_reply; a failure reply is followed by a drain of kErrorDrainTime (for an unsupported
+    // command: until its repeats have come).
     Exchange exchange(const Request& request, Millis timeout, std::size_t expected_data = 0,
                       std::string_view context = {});
 
@@ -67,6 +71,11 @@ public:
     // has passed: the extra replies a ROM sends come back to back, so waiting out the whole duration
     // on a quiet line only costs time.
     void drain(Millis duration, Millis quiet = kDrainQuietTime);
+    // Like drain(), but also done once `frames` whole frames have been dropped: for replies whose number
+    // is known (the ROM's extra SYNC replies, the repeats of an unsupported-command answer), so a
+    // well-behaved board costs no quiet period. Returns the frames dropped; they count as replies to
+    // the last command sent.
+    std::size_t drain_frames(std::size_t frames, Millis duration, Millis quiet = kDrainQuietTime);
     // Drops whatever is buffered, here and in the transport, and resyncs the SLIP decoder.
     void discard_input();
     // Like discard_input(), but what has already arrived (a boot log after a reset) is read into
@@ -90,6 +99,9 @@ private:
     SlipDecoder decoder_;
     std::size_t status_len_ = 0;
     Bytes received_;
+    // Replies taken for the last command sent and for the one before it (see Exchange::repeats).
+    std::size_t replies_to_last_ = 0;
+    std::size_t replies_to_previous_ = 0;
 };
 
 } // namespace vesper::esp
