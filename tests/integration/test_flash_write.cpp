@@ -240,3 +240,30 @@ TEST_CASE("flash over rfc2217:// resets the board into download mode and back in
     REQUIRE(again.exit_code == 0);
     CHECK(count_of(again.out, "skipped, ") == 3);
 }
+
+TEST_CASE("flash through a local serial port: the simulator's pseudo-terminal as the device path",
+          "[integration][flash][serial]") {
+    // A device path goes through the serial transport (termios: Debian's libserialport cannot open a
+    // pty), not a socket: the same flash job, byte for byte, at a changed baud rate.
+    test::TempDir dir;
+    const auto fw = write_firmware(dir.path());
+    const auto flash_file = dir / "flash.bin";
+    Devsim sim({"--chip", "esp32s3", "--port", "0", "--pty", "--flash", flash_file.string()});
+    REQUIRE_THAT(sim.pty_path(), Catch::StartsWith("/dev/"));
+    auto r = run(flash_args(sim.pty_path(), fw, {"--baud", "921600", "--after", "no-reset"}));
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("ESP32-S3 on " + sim.pty_path()));
+    CHECK_THAT(r.out, Catch::Contains("921600 baud"));
+    CHECK(count_of(r.out, "verified (MD5)") == 3);
+    check_regions_in_flash(flash_file, fw);
+
+    // The board stayed in its loader: chip finds it again on the same path.
+    auto j = run({"--json", "chip", "--port", sim.pty_path(), "--after", "no-reset"});
+    INFO(j.out << j.err);
+    REQUIRE(j.exit_code == 0);
+    const auto doc = nlohmann::json::parse(j.out);
+    CHECK(doc["port"] == sim.pty_path());
+    CHECK(doc["chip"] == "esp32s3");
+    CHECK(doc["detected_by"].get<std::string>().starts_with("chip id"));
+}

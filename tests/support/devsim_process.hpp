@@ -26,7 +26,7 @@ public:
     explicit DevsimProcess(std::vector<std::string> args, Output output = Output::Normal)
         : process_(command(std::move(args), output)) {
         // The ready line says where it listens; wait for it at most 10 s.
-        const std::regex ready(R"(listening on (tcp|rfc2217):127\.0\.0\.1:(\d+))");
+        const std::regex ready(R"(listening on (tcp|rfc2217):127\.0\.0\.1:(\d+)(?: and pty:(\S+))?)");
         const bool up = process_.wait_for_line(
             [&](const std::string& line) {
                 stdout_ += line + "\n";
@@ -34,6 +34,7 @@ public:
                 if (!std::regex_search(line, m, ready)) return false;
                 scheme_ = m[1] == "tcp" ? "socket" : "rfc2217";
                 port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
+                pty_ = m[3];
                 return true;
             },
             std::chrono::seconds(10));
@@ -58,6 +59,8 @@ public:
     const std::string& scheme() const { return scheme_; }
     // socket://127.0.0.1:PORT or rfc2217://127.0.0.1:PORT
     std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
+    // The first device's pseudo-terminal (/dev/pts/N) when started with --pty, else empty.
+    const std::string& pty_path() const { return pty_; }
     // Everything read from its stdout up to and including the ready line.
     const std::string& stdout_text() const { return stdout_; }
 
@@ -71,6 +74,7 @@ private:
     BackgroundProcess process_;
     std::uint16_t port_ = 0;
     std::string scheme_;
+    std::string pty_;
     std::string stdout_;
 };
 
