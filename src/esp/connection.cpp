@@ -99,7 +99,7 @@ Connection::Exchange Connection::wait_reply(Command op, Millis timeout, std::siz
                 ex.response.status = f[kPacketHeaderSize];
                 ex.response.error = f[kPacketHeaderSize + 1];
                 ex.detail = command_name(op) + " is not supported by this loader";
-                ex.repeats = std::max<std::size_t>(1, replies_to_previous_);
+                ex.repeats = replies_to_previous_;
                 ++replies_to_last_;
                 return ex;
             }
@@ -159,7 +159,7 @@ Connection::Exchange Connection::exchange(const Request& request, Millis timeout
                                           std::string_view context) {
     send(request, context);
     Exchange ex = wait_reply(request.op, timeout, expected_data, context);
-    if (ex.unsupported)
+    if (ex.unsupported && ex.repeats > 0)
         drain_frames(ex.repeats - 1, kErrorDrainTime);
     else if ((ex.outcome == Outcome::reply && !ex.response.ok()) || ex.outcome == Outcome::malformed)
         drain(kErrorDrainTime);

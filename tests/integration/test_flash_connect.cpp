@@ -1,7 +1,7 @@
 // vesperctl connect paths against vesper-devsim that only a simulated board can produce on demand: a
 // board whose reset circuit cannot select download mode (its app boot log is the clue), and a line
 // that cannot carry the baud rate asked for (fall back to 115200 after a reset, or fail where no reset
-// is possible).
+// is possible), and replies lost while connecting.
 #include <nlohmann/json.hpp>
 
 #include "flash_test_support.hpp"
@@ -129,5 +129,23 @@ TEST_CASE("connect: a line too slow for --baud fails clearly where the board can
         CHECK(r.exit_code == 6);
         CHECK_THAT(r.err, Catch::Contains("no clean reply at 460800 baud"));
         CHECK_THAT(r.err, Catch::Contains("cannot be reset to fall back to 115200 (--before no-reset was given)"));
+    }
+}
+
+TEST_CASE("connect: a SYNC reply lost on the line does not leave the ESP32's repeated error behind",
+          "[integration][flash][connect]") {
+    // The ESP32 ROM lacks GET_SECURITY_INFO and answers it with an error repeated as often as it sent
+    // its SYNC reply (8 times). With one of the 8 SYNC replies lost, counting what arrived would leave
+    // one error behind, and the next command (reading the chip's magic word) would look unsupported.
+    for (const char* frame : {"2", "8"}) {
+        DYNAMIC_SECTION("reply frame " << frame << " dropped") {
+            Devsim sim({"--chip", "esp32", "--port", "0", "--fault", std::string("drop-frame=") + frame});
+            auto r = run({"--json", "chip", "--port", sim.url(), "--after", "no-reset"});
+            INFO(r.out << r.err);
+            REQUIRE(r.exit_code == 0);
+            const auto doc = nlohmann::json::parse(r.out);
+            CHECK(doc["chip"] == "esp32");
+            CHECK_THAT(doc["detected_by"].get<std::string>(), Catch::StartsWith("magic"));
+        }
     }
 }

@@ -98,6 +98,18 @@ TEST_CASE("drop, command stall, disconnect and write faults count", "[devsim][fa
     CHECK_FALSE(s.shape(Bytes(8, 0x11), 115200).back().disconnect_after); // once
 }
 
+TEST_CASE("drop-frame drops one reply frame, once", "[devsim][faults]") {
+    FaultPlan p;
+    add_fault(p, "drop-frame=4");
+    CHECK(describe(p) == "drop-frame=4");
+    CHECK_FALSE(p.empty());
+    FaultState s(p);
+    std::vector<bool> dropped;
+    for (int i = 0; i < 9; ++i)
+        dropped.push_back(s.drop_reply_frame());
+    CHECK(dropped == std::vector<bool>{false, false, false, true, false, false, false, false, false});
+}
+
 TEST_CASE("max-baud garbles everything sent above the limit, nothing at or below it", "[devsim][faults]") {
     FaultPlan p;
     add_fault(p, "max-baud=115200");

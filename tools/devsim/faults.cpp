@@ -9,8 +9,9 @@ namespace vesper::devsim {
 
 namespace {
 
-constexpr const char* kForms = "corrupt-every=N, drop-every=N, stall-after-bytes=N:MS, stall-after-commands=N:MS, "
-                               "disconnect-after-bytes=N, fail-write-at=ADDR, fail-write-block=N, max-baud=N";
+constexpr const char* kForms =
+    "corrupt-every=N, drop-every=N, drop-frame=N, stall-after-bytes=N:MS, stall-after-commands=N:MS, "
+    "disconnect-after-bytes=N, fail-write-at=ADDR, fail-write-block=N, max-baud=N";
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
     fail(ErrorKind::input, "--fault '" + std::string(spec) + "': " + why + " (accepted: " + kForms + ")");
@@ -33,6 +34,8 @@ void add_fault(FaultPlan& plan, std::string_view spec) {
         plan.corrupt_every = positive(spec, value, "N");
     } else if (key == "drop-every") {
         plan.drop_every = positive(spec, value, "N");
+    } else if (key == "drop-frame") {
+        plan.drop_frame = positive(spec, value, "N");
     } else if (key == "stall-after-bytes" || key == "stall-after-commands") {
         const auto colon = value.find(':');
         if (colon == std::string_view::npos) bad(spec, "expected N:MS");
@@ -62,6 +65,7 @@ std::string describe(const FaultPlan& plan) {
     std::vector<std::string> parts;
     if (plan.corrupt_every) parts.push_back("corrupt-every=" + std::to_string(plan.corrupt_every));
     if (plan.drop_every) parts.push_back("drop-every=" + std::to_string(plan.drop_every));
+    if (plan.drop_frame) parts.push_back("drop-frame=" + std::to_string(plan.drop_frame));
     for (const auto& s : plan.stalls)
         parts.push_back(std::string(s.after_commands ? "stall-after-commands=" : "stall-after-bytes=") +
                         std::to_string(s.after) + ":" + std::to_string(s.duration.count()));
@@ -82,6 +86,7 @@ std::string describe(const FaultPlan& plan) {
 
 bool FaultState::drop_reply_frame() {
     ++reply_frames_;
+    if (plan_.drop_frame != 0 && reply_frames_ == plan_.drop_frame) return true;
     return plan_.drop_every != 0 && reply_frames_ % plan_.drop_every == 0;
 }
 

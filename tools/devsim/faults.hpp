@@ -4,6 +4,7 @@
 // survive reconnects. Syntax (one --fault each, several allowed):
 //   corrupt-every=N            every Nth byte sent to the host has its lowest bit flipped
 //   drop-every=N               every Nth reply frame is not sent (SYNC's 8 replies count one by one)
+//   drop-frame=N               the Nth reply frame is not sent (once; counted the same way)
 //   stall-after-bytes=N:MS     once N bytes have gone to the host, send nothing for MS milliseconds
 //   stall-after-commands=N:MS  the Nth command is answered MS milliseconds late
 //   disconnect-after-bytes=N   the connection is closed after N bytes to the host (once)
@@ -32,6 +33,7 @@ struct FaultPlan {
     };
     std::uint64_t corrupt_every = 0; // 0: off
     std::uint64_t drop_every = 0;
+    std::uint64_t drop_frame = 0;
     std::vector<Stall> stalls;
     std::uint64_t disconnect_after = 0;
     std::optional<std::uint32_t> fail_write_at;
@@ -39,8 +41,8 @@ struct FaultPlan {
     std::uint32_t max_baud = 0; // 0: any speed gets through
 
     bool empty() const noexcept {
-        return corrupt_every == 0 && drop_every == 0 && stalls.empty() && disconnect_after == 0 && !fail_write_at &&
-               fail_write_block == 0 && max_baud == 0;
+        return corrupt_every == 0 && drop_every == 0 && drop_frame == 0 && stalls.empty() && disconnect_after == 0 &&
+               !fail_write_at && fail_write_block == 0 && max_baud == 0;
     }
 };
 

@@ -47,8 +47,8 @@ public:
         // previous reply's opcode. response then holds that failure.
         bool unsupported = false;
         // How many times the ROM sends that answer: as often as it sent its reply to the previous
-        // command (8 right after SYNC). Set with `unsupported`.
-        std::size_t repeats = 1;
+        // command (8 right after SYNC). 0 = not known (see forget_reply_count). Set with `unsupported`.
+        std::size_t repeats = 0;
     };
 
     // Link loss (the transport throwing) is rethrown with `context` (or the opcode's name) added, so the
@@ -59,7 +59,7 @@ public:
     // itself is gone.
     Exchange wait_reply(Command op, Millis timeout, std::size_t expected_data = 0, std::string_view context = {});
     // send + wait_reply; a failure reply is followed by a drain of kErrorDrainTime (for an unsupported
-    // command: until its repeats have come).
+    // command whose repeats are known: until they have come).
     Exchange exchange(const Request& request, Millis timeout, std::size_t expected_data = 0,
                       std::string_view context = {});
 
@@ -76,6 +76,9 @@ public:
     // well-behaved board costs no quiet period. Returns the frames dropped; they count as replies to
     // the last command sent.
     std::size_t drain_frames(std::size_t frames, Millis duration, Millis quiet = kDrainQuietTime);
+    // The replies seen for the last command may be fewer than the board sent (some lost on the line):
+    // an unsupported-command answer that follows is then drained until quiet, not counted.
+    void forget_reply_count() { replies_to_last_ = 0; }
     // Drops whatever is buffered, here and in the transport, and resyncs the SLIP decoder.
     void discard_input();
     // Like discard_input(), but what has already arrived (a boot log after a reset) is read into
@@ -99,7 +102,8 @@ private:
     SlipDecoder decoder_;
     std::size_t status_len_ = 0;
     Bytes received_;
-    // Replies taken for the last command sent and for the one before it (see Exchange::repeats).
+    // Replies taken for the last command sent and for the one before it (see Exchange::repeats);
+    // 0 = not known.
     std::size_t replies_to_last_ = 0;
     std::size_t replies_to_previous_ = 0;
 };
