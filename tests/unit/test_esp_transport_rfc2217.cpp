@@ -14,17 +14,6 @@ namespace r = vesper::esp::rfc2217;
 
 namespace {
 
-Bytes read_n(Transport& t, std::size_t n, std::chrono::milliseconds limit = 3000ms) {
-    Bytes out;
-    const auto end = Clock::now() + limit;
-    while (out.size() < n && Clock::now() < end) {
-        std::uint8_t buf[512];
-        const auto got = t.read(buf, std::min(sizeof buf, n - out.size()), 50ms);
-        out.insert(out.end(), buf, buf + got);
-    }
-    return out;
-}
-
 Bytes test_pattern() {
     Bytes b;
     for (int i = 0; i < 2048; ++i)

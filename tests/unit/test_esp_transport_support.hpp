@@ -33,6 +33,7 @@
 
 #include "vesper/core/bytes.hpp"
 #include "vesper/esp/rfc2217.hpp"
+#include "vesper/esp/transport.hpp"
 
 namespace vesper_test {
 
@@ -85,6 +86,18 @@ inline Bytes read_fd(int fd, std::size_t n, std::chrono::milliseconds limit = 30
         const ssize_t r = ::read(fd, buf, std::min(sizeof buf, n - out.size()));
         if (r <= 0) break;
         out.insert(out.end(), buf, buf + r);
+    }
+    return out;
+}
+
+// Reads `n` bytes through a Transport, or fewer if `limit` passes first.
+inline Bytes read_n(vesper::esp::Transport& t, std::size_t n, std::chrono::milliseconds limit = 3000ms) {
+    Bytes out;
+    const auto end = Clock::now() + limit;
+    while (out.size() < n && Clock::now() < end) {
+        std::uint8_t buf[512];
+        const auto got = t.read(buf, std::min(sizeof buf, n - out.size()), 50ms);
+        out.insert(out.end(), buf, buf + got);
     }
     return out;
 }

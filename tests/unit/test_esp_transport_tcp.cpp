@@ -27,17 +27,6 @@ private:
     std::thread thread_;
 };
 
-Bytes read_n(Transport& t, std::size_t n, std::chrono::milliseconds limit = 3000ms) {
-    Bytes out;
-    const auto end = Clock::now() + limit;
-    while (out.size() < n && Clock::now() < end) {
-        std::uint8_t buf[512];
-        const auto got = t.read(buf, std::min(sizeof buf, n - out.size()), 100ms);
-        out.insert(out.end(), buf, buf + got);
-    }
-    return out;
-}
-
 } // namespace
 
 TEST_CASE("tcp transport: bytes go both ways unchanged, 0xFF included", "[esp][transport][tcp]") {
