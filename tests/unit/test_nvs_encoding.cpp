@@ -1,25 +1,13 @@
 // Value encoders: integer ranges, hex, base64, UTF-8 checks, encoding names.
 #include <catch2/catch.hpp>
 
+#include "unit_support.hpp"
+
 #include "vesper/core/error.hpp"
 #include "vesper/nvs/encoding.hpp"
 
 using namespace vesper;
 using namespace vesper::nvs;
-
-namespace {
-
-std::string error_of(auto&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        CHECK(e.kind() == ErrorKind::input);
-        return e.what();
-    }
-    return "accepted";
-}
-
-} // namespace
 
 TEST_CASE("nvs encoding: names are exact and lower case", "[nvs][encoding]") {
     for (auto e :
@@ -61,9 +49,9 @@ TEST_CASE("nvs encoding: integers at and past every type's bounds", "[nvs][encod
         INFO(to_string(c.e));
         CHECK(encode_integer(c.e, c.min) == c.min_bits);
         CHECK(encode_integer(c.e, c.max) == c.max_bits);
-        CHECK_THAT(error_of([&] { encode_integer(c.e, c.below); }),
+        CHECK_THAT(test::input_error_text([&] { encode_integer(c.e, c.below); }),
                    Catch::Contains(std::string("value ") + c.below + " is out of range for " + to_string(c.e)));
-        CHECK_THAT(error_of([&] { encode_integer(c.e, c.above); }), Catch::Contains("out of range"));
+        CHECK_THAT(test::input_error_text([&] { encode_integer(c.e, c.above); }), Catch::Contains("out of range"));
     }
 }
 
@@ -73,13 +61,14 @@ TEST_CASE("nvs encoding: integer text as Python's int() reads decimal", "[nvs][e
     CHECK(encode_integer(Encoding::u8, "007") == 7);
     CHECK(encode_integer(Encoding::u8, "-0") == 0);
     CHECK(encode_integer(Encoding::i32, "\t-5\n") == 0xFFFFFFFFFFFFFFFB);
-    CHECK_THAT(error_of([] { encode_integer(Encoding::u8, ""); }), Catch::Contains("empty value; u8 needs"));
-    CHECK_THAT(error_of([] { encode_integer(Encoding::u8, "   "); }), Catch::Contains("empty value"));
+    CHECK_THAT(test::input_error_text([] { encode_integer(Encoding::u8, ""); }),
+               Catch::Contains("empty value; u8 needs"));
+    CHECK_THAT(test::input_error_text([] { encode_integer(Encoding::u8, "   "); }), Catch::Contains("empty value"));
     for (const char* bad : {"0x10", "1_000", "1.5", "12a", "--1", "+", "1 2", "one"})
-        CHECK_THAT(error_of([&] { encode_integer(Encoding::u32, bad); }),
+        CHECK_THAT(test::input_error_text([&] { encode_integer(Encoding::u32, bad); }),
                    Catch::Contains(std::string("value '") + bad + "' is not a decimal integer (u32)"));
     // Far past 64 bits is still a range error, not a parse crash.
-    CHECK_THAT(error_of([] { encode_integer(Encoding::u64, "99999999999999999999999"); }),
+    CHECK_THAT(test::input_error_text([] { encode_integer(Encoding::u64, "99999999999999999999999"); }),
                Catch::Contains("out of range"));
 }
 
@@ -87,9 +76,10 @@ TEST_CASE("nvs encoding: hex2bin", "[nvs][encoding]") {
     CHECK(decode_hex("00ff10Ab") == Bytes{0x00, 0xFF, 0x10, 0xAB});
     CHECK(decode_hex("  DEAD\n") == Bytes{0xDE, 0xAD});
     CHECK(decode_hex("").empty());
-    CHECK_THAT(error_of([] { decode_hex("abc"); }), Catch::Contains("odd number of digits (3)"));
-    CHECK_THAT(error_of([] { decode_hex("00zz"); }), Catch::Contains("'z' at position 3 is not a hex digit"));
-    CHECK_THAT(error_of([] { decode_hex("0 11"); }), Catch::Contains("position 2"));
+    CHECK_THAT(test::input_error_text([] { decode_hex("abc"); }), Catch::Contains("odd number of digits (3)"));
+    CHECK_THAT(test::input_error_text([] { decode_hex("00zz"); }),
+               Catch::Contains("'z' at position 3 is not a hex digit"));
+    CHECK_THAT(test::input_error_text([] { decode_hex("0 11"); }), Catch::Contains("position 2"));
 }
 
 TEST_CASE("nvs encoding: base64", "[nvs][encoding]") {
@@ -101,11 +91,13 @@ TEST_CASE("nvs encoding: base64", "[nvs][encoding]") {
     CHECK(decode_base64("").empty());
     CHECK(decode_base64("//8=") == Bytes{0xFF, 0xFF});
     CHECK(decode_base64("+A==") == Bytes{0xF8});
-    CHECK_THAT(error_of([] { decode_base64("VmV"); }), Catch::Contains("not a multiple of 4"));
-    CHECK_THAT(error_of([] { decode_base64("Vm!z"); }), Catch::Contains("'!' at position 3 is not a base64 character"));
-    CHECK_THAT(error_of([] { decode_base64("QQ==QUJD"); }), Catch::Contains("data after '=' padding"));
-    CHECK_THAT(error_of([] { decode_base64("Q==="); }), Catch::Contains("too much '=' padding"));
-    CHECK_THAT(error_of([] { decode_base64("-_8="); }), Catch::Contains("not a base64 character")); // URL alphabet
+    CHECK_THAT(test::input_error_text([] { decode_base64("VmV"); }), Catch::Contains("not a multiple of 4"));
+    CHECK_THAT(test::input_error_text([] { decode_base64("Vm!z"); }),
+               Catch::Contains("'!' at position 3 is not a base64 character"));
+    CHECK_THAT(test::input_error_text([] { decode_base64("QQ==QUJD"); }), Catch::Contains("data after '=' padding"));
+    CHECK_THAT(test::input_error_text([] { decode_base64("Q==="); }), Catch::Contains("too much '=' padding"));
+    CHECK_THAT(test::input_error_text([] { decode_base64("-_8="); }),
+               Catch::Contains("not a base64 character")); // URL alphabet
 }
 
 TEST_CASE("nvs encoding: UTF-8 validation", "[nvs][encoding]") {

@@ -1,5 +1,7 @@
 // Page layout, checked byte by byte against the format (CRCs computed here with zlib directly).
 #include <catch2/catch.hpp>
+
+#include "unit_support.hpp"
 #include <zlib.h>
 
 #include <cstring>
@@ -43,15 +45,6 @@ Bytes pattern(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
         b[i] = static_cast<std::uint8_t>(i * 7 + 3);
     return b;
-}
-std::string error_of(auto&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        CHECK(e.kind() == ErrorKind::input);
-        return e.what();
-    }
-    return "accepted";
 }
 
 } // namespace
@@ -156,7 +149,7 @@ TEST_CASE("nvs page writer: string size limits per version", "[nvs][writer]") {
         w.write_string(1, "big", big); // needs a whole page: goes to page 1
         CHECK(entry_of(img, 1, 0)[2] == 126);
         CHECK(slot_state(img, 1, 125) == 2);
-        CHECK_THAT(error_of([&] { w.write_string(1, "x", Bytes(4001, 'y')); }),
+        CHECK_THAT(test::input_error_text([&] { w.write_string(1, "x", Bytes(4001, 'y')); }),
                    Catch::Contains("4001 bytes with its NUL") && Catch::Contains("at most 4000"));
     }
     auto dump = read_image(img);
@@ -166,7 +159,8 @@ TEST_CASE("nvs page writer: string size limits per version", "[nvs][writer]") {
     {
         PageWriter w(img, Version::v1);
         w.write_string(1, "ok", Bytes(1984, 'z'));
-        CHECK_THAT(error_of([&] { w.write_string(1, "x", Bytes(1985, 'z')); }), Catch::Contains("at most 1984"));
+        CHECK_THAT(test::input_error_text([&] { w.write_string(1, "x", Bytes(1985, 'z')); }),
+                   Catch::Contains("at most 1984"));
     }
 }
 
@@ -184,7 +178,7 @@ TEST_CASE("nvs page writer: v1 blobs are single entries, capped at 1984 bytes", 
     CHECK(le32(e + 28) == zcrc(data.data(), data.size()));
     CHECK(std::memcmp(e + 32, data.data(), 100) == 0);
     w.write_blob(1, "max", pattern(1984));
-    CHECK_THAT(error_of([&] { w.write_blob(1, "x", pattern(1985)); }),
+    CHECK_THAT(test::input_error_text([&] { w.write_blob(1, "x", pattern(1985)); }),
                Catch::Contains("1985 bytes") && Catch::Contains("version 1 blobs hold at most 1984"));
 }
 
@@ -266,27 +260,30 @@ TEST_CASE("nvs page writer: data past the last data page is refused, the spare p
     for (int i = 0; i < 252; ++i)
         w.write_integer(1, std::string("k").append(std::to_string(i)), ItemType::u8, 1);
     CHECK(w.pages_used() == 2);
-    CHECK_THAT(error_of([&] { w.write_integer(1, "one_more", ItemType::u8, 1); }),
+    CHECK_THAT(test::input_error_text([&] { w.write_integer(1, "one_more", ItemType::u8, 1); }),
                Catch::Contains("does not fit") && Catch::Contains("2 data pages"));
     CHECK(all_ff(page_of(img, 2), 4096));
 }
 
 TEST_CASE("nvs page writer: partition size and key checks", "[nvs][writer]") {
     Bytes small(0x2000), odd(0x3001), ok(0x3000);
-    CHECK_THAT(error_of([&] { PageWriter w(small, Version::v2); }),
+    CHECK_THAT(test::input_error_text([&] { PageWriter w(small, Version::v2); }),
                Catch::Contains("0x2000 is too small") && Catch::Contains("0x3000"));
-    CHECK_THAT(error_of([&] { PageWriter w(odd, Version::v2); }), Catch::Contains("0x3001 is not a multiple of 4096"));
+    CHECK_THAT(test::input_error_text([&] { PageWriter w(odd, Version::v2); }),
+               Catch::Contains("0x3001 is not a multiple of 4096"));
     PageWriter w(ok, Version::v2);
     w.write_integer(1, "fifteen_chars__", ItemType::u8, 1);
     CHECK(std::memcmp(entry_of(ok, 0, 0) + 8, "fifteen_chars__\0", 16) == 0);
-    CHECK_THAT(error_of([&] { w.write_integer(1, "sixteen_chars___", ItemType::u8, 1); }),
+    CHECK_THAT(test::input_error_text([&] { w.write_integer(1, "sixteen_chars___", ItemType::u8, 1); }),
                Catch::Contains("16 bytes long") && Catch::Contains("at most 15"));
-    CHECK_THAT(error_of([&] { w.write_integer(1, "", ItemType::u8, 1); }), Catch::Contains("empty key"));
-    CHECK_THAT(error_of([&] { w.write_integer(1, std::string("a\0b", 3), ItemType::u8, 1); }), Catch::Contains("NUL"));
+    CHECK_THAT(test::input_error_text([&] { w.write_integer(1, "", ItemType::u8, 1); }), Catch::Contains("empty key"));
+    CHECK_THAT(test::input_error_text([&] { w.write_integer(1, std::string("a\0b", 3), ItemType::u8, 1); }),
+               Catch::Contains("NUL"));
     CHECK(parse_partition_size("0x6000", "--size") == 0x6000);
     CHECK(parse_partition_size("12288", "--size") == 0x3000);
-    CHECK_THAT(error_of([] { parse_partition_size("24k", "--size"); }), Catch::Contains("--size '24k': not a size"));
-    CHECK_THAT(error_of([] { parse_partition_size("0x1000", "--size"); }),
+    CHECK_THAT(test::input_error_text([] { parse_partition_size("24k", "--size"); }),
+               Catch::Contains("--size '24k': not a size"));
+    CHECK_THAT(test::input_error_text([] { parse_partition_size("0x1000", "--size"); }),
                Catch::Contains("--size: ") && Catch::Contains("too small"));
 }
 
@@ -297,6 +294,6 @@ TEST_CASE("nvs page writer: a blob needing more than 128 chunks is refused", "[n
     w.write_blob(1, "fits", Bytes(3968 + 126 * 4000, 1)); // 127 chunks
     PageWriter w2(img, Version::v2);
     w2.write_namespace("ns", 1);
-    CHECK_THAT(error_of([&] { w2.write_blob(1, "huge", Bytes(3968 + 128 * 4000 + 1, 1)); }),
+    CHECK_THAT(test::input_error_text([&] { w2.write_blob(1, "huge", Bytes(3968 + 128 * 4000 + 1, 1)); }),
                Catch::Contains("more than 128 chunks"));
 }

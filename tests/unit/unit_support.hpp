@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <string>
 
 #include "vesper/core/error.hpp"
 
@@ -17,6 +18,18 @@ inline Error error_from(const std::function<void()>& f) {
     }
     FAIL("expected vesper::Error, nothing was thrown");
     return Error(ErrorKind::internal, "unreachable");
+}
+
+// What the input error `f` throws says, or "accepted" when it throws nothing (for tests that compare
+// the text of many inputs' answers).
+inline std::string input_error_text(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::input);
+        return e.what();
+    }
+    return "accepted";
 }
 
 } // namespace vesper::test
