@@ -26,13 +26,7 @@ std::vector<std::string> lines(const std::string& text) {
     return out;
 }
 
-ProcessOptions in_dir(const TempDir& dir) {
-    ProcessOptions o;
-    o.cwd = dir.path();
-    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG"};
-    o.env["VESPER_OPERATOR"] = "cli-test";
-    return o;
-}
+ProcessOptions in_dir(const TempDir& dir) { return vesper::test::isolated_in(dir.path()); }
 
 } // namespace
 
@@ -70,7 +64,8 @@ TEST_CASE("cli: serial gen reserves serials in the default ledger under ./.vespe
     REQUIRE(r.exit_code == 0);
     auto serials = lines(r.out);
     REQUIRE(serials.size() == 5);
-    for (const auto& s : serials) CHECK_THAT(s, Catch::StartsWith("PV-26A18-BC02R-"));
+    for (const auto& s : serials)
+        CHECK_THAT(s, Catch::StartsWith("PV-26A18-BC02R-"));
     CHECK(std::set<std::string>(serials.begin(), serials.end()).size() == 5);
     CHECK(std::filesystem::exists(dir / ".vesper/ledger.db"));
 
@@ -148,7 +143,8 @@ TEST_CASE("cli: concurrent processes never issue the same serial", "[cli][concur
                                     "100", "--date", "2026-01-18", "--json"},
                                    opts);
         });
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     std::set<std::string> all;
     std::size_t total = 0;
     for (int i = 0; i < procs; ++i) {
@@ -232,7 +228,8 @@ TEST_CASE("cli: batch create, list, show and export", "[cli]") {
     CHECK_THAT(missing.err, Catch::Contains("batch 42"));
     auto badfmt = vesperctl({"--ledger", "l.db", "batch", "export", "1", "--format", "xml"}, opts);
     CHECK(badfmt.exit_code == 2);
-    auto badqty = vesperctl({"--ledger", "l.db", "batch", "create", "--type", "BC", "--rev", "02", "--qty", "-3"}, opts);
+    auto badqty =
+        vesperctl({"--ledger", "l.db", "batch", "create", "--type", "BC", "--rev", "02", "--qty", "-3"}, opts);
     CHECK(badqty.exit_code == 2);
     CHECK_THAT(badqty.err, Catch::Contains("quantity"));
 }
@@ -269,9 +266,7 @@ TEST_CASE("cli: creds mqtt-password reads the secret from env or file, never arg
     CHECK(r.out == expected + "\n");
     CHECK(r.err.find(secret) == std::string::npos);
 
-    {
-        std::ofstream(dir / "secret.txt") << secret << "\n";
-    }
+    { std::ofstream(dir / "secret.txt") << secret << "\n"; }
     auto f = vesperctl({"creds", "mqtt-password", sn, "--secret-file", "secret.txt", "--json"}, opts);
     REQUIRE(f.exit_code == 0);
     CHECK(nlohmann::json::parse(f.out)["credentials"][0]["mqtt_password"] == expected);

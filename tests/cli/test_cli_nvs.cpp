@@ -27,13 +27,8 @@ const fs::path kVectors = fs::path(VESPER_TEST_VECTORS) / "nvs";
 const std::string kDeviceTemplate = std::string(VESPER_SOURCE_DIR) + "/templates/vesper-device.csv";
 const std::string kSecret = "factory-test-master-secret";
 
-ProcessOptions in_dir(const TempDir& dir) {
-    ProcessOptions o;
-    o.cwd = dir.path(); // not the CSV's folder: `file` rows must resolve against the CSV, not the cwd
-    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG"};
-    o.env["VESPER_OPERATOR"] = "cli-test";
-    return o;
-}
+// Not the CSV's folder: `file` rows must resolve against the CSV, not the cwd.
+ProcessOptions in_dir(const TempDir& dir) { return vesper::test::isolated_in(dir.path()); }
 
 ProcessOptions with_secret(const TempDir& dir) {
     ProcessOptions o = in_dir(dir);

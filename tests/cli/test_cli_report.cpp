@@ -20,13 +20,7 @@ namespace ledger = vesper::ledger;
 
 namespace {
 
-ProcessOptions in_dir(const TempDir& dir) {
-    ProcessOptions o;
-    o.cwd = dir.path();
-    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG"};
-    o.env["VESPER_OPERATOR"] = "cli-test";
-    return o;
-}
+ProcessOptions in_dir(const TempDir& dir) { return vesper::test::isolated_in(dir.path()); }
 
 ledger::AttemptOutcome outcome(bool passed, double seconds, std::string cause = {}) {
     ledger::AttemptOutcome o;

@@ -120,4 +120,12 @@ ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptio
     return run_process(argv, opts);
 }
 
+ProcessOptions isolated_in(const std::filesystem::path& dir) {
+    ProcessOptions o;
+    o.cwd = dir;
+    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG"};
+    o.env["VESPER_OPERATOR"] = "cli-test";
+    return o;
+}
+
 } // namespace vesper::test

@@ -27,6 +27,10 @@ struct ProcessOptions {
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
 
+// Options for a vesperctl run in `dir` that none of the caller's vesperctl settings reach
+// (VESPER_HOME, VESPER_MQTT_SECRET and VESPER_CONFIG unset; operator "cli-test").
+ProcessOptions isolated_in(const std::filesystem::path& dir);
+
 // Runs the vesperctl built alongside the tests.
 ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptions& opts = {});
 
