@@ -31,14 +31,47 @@ nlohmann::json counts_json(const std::map<ledger::DeviceStatus, int>& counts) {
     return j;
 }
 
+nlohmann::json null_if_empty(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
+// "batch 3: 40 x BC rev 02, plan standard, 8 outputs"
+std::string batch_line(const ledger::Batch& b) {
+    return "batch " + std::to_string(b.id) + ": " + std::to_string(b.quantity) + " x " + b.board_type + " rev " +
+           b.revision + ", plan " + b.subscription_plan + ", " + std::to_string(b.available_outputs) + " outputs";
+}
+
+// "status: manufactured=3 flashed=5 ..."
+std::string status_line(const std::map<ledger::DeviceStatus, int>& counts) {
+    std::string s = "status:";
+    for (const auto& [status, n] : counts)
+        s += " " + std::string(ledger::to_string(status)) + "=" + std::to_string(n);
+    return s;
+}
+
+std::string cell_of(const nlohmann::json& v) {
+    return v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// A header line of column names, then one line per row with each row's value under each column.
+std::string csv_of(const std::vector<std::string>& columns, const std::vector<nlohmann::json>& rows) {
+    std::ostringstream out;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        out << (i ? "," : "") << columns[i];
+    out << "\n";
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            out << (i ? "," : "") << csv_field(cell_of(row[columns[i]]));
+        out << "\n";
+    }
+    return out.str();
+}
+
 // A device as `batch show` and `export` give it: the backend record, then where and with what it was
 // last flashed (not backend fields; null until flashed).
 nlohmann::json device_json(const ledger::Device& d) {
-    auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
     auto j = nlohmann::json::parse(ledger::backend_record_json(d));
-    j["station"] = opt(d.station);
-    j["port"] = opt(d.port);
-    j["firmware_version"] = opt(d.firmware_version);
+    j["station"] = null_if_empty(d.station);
+    j["port"] = null_if_empty(d.port);
+    j["firmware_version"] = null_if_empty(d.firmware_version);
     return j;
 }
 
@@ -49,22 +82,11 @@ const std::vector<std::string> kExportColumns = {
     "registered_at", "last_error", "station",    "port",       "firmware_version",
 };
 
-std::string cell_of(const nlohmann::json& v) {
-    return v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 std::string export_csv(const std::vector<ledger::Device>& devices) {
-    std::ostringstream out;
-    for (std::size_t i = 0; i < kExportColumns.size(); ++i)
-        out << (i ? "," : "") << kExportColumns[i];
-    out << "\n";
-    for (const auto& d : devices) {
-        auto rec = device_json(d);
-        for (std::size_t i = 0; i < kExportColumns.size(); ++i)
-            out << (i ? "," : "") << csv_field(cell_of(rec[kExportColumns[i]]));
-        out << "\n";
-    }
-    return out.str();
+    std::vector<nlohmann::json> rows;
+    for (const auto& d : devices)
+        rows.push_back(device_json(d));
+    return csv_of(kExportColumns, rows);
 }
 
 std::string export_json(const std::vector<ledger::Device>& devices) {
@@ -79,21 +101,20 @@ std::string export_json(const std::vector<ledger::Device>& devices) {
 nlohmann::json opt_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 nlohmann::json report_device_json(const ledger::DeviceReportRow& row) {
-    auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
     const auto& d = row.device;
     auto phases = nlohmann::json::parse(row.phases, nullptr, false); // validated when written
     if (phases.is_discarded()) phases = nlohmann::json::object();
     return {{"serial", d.serial},
             {"status", ledger::to_string(d.status)},
-            {"mac", opt(d.mac)},
-            {"station", opt(d.station)},
-            {"port", opt(d.port)},
-            {"firmware_version", opt(d.firmware_version)},
+            {"mac", null_if_empty(d.mac)},
+            {"station", null_if_empty(d.station)},
+            {"port", null_if_empty(d.port)},
+            {"firmware_version", null_if_empty(d.firmware_version)},
             {"flash_attempts", row.flash_attempts},
             {"flash_seconds", row.flash_seconds},
             {"phases", phases},
-            {"failure_cause", opt(row.failure_cause)},
-            {"last_error", opt(d.last_error)}};
+            {"failure_cause", null_if_empty(row.failure_cause)},
+            {"last_error", null_if_empty(d.last_error)}};
 }
 
 nlohmann::json report_json(const ledger::BatchReport& r) {
@@ -126,17 +147,10 @@ const std::vector<std::string> kReportColumns = {
     "flash_attempts", "flash_seconds", "failure_cause", "last_error", "phases"};
 
 std::string report_csv(const ledger::BatchReport& r) {
-    std::ostringstream out;
-    for (std::size_t i = 0; i < kReportColumns.size(); ++i)
-        out << (i ? "," : "") << kReportColumns[i];
-    out << "\n";
-    for (const auto& row : r.devices) {
-        auto j = report_device_json(row);
-        for (std::size_t i = 0; i < kReportColumns.size(); ++i)
-            out << (i ? "," : "") << csv_field(cell_of(j[kReportColumns[i]]));
-        out << "\n";
-    }
-    return out.str();
+    std::vector<nlohmann::json> rows;
+    for (const auto& row : r.devices)
+        rows.push_back(report_device_json(row));
+    return csv_of(kReportColumns, rows);
 }
 
 std::string fixed(double v, int decimals) {
@@ -149,23 +163,17 @@ std::string fixed(double v, int decimals) {
 
 std::string report_text(const ledger::BatchReport& r) {
     std::ostringstream out;
-    const auto& b = r.batch;
-    out << "batch " << b.id << ": " << b.quantity << " x " << b.board_type << " rev " << b.revision << ", plan "
-        << b.subscription_plan << ", " << b.available_outputs << " outputs\n\n";
-    auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
+    out << batch_line(r.batch) << "\n\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& row : r.devices) {
         const auto& d = row.device;
-        rows.push_back({d.serial, ledger::to_string(d.status), dash(d.mac), dash(d.station), dash(d.port),
-                        dash(d.firmware_version), std::to_string(row.flash_attempts),
-                        row.flash_seconds > 0 ? fixed(row.flash_seconds, 1) : "-", dash(row.failure_cause)});
+        rows.push_back({d.serial, ledger::to_string(d.status), or_dash(d.mac), or_dash(d.station), or_dash(d.port),
+                        or_dash(d.firmware_version), std::to_string(row.flash_attempts),
+                        row.flash_seconds > 0 ? fixed(row.flash_seconds, 1) : "-", or_dash(row.failure_cause)});
     }
     print_table(out, {"SERIAL", "STATUS", "MAC", "STATION", "PORT", "FIRMWARE", "FLASHES", "SECONDS", "FAILURE"}, rows);
 
-    out << "\nstatus:";
-    for (const auto& [status, n] : r.counts)
-        out << " " << ledger::to_string(status) << "=" << n;
-    out << "\nattempts: " << r.attempts << "\n";
+    out << "\n" << status_line(r.counts) << "\nattempts: " << r.attempts << "\n";
     if (r.p50_seconds)
         out << "board time: p50 " << fixed(*r.p50_seconds, 1) << " s, p95 " << fixed(*r.p95_seconds, 1) << " s\n";
     else
@@ -179,7 +187,7 @@ std::string report_text(const ledger::BatchReport& r) {
         out << "\n";
         std::vector<std::vector<std::string>> st_rows;
         for (const auto& st : r.stations)
-            st_rows.push_back({dash(st.station), std::to_string(st.passed), std::to_string(st.failed),
+            st_rows.push_back({or_dash(st.station), std::to_string(st.passed), std::to_string(st.failed),
                                fixed(st.span_seconds, 0), fixed(st.boards_per_hour, 1)});
         print_table(out, {"STATION", "PASSED", "FAILED", "SPAN S", "BOARDS/H"}, st_rows);
     }
@@ -224,8 +232,7 @@ void register_batch(CLI::App& app, Context& ctx) {
             ctx.print_json({{"batch", batch_json(b)}, {"serials", serials}});
             return;
         }
-        std::cout << "batch " << b.id << ": " << b.quantity << " x " << b.board_type << " rev " << b.revision
-                  << ", plan " << b.subscription_plan << ", " << b.available_outputs << " outputs\n";
+        std::cout << batch_line(b) << "\n";
         for (const auto& d : devices)
             std::cout << d.serial << "\n";
     });
@@ -286,18 +293,13 @@ void register_batch(CLI::App& app, Context& ctx) {
             ctx.print_json({{"batch", batch_json(b)}, {"status_counts", counts_json(counts)}, {"devices", devs}});
             return;
         }
-        std::cout << "batch " << b.id << ": " << b.quantity << " x " << b.board_type << " rev " << b.revision
-                  << ", plan " << b.subscription_plan << ", " << b.available_outputs << " outputs\n"
-                  << "created " << b.created_at << " by " << b.operator_name << "\n";
-        std::cout << "status:";
-        for (const auto& [status, n] : counts)
-            std::cout << " " << ledger::to_string(status) << "=" << n;
-        std::cout << "\n\n";
+        std::cout << batch_line(b) << "\n"
+                  << "created " << b.created_at << " by " << b.operator_name << "\n"
+                  << status_line(counts) << "\n\n";
         std::vector<std::vector<std::string>> rows;
-        auto dash = [](const std::string& v) { return v.empty() ? std::string("-") : v; };
         for (const auto& d : devices)
-            rows.push_back({d.serial, ledger::to_string(d.status), dash(d.mac), dash(d.station), dash(d.port),
-                            dash(d.firmware_version), d.updated_at, d.last_error});
+            rows.push_back({d.serial, ledger::to_string(d.status), or_dash(d.mac), or_dash(d.station), or_dash(d.port),
+                            or_dash(d.firmware_version), d.updated_at, d.last_error});
         print_table(std::cout, {"SERIAL", "STATUS", "MAC", "STATION", "PORT", "FIRMWARE", "UPDATED", "LAST ERROR"},
                     rows);
     });

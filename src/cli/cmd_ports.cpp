@@ -77,7 +77,7 @@ void run_ports(const Context& ctx, const PortsArgs& args) {
     for (const auto& p : ports) {
         std::vector<std::string> row{p.path, p.usb ? vid_pid(*p.usb) : "-",
                                      p.usb && !p.usb->serial.empty() ? p.usb->serial : "-", board_text(p),
-                                     p.description.empty() ? "-" : p.description};
+                                     or_dash(p.description)};
         if (args.all) row.insert(row.begin() + 1, std::string(esp::to_string(p.transport)));
         rows.push_back(std::move(row));
     }

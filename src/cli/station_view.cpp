@@ -118,8 +118,8 @@ public:
         out_ << "\n";
         std::vector<std::vector<std::string>> rows;
         for (const auto& b : s.boards)
-            rows.push_back({b.port, b.serial.empty() ? "-" : b.serial, b.mac.empty() ? "-" : b.mac,
-                            station::to_string(b.result), seconds_text(b.seconds), std::to_string(b.attempts),
+            rows.push_back({b.port, or_dash(b.serial), or_dash(b.mac), station::to_string(b.result),
+                            seconds_text(b.seconds), std::to_string(b.attempts),
                             b.result == BoardResult::passed ? "" : (b.cause.empty() ? b.error : b.cause)});
         if (!rows.empty()) print_table(out_, {"PORT", "SERIAL", "MAC", "RESULT", "SECONDS", "TRIES", "DETAIL"}, rows);
         const Counts c = count(s);

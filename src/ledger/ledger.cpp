@@ -372,16 +372,9 @@ void Ledger::set_status(std::string_view serial, DeviceStatus to, std::string_vi
 }
 
 void Ledger::read_snapshot(const std::function<void()>& reads) const {
-    // A deferred transaction: in WAL mode its first read fixes the snapshot every later read sees,
-    // and it never waits for writers.
-    sql::exec(db_, "BEGIN");
-    try {
-        reads();
-    } catch (...) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-    }
-    sql::exec(db_, "COMMIT");
+    sql::Transaction tx(db_, sql::Transaction::Mode::read);
+    reads();
+    tx.commit();
 }
 
 std::vector<AuditEntry> Ledger::audit_log(std::optional<std::string> subject) const {

@@ -78,7 +78,9 @@ void exec(sqlite3* db, const char* sql) {
     }
 }
 
-Transaction::Transaction(sqlite3* db) : db_(db) { exec(db, "BEGIN IMMEDIATE"); }
+Transaction::Transaction(sqlite3* db, Mode mode) : db_(db) {
+    exec(db, mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
 
 Transaction::~Transaction() {
     if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

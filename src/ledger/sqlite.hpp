@@ -47,10 +47,13 @@ private:
 void exec(sqlite3* db, const char* sql);
 
 // BEGIN IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock;
-// the busy timeout makes the second one wait its turn.
+// the busy timeout makes the second one wait its turn. A read-only transaction is a deferred BEGIN: in
+// WAL mode its first read fixes the snapshot every later read sees, and it never waits for writers.
+// Rolled back when it goes out of scope without commit().
 class Transaction {
 public:
-    explicit Transaction(sqlite3* db);
+    enum class Mode { write, read };
+    explicit Transaction(sqlite3* db, Mode mode = Mode::write);
     ~Transaction();
     void commit();
 
