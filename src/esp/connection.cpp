@@ -189,11 +189,9 @@ Response Connection::command(const Request& request, Millis timeout, std::string
     return std::move(ex.response);
 }
 
-void Connection::drain(Millis duration, Millis quiet) {
-    drain_frames(std::numeric_limits<std::size_t>::max(), duration, quiet);
-}
+void Connection::drain(Millis duration) { drain_frames(std::numeric_limits<std::size_t>::max(), duration); }
 
-std::size_t Connection::drain_frames(std::size_t frames, Millis duration, Millis quiet) {
+std::size_t Connection::drain_frames(std::size_t frames, Millis duration) {
     std::size_t dropped = 0;
     const auto pop_all = [&] {
         while (dropped < frames && decoder_.pop_frame())
@@ -204,10 +202,17 @@ std::size_t Connection::drain_frames(std::size_t frames, Millis duration, Millis
         const auto now = Clock::now();
         if (now >= deadline) break;
         const Millis left = std::chrono::duration_cast<Millis>(deadline - now) + Millis(1);
-        if (read_some(std::min(left, quiet)) == 0) break;
+        if (read_some(std::min(left, kDrainQuietTime)) == 0) break;
     }
     replies_to_last_ += dropped;
     return dropped;
+}
+
+std::size_t Connection::drain_sync_replies() {
+    constexpr auto extra = static_cast<std::size_t>(kRomSyncReplies - 1);
+    const std::size_t got = drain_frames(extra, Millis(50));
+    if (got < extra) replies_to_last_ = 0; // not known
+    return got;
 }
 
 void Connection::take_pending() {

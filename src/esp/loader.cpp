@@ -95,11 +95,8 @@ void Loader::sync(const ConnectOptions& options) {
             if (ex.outcome != Connection::Outcome::reply || !ex.response.ok()) continue;
             // A ROM SYNC reply carries no payload, so its size is the loader's status length.
             conn_.set_status_len(ex.status_len);
-            // The ROM answers one SYNC up to 8 times: let the extra replies arrive and drop them, counted:
-            // an unsupported command's answer later repeats as often. Fewer than 8 may mean some were lost
-            // on the line, and then that count is not to be trusted.
-            constexpr auto extra = static_cast<std::size_t>(kRomSyncReplies - 1);
-            if (conn_.drain_frames(extra, Millis(50)) < extra) conn_.forget_reply_count();
+            // The ROM answers one SYNC up to 8 times: let the extra replies arrive and drop them.
+            conn_.drain_sync_replies();
             return;
         }
     }

@@ -88,7 +88,7 @@ TEST_CASE("connection: a ROM's 8 SYNC replies and 8 unsupported-command answers 
     conn.send(sync_request());
     const auto first = conn.wait_reply(Command::sync, kSyncTimeout);
     REQUIRE(first.outcome == Connection::Outcome::reply);
-    CHECK(conn.drain_frames(kRomSyncReplies - 1, std::chrono::milliseconds(50)) == 7);
+    CHECK(conn.drain_sync_replies() == 7);
 
     const auto sec = conn.exchange(get_security_info_request(), kDefaultTimeout, 20);
     CHECK(sec.unsupported);
@@ -104,8 +104,8 @@ TEST_CASE("connection: a ROM's 8 SYNC replies and 8 unsupported-command answers 
 
 TEST_CASE("connection: SYNC replies lost on the line make the unsupported answer's repeats unknown",
           "[esp][connection]") {
-    // What the loader does after SYNC (loader.cpp): fewer than 7 extra replies means some may have been
-    // lost, while the ROM repeats its next unsupported answer as often as it *sent* the SYNC reply.
+    // Fewer than 7 extra SYNC replies means some may have been lost, while the ROM repeats its next
+    // unsupported answer as often as it *sent* the SYNC reply.
     const Bytes sync_ok = reply(Command::sync, 0x20120707);
     const Bytes unsupported = reply(Command::sync, 0x20120707, 1, kInvalidMessage);
     for (const int seen : {3, 7}) {
@@ -117,10 +117,7 @@ TEST_CASE("connection: SYNC replies lost on the line make the unsupported answer
             conn.set_status_len(4);
             conn.send(sync_request());
             REQUIRE(conn.wait_reply(Command::sync, kSyncTimeout).outcome == Connection::Outcome::reply);
-            const auto extra = static_cast<std::size_t>(kRomSyncReplies - 1);
-            const std::size_t got = conn.drain_frames(extra, std::chrono::milliseconds(50));
-            CHECK(got == static_cast<std::size_t>(seen - 1));
-            if (got < extra) conn.forget_reply_count();
+            CHECK(conn.drain_sync_replies() == static_cast<std::size_t>(seen - 1));
             CHECK(t.quiet_waits == 1);
 
             const auto sec = conn.exchange(get_security_info_request(), kDefaultTimeout, 20);

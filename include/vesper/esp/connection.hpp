@@ -67,18 +67,20 @@ public:
     // (e.g. "FLASH_DATA block 5 at 0x10400") and the ROM's error in words.
     Response command(const Request& request, Millis timeout, std::string_view context, std::size_t expected_data = 0);
 
-    // Reads and drops input (frames included) until the line has been quiet for `quiet`, or `duration`
+    // Reads and drops input (frames included) until the line has been quiet for kDrainQuietTime, or `duration`
     // has passed: the extra replies a ROM sends come back to back, so waiting out the whole duration
     // on a quiet line only costs time.
-    void drain(Millis duration, Millis quiet = kDrainQuietTime);
+    void drain(Millis duration);
     // Like drain(), but also done once `frames` whole frames have been dropped: for replies whose number
     // is known (the ROM's extra SYNC replies, the repeats of an unsupported-command answer), so a
     // well-behaved board costs no quiet period. Returns the frames dropped; they count as replies to
     // the last command sent.
-    std::size_t drain_frames(std::size_t frames, Millis duration, Millis quiet = kDrainQuietTime);
-    // The replies seen for the last command may be fewer than the board sent (some lost on the line):
-    // an unsupported-command answer that follows is then drained until quiet, not counted.
-    void forget_reply_count() { replies_to_last_ = 0; }
+    std::size_t drain_frames(std::size_t frames, Millis duration);
+    // After the first reply to a SYNC: reads and drops the ROM's other kRomSyncReplies - 1 replies, and
+    // returns how many came. An unsupported command's answer later repeats as often as the ROM sent
+    // its SYNC reply; fewer than 8 seen may mean some were lost on the line, so then that count is not
+    // trusted and the answer's repeats are drained until quiet instead.
+    std::size_t drain_sync_replies();
     // Drops whatever is buffered, here and in the transport, and resyncs the SLIP decoder.
     void discard_input();
     // Like discard_input(), but what has already arrived (a boot log after a reset) is read into
