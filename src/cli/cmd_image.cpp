@@ -1,6 +1,5 @@
 // vesperctl image: inspect ESP firmware images (and recognise partition tables and NVS partitions), merge
 // (address, file) pairs into one factory image, and synthesize demo/test app images. docs/images.md.
-#include <cstdio>
 #include <memory>
 #include <sstream>
 

@@ -7,7 +7,9 @@
 #include <memory>
 #include <system_error>
 
+#include "sp_text.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/esp/reset.hpp"
 
 namespace vesper::esp {
 
@@ -17,12 +19,12 @@ namespace {
 // the bridges are the ones ESP development boards and factory jig cables carry.
 constexpr UsbAdapter kAdapters[] = {
     // The built-in USB-Serial/JTAG controller (ESP32-C3/C5/C6/H2/S3/P4; esptool's USB_JTAG_SERIAL_PID).
-    {0x303A, 0x1001, "ESP USB-Serial/JTAG", EspGuess::espressif_usb},
+    {kEspressifUsbVid, kUsbJtagSerialPid, "ESP USB-Serial/JTAG", EspGuess::espressif_usb},
     // USB-OTG CDC of the ROM download mode: ESP32-S2 and ESP32-S3.
-    {0x303A, 0x0002, "ESP32-S2 USB-OTG", EspGuess::espressif_usb},
-    {0x303A, 0x0009, "ESP32-S3 USB-OTG", EspGuess::espressif_usb},
+    {kEspressifUsbVid, 0x0002, "ESP32-S2 USB-OTG", EspGuess::espressif_usb},
+    {kEspressifUsbVid, 0x0009, "ESP32-S3 USB-OTG", EspGuess::espressif_usb},
     // Any other Espressif product id: the application's own USB stack (TinyUSB CDC and the like).
-    {0x303A, std::nullopt, "Espressif USB", EspGuess::espressif_usb},
+    {kEspressifUsbVid, std::nullopt, "Espressif USB", EspGuess::espressif_usb},
     // Silicon Labs: CP2102/CP2102N/CP2104 (ESP32-DevKitC, ESP32-S3-DevKitC UART port), CP2105 dual UART.
     {0x10C4, 0xEA60, "CP210x", EspGuess::usb_bridge},
     {0x10C4, 0xEA70, "CP2105", EspGuess::usb_bridge},
@@ -139,19 +141,9 @@ bool port_path_less(std::string_view a, std::string_view b) {
 std::vector<SerialPortInfo> list_serial_ports(const std::filesystem::path& serial_root) {
     sp_port** raw = nullptr;
     const sp_return r = sp_list_ports(&raw);
-    if (r != SP_OK) {
-        std::string why = "failed";
-        if (r == SP_ERR_FAIL) {
-            char* m = sp_last_error_message();
-            why = take(m);
-            sp_free_error_message(m);
-        } else if (r == SP_ERR_SUPP) {
-            why = "not supported by libserialport on this system";
-        } else if (r == SP_ERR_MEM) {
-            why = "out of memory";
-        }
-        fail(ErrorKind::device, "listing serial ports: " + why);
-    }
+    if (r != SP_OK)
+        fail(ErrorKind::device,
+             "listing serial ports: " + detail::sp_why(r) + (r == SP_ERR_SUPP ? " on this system" : ""));
     const std::unique_ptr<sp_port*, PortListDeleter> list(raw);
 
     std::vector<SerialPortInfo> ports;

@@ -17,27 +17,14 @@
 #include <utility>
 
 #include "poll_deadline.hpp"
+#include "sp_text.hpp"
 #include "vesper/core/error.hpp"
 
 namespace vesper::esp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string sp_why(sp_return r) {
-    switch (r) {
-    case SP_ERR_ARG: return "invalid argument (libserialport does not know this port)";
-    case SP_ERR_MEM: return "out of memory";
-    case SP_ERR_SUPP: return "not supported by libserialport";
-    case SP_ERR_FAIL: {
-        char* m = sp_last_error_message();
-        std::string s = m != nullptr ? m : "failed";
-        sp_free_error_message(m);
-        return s;
-    }
-    default: return "ok";
-    }
-}
+using detail::sp_why;
 
 std::string errno_text(int err) {
     std::string s = std::strerror(err);

@@ -10,7 +10,8 @@ namespace vesper::nvs {
 
 namespace {
 
-std::string hex32(std::uint32_t v) { return hex_u(v, 8); }
+// CRCs and page states in full 8 digits (not vesper::hex32, which drops leading zeros).
+std::string hex8_digits(std::uint32_t v) { return hex_u(v, 8); }
 
 std::string where(std::size_t page, std::size_t slot) {
     return "page " + std::to_string(page) + " entry " + std::to_string(slot);
@@ -59,14 +60,14 @@ public:
         const std::string page_name = "page " + std::to_string(index_);
         if (!info.header_crc_ok) {
             problem(ProblemKind::header_crc, std::nullopt,
-                    page_name + ": header CRC mismatch (stored " + hex32(stored) + ", computed " + hex32(computed) +
-                        "); its entries are not read");
+                    page_name + ": header CRC mismatch (stored " + hex8_digits(stored) + ", computed " +
+                        hex8_digits(computed) + "); its entries are not read");
             return;
         }
         const std::string state = page_state_name(info.state);
         if (state == "invalid" || state == "empty" || state == "corrupt")
             problem(ProblemKind::structure, std::nullopt,
-                    page_name + ": state " + hex32(info.state) + " (" + state + ") on a page that holds data");
+                    page_name + ": state " + hex8_digits(info.state) + " (" + state + ") on a page that holds data");
         if (!version_from_byte(info.version_byte))
             problem(ProblemKind::structure, std::nullopt,
                     page_name + ": unknown format version byte " + std::to_string(info.version_byte));
@@ -120,7 +121,8 @@ private:
         if (!en.crc_ok) {
             // Nothing in the entry can be trusted, the span included: step one slot, as the firmware does.
             problem(ProblemKind::entry_crc, slot,
-                    name + ": entry CRC mismatch (stored " + hex32(stored) + ", computed " + hex32(computed) + ")");
+                    name + ": entry CRC mismatch (stored " + hex8_digits(stored) + ", computed " +
+                        hex8_digits(computed) + ")");
             d_.entries.push_back(std::move(en));
             return 1;
         }
@@ -152,8 +154,8 @@ private:
                     en.data.assign(data.begin(), data.end());
                 else
                     problem(ProblemKind::data_crc, slot,
-                            name + ": data CRC mismatch (stored " + hex32(data_stored) + ", computed " +
-                                hex32(data_computed) + ")");
+                            name + ": data CRC mismatch (stored " + hex8_digits(data_stored) + ", computed " +
+                                hex8_digits(data_computed) + ")");
             }
         } else if (type == ItemType::blob_idx) {
             en.blob_size = get_le32(e + 24);

@@ -1,7 +1,6 @@
 #include "devsim/faults.hpp"
 
-#include <cstdio>
-
+#include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
 
@@ -70,11 +69,7 @@ std::string describe(const FaultPlan& plan) {
         parts.push_back(std::string(s.after_commands ? "stall-after-commands=" : "stall-after-bytes=") +
                         std::to_string(s.after) + ":" + std::to_string(s.duration.count()));
     if (plan.disconnect_after) parts.push_back("disconnect-after-bytes=" + std::to_string(plan.disconnect_after));
-    if (plan.fail_write_at) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "fail-write-at=0x%X", *plan.fail_write_at);
-        parts.push_back(buf);
-    }
+    if (plan.fail_write_at) parts.push_back("fail-write-at=" + hex32(*plan.fail_write_at));
     if (plan.fail_write_block) parts.push_back("fail-write-block=" + std::to_string(plan.fail_write_block));
     if (plan.max_baud) parts.push_back("max-baud=" + std::to_string(plan.max_baud));
     if (parts.empty()) return "none";

@@ -36,6 +36,7 @@ Several devices (--count N): ports PORT..PORT+N-1 (each its own with port 0), MA
 Faults (--fault, repeatable, counters per device, deterministic):
   corrupt-every=N            flip the lowest bit of every Nth byte sent to the host
   drop-every=N               do not send every Nth reply frame
+  drop-frame=N               do not send the Nth reply frame (once)
   stall-after-bytes=N:MS     after N bytes to the host, send nothing for MS ms (once)
   stall-after-commands=N:MS  answer the Nth command MS ms late (once)
   disconnect-after-bytes=N   close the connection after N bytes to the host (once)
