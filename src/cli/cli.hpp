@@ -14,8 +14,8 @@
 namespace vesper::cli {
 
 struct Context {
-    bool json = false;        // --json: machine output on stdout
-    std::string ledger_path;  // --ledger, else $VESPER_HOME/ledger.db
+    bool json = false;       // --json: machine output on stdout
+    std::string ledger_path; // --ledger, else $VESPER_HOME/ledger.db
     bool stdout_is_tty = false;
 
     std::filesystem::path resolved_ledger_path() const;
@@ -41,11 +41,6 @@ void register_erase(CLI::App& app, Context& ctx);
 void register_image(CLI::App& app, Context& ctx);
 void register_ports(CLI::App& app, Context& ctx);
 void register_provision(CLI::App& app, Context& ctx);
-
-// Board type and revision as typed by a person ("bc", "2") to their canonical form ("BC", "02");
-// Error(input) when they cannot be.
-std::string normalize_board_type(std::string type);
-std::string normalize_revision(std::string rev);
 
 // Reads a secret (the MQTT master secret) from $VESPER_MQTT_SECRET or a --secret-file; never argv.
 std::string read_mqtt_secret(const std::string& secret_file);

@@ -216,8 +216,8 @@ void register_batch(CLI::App& app, Context& ctx) {
     create->add_option("--date", c->date, "Date in the serials, YYYY-MM-DD (default: today)");
     create->callback([&ctx, c] {
         ledger::BatchSpec spec;
-        spec.board_type = normalize_board_type(c->type);
-        spec.revision = normalize_revision(c->rev);
+        spec.board_type = serial::normalize_board_type(c->type);
+        spec.revision = serial::normalize_revision(c->rev);
         spec.quantity = c->qty;
         spec.subscription_plan = c->plan;
         spec.available_outputs = c->outputs;

@@ -1,6 +1,4 @@
 // vesperctl serial: reserve new serial numbers and check existing ones.
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include "cli.hpp"
@@ -18,23 +16,11 @@ std::string iso_date(const serial::Date& d) {
 }
 
 nlohmann::json serial_json(const serial::SerialNumber& sn) {
-    return {{"serial", sn.str()},         {"prefix", sn.prefix()},     {"date", iso_date(sn.date)},
+    return {{"serial", sn.str()},          {"prefix", sn.prefix()},   {"date", iso_date(sn.date)},
             {"board_type", sn.board_type}, {"revision", sn.revision}, {"random", sn.random}};
 }
 
 } // namespace
-
-std::string normalize_board_type(std::string type) {
-    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::toupper(c); });
-    serial::validate_board_type(type);
-    return type;
-}
-
-std::string normalize_revision(std::string rev) {
-    if (rev.size() == 1) rev = "0" + rev; // `--rev 2` means revision 02
-    serial::validate_revision(rev);
-    return rev;
-}
 
 void register_serial(CLI::App& app, Context& ctx) {
     auto* serial_cmd = app.add_subcommand("serial", "Serial numbers: PV-YYMMM-BBTTR-XXXXX");
@@ -51,17 +37,19 @@ void register_serial(CLI::App& app, Context& ctx) {
     gen->add_option("--count", gen_args->count, "How many serials")->capture_default_str();
     gen->add_option("--date", gen_args->date, "Date in the serial, YYYY-MM-DD (default: today)");
     gen->callback([&ctx, gen_args] {
-        std::string type = normalize_board_type(gen_args->type);
-        std::string rev = normalize_revision(gen_args->rev);
+        std::string type = serial::normalize_board_type(gen_args->type);
+        std::string rev = serial::normalize_revision(gen_args->rev);
         serial::Date date = gen_args->date.empty() ? serial::today_local() : serial::parse_iso_date(gen_args->date);
         auto ledger = ctx.open_ledger();
         auto serials = ledger.reserve_serials(type, rev, date, gen_args->count);
         if (ctx.json) {
             nlohmann::json arr = nlohmann::json::array();
-            for (const auto& s : serials) arr.push_back(serial_json(*serial::parse(s)));
+            for (const auto& s : serials)
+                arr.push_back(serial_json(*serial::parse(s)));
             ctx.print_json({{"serials", arr}});
         } else {
-            for (const auto& s : serials) std::cout << s << "\n";
+            for (const auto& s : serials)
+                std::cout << s << "\n";
         }
     });
 
@@ -109,7 +97,8 @@ void register_serial(CLI::App& app, Context& ctx) {
         if (ctx.json) ctx.print_json({{"serials", results}});
         if (!invalid.empty()) {
             std::string list;
-            for (const auto& i : invalid) list += (list.empty() ? "" : "; ") + i;
+            for (const auto& i : invalid)
+                list += (list.empty() ? "" : "; ") + i;
             fail(ErrorKind::input, std::to_string(invalid.size()) + " of " + std::to_string(check_serials->size()) +
                                        " serials invalid: " + list);
         }

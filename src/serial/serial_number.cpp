@@ -1,5 +1,7 @@
 #include "vesper/serial/serial_number.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -53,6 +55,20 @@ void validate_revision(std::string_view rev) {
         fail(ErrorKind::input, "board revision '" + std::string(rev) + "': must be two digits (e.g. 02)");
 }
 
+std::string normalize_board_type(std::string_view type) {
+    std::string t(type);
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    validate_board_type(t);
+    return t;
+}
+
+std::string normalize_revision(std::string_view revision) {
+    std::string rev(revision);
+    if (rev.size() == 1) rev = "0" + rev; // revision 2 means 02
+    validate_revision(rev);
+    return rev;
+}
+
 void validate_date(const Date& d) {
     std::string why = check_date(d);
     if (!why.empty()) fail(ErrorKind::input, "date: " + why);
@@ -67,7 +83,8 @@ Date parse_iso_date(std::string_view text) {
         if (!is_digit(text[i])) return bad("expected YYYY-MM-DD");
     auto num = [&](std::size_t at, std::size_t len) {
         int v = 0;
-        for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (text[i] - '0');
+        for (std::size_t i = at; i < at + len; ++i)
+            v = v * 10 + (text[i] - '0');
         return v;
     };
     Date d{num(0, 4), num(5, 2), num(8, 2)};
@@ -89,13 +106,14 @@ std::optional<SerialNumber> parse(std::string_view s, std::string* why) {
         return std::nullopt;
     };
     // PV-YYMMM-BBTTR-XXXXX is 20 characters.
-    if (s.size() != 20)
-        return reject("expected 20 characters (PV-YYMMM-BBTTR-XXXXX), got " + std::to_string(s.size()));
+    if (s.size() != 20) return reject("expected 20 characters (PV-YYMMM-BBTTR-XXXXX), got " + std::to_string(s.size()));
     if (s.substr(0, 3) != "PV-") return reject("must start with 'PV-'");
     if (s[8] != '-' || s[14] != '-') return reject("dashes must be at positions 3, 9 and 15");
-    if (!is_digit(s[3]) || !is_digit(s[4])) return reject("year '" + std::string(s.substr(3, 2)) + "' is not two digits");
+    if (!is_digit(s[3]) || !is_digit(s[4]))
+        return reject("year '" + std::string(s.substr(3, 2)) + "' is not two digits");
     if (s[5] < 'A' || s[5] > 'L') return reject("month letter '" + std::string(1, s[5]) + "' is not A-L");
-    if (!is_digit(s[6]) || !is_digit(s[7])) return reject("day '" + std::string(s.substr(6, 2)) + "' is not two digits");
+    if (!is_digit(s[6]) || !is_digit(s[7]))
+        return reject("day '" + std::string(s.substr(6, 2)) + "' is not two digits");
     SerialNumber sn;
     sn.date = Date{2000 + (s[3] - '0') * 10 + (s[4] - '0'), s[5] - 'A' + 1, (s[6] - '0') * 10 + (s[7] - '0')};
     std::string date_why = check_date(sn.date);
@@ -123,7 +141,8 @@ std::string random_part(const RandomSource& rng) {
     std::uint8_t raw[kRandomLength];
     rng(raw, sizeof raw);
     std::string out(kRandomLength, ' ');
-    for (int i = 0; i < kRandomLength; ++i) out[i] = kAlphabet[raw[i] & 0x1F];
+    for (int i = 0; i < kRandomLength; ++i)
+        out[i] = kAlphabet[raw[i] & 0x1F];
     return out;
 }
 

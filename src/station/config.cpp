@@ -2,12 +2,9 @@
 // reads the files the config names; load_firmware (firmware.cpp) does that.
 #include "vesper/station/config.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <limits>
 #include <map>
-#include <set>
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -192,10 +189,11 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     const Entry& table = required("partition_table", "the partition table CSV");
     const Entry& images = required("images", "the images to flash");
 
-    p.board_type = located(r, board_type.value, base + ".board_type",
-                           [&] { return normalize_board_type(r.string(board_type.value, base + ".board_type")); });
+    p.board_type = located(r, board_type.value, base + ".board_type", [&] {
+        return serial::normalize_board_type(r.string(board_type.value, base + ".board_type"));
+    });
     p.revision = located(r, revision.value, base + ".revision",
-                         [&] { return normalize_revision(r.string(revision.value, base + ".revision")); });
+                         [&] { return serial::normalize_revision(r.string(revision.value, base + ".revision")); });
     p.chip = &located(r, chip.value, base + ".chip", [&]() -> const esp::ChipInfo& {
         return esp::chip_by_name(r.string(chip.value, base + ".chip"));
     });
@@ -283,20 +281,6 @@ Config read_config(const Reader& r, const YAML::Node& root, const fs::path& file
 
 } // namespace
 
-std::string normalize_board_type(std::string_view type) {
-    std::string t(type);
-    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    serial::validate_board_type(t);
-    return t;
-}
-
-std::string normalize_revision(std::string_view revision) {
-    std::string rev(revision);
-    if (rev.size() == 1) rev = "0" + rev; // revision 2 means 02
-    serial::validate_revision(rev);
-    return rev;
-}
-
 const StationSpec& Config::station(std::string_view name) const {
     std::vector<std::string> names;
     for (const auto& s : stations) {
@@ -316,8 +300,8 @@ const BoardProfile& Config::profile_for(std::string_view board_type, std::string
             return std::string(v);
         }
     };
-    const std::string type = canonical(normalize_board_type, board_type);
-    const std::string rev = canonical(normalize_revision, revision);
+    const std::string type = canonical(serial::normalize_board_type, board_type);
+    const std::string rev = canonical(serial::normalize_revision, revision);
     std::vector<std::string> names;
     for (const auto& p : profiles) {
         if (p.board_type == type && p.revision == rev) return p;

@@ -15,6 +15,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/serial/serial_number.hpp"
 #include "vesper/station/config.hpp"
 
 using namespace vesper;
@@ -396,7 +397,9 @@ TEST_CASE("station config: station and profile lookups", "[station][config]") {
                                             "vesper-bc-02 (BC 02), vesper-rl-10 (RL 10))");
 }
 
-TEST_CASE("station config: board type and revision normalisation", "[station][config]") {
+TEST_CASE("station config: board type and revision normalisation (serial library)", "[station][config]") {
+    using serial::normalize_board_type;
+    using serial::normalize_revision;
     CHECK(normalize_board_type("bc") == "BC");
     CHECK(normalize_board_type("Bc") == "BC");
     CHECK(normalize_revision("2") == "02");

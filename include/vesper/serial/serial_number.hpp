@@ -16,7 +16,7 @@ inline constexpr int kRandomLength = 5;
 inline constexpr std::uint64_t kSerialsPerPrefix = 32ull * 32 * 32 * 32 * 32;
 
 struct Date {
-    int year = 0; // full year, 2000-2099
+    int year = 0;  // full year, 2000-2099
     int month = 0; // 1-12
     int day = 0;   // 1-31
 };
@@ -35,6 +35,11 @@ struct SerialNumber {
 void validate_board_type(std::string_view type);
 void validate_revision(std::string_view rev);
 void validate_date(const Date& d);
+
+// Board type and revision as the ledger and serial numbers write them: "bc" -> "BC", "2" -> "02".
+// Throw Error(input), as the validators above, for anything that is not two letters / one or two digits.
+std::string normalize_board_type(std::string_view type);
+std::string normalize_revision(std::string_view revision);
 
 // Parses YYYY-MM-DD. Throws Error(input).
 Date parse_iso_date(std::string_view text);

@@ -81,11 +81,6 @@ struct Config {
 Config parse_config(std::string_view yaml, const std::filesystem::path& file);
 Config load_config(const std::filesystem::path& file); // Error(not_found) when missing
 
-// Board type and revision as the ledger and serial numbers write them: "bc" -> "BC", "2" -> "02".
-// Throw Error(input) for anything that is not two letters / one or two digits.
-std::string normalize_board_type(std::string_view type);
-std::string normalize_revision(std::string_view revision);
-
 // Where the config is: `flag` (--config) if given, else $VESPER_CONFIG, else ./vesper.yaml. Error(not_found)
 // saying which places were tried.
 std::filesystem::path locate_config(const std::optional<std::filesystem::path>& flag);
