@@ -27,9 +27,7 @@ std::string Context::actor() {
     return "unknown";
 }
 
-void Context::print_json(const nlohmann::json& doc) const {
-    std::cout << doc.dump(stdout_is_tty ? 2 : -1) << "\n";
-}
+void Context::print_json(const nlohmann::json& doc) const { std::cout << doc.dump(stdout_is_tty ? 2 : -1) << "\n"; }
 
 } // namespace vesper::cli
 
@@ -43,7 +41,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough(); // global options may follow the subcommand
     app.add_flag("--json", ctx.json, "Machine output on stdout (see docs/cli.md for each command's shape)");
-    app.add_option("--ledger", ctx.ledger_path, "Ledger database (default $VESPER_HOME/ledger.db, VESPER_HOME=./.vesper)");
+    app.add_option("--ledger", ctx.ledger_path,
+                   "Ledger database (default $VESPER_HOME/ledger.db, VESPER_HOME=./.vesper)");
 
     cli::register_serial(app, ctx);
     cli::register_batch(app, ctx);
@@ -73,9 +72,9 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         // stdout carries only results; the error is one line on stderr (a JSON object with --json).
         if (ctx.json) {
-            nlohmann::json err{{"error", {{"kind", to_string(e.kind())},
-                                          {"message", e.what()},
-                                          {"exit_code", exit_code_for(e.kind())}}}};
+            nlohmann::json err{
+                {"error",
+                 {{"kind", to_string(e.kind())}, {"message", e.what()}, {"exit_code", exit_code_for(e.kind())}}}};
             std::cerr << err.dump() << "\n";
         } else {
             std::cerr << "vesperctl: error: " << e.what() << "\n";

@@ -138,9 +138,7 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
 
     const auto failed = summary.failed_ports();
     if (!failed.empty()) {
-        std::size_t n = 0;
-        for (const auto& b : summary.boards)
-            if (b.result == station::BoardResult::failed) ++n;
+        const std::size_t n = summary.count(station::BoardResult::failed);
         std::string list;
         for (const auto& p : failed)
             list += (list.empty() ? "" : ", ") + p;

@@ -50,17 +50,11 @@ std::string rate_text(double bytes_per_s) {
 }
 
 struct Counts {
-    int passed = 0, failed = 0, skipped = 0;
+    std::size_t passed = 0, failed = 0, skipped = 0;
 };
 
 Counts count(const station::RunSummary& s) {
-    Counts c;
-    for (const auto& b : s.boards) {
-        if (b.result == BoardResult::passed) ++c.passed;
-        if (b.result == BoardResult::failed) ++c.failed;
-        if (b.result == BoardResult::skipped) ++c.skipped;
-    }
-    return c;
+    return {s.count(BoardResult::passed), s.count(BoardResult::failed), s.count(BoardResult::skipped)};
 }
 
 // --- terminal ----------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ namespace vesper::cli {
 void print_table(std::ostream& out, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> width(header.size());
-    for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+    for (std::size_t i = 0; i < header.size(); ++i)
+        width[i] = header[i].size();
     for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+        for (std::size_t i = 0; i < r.size() && i < width.size(); ++i)
+            width[i] = std::max(width[i], r[i].size());
     auto line = [&](const std::vector<std::string>& cells) {
         std::string s;
         for (std::size_t i = 0; i < cells.size() && i < width.size(); ++i) {
@@ -19,7 +21,8 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
         out << s << "\n";
     };
     line(header);
-    for (const auto& r : rows) line(r);
+    for (const auto& r : rows)
+        line(r);
 }
 
 std::string csv_field(const std::string& value) {

@@ -1,5 +1,6 @@
 #include "vesper/station/runner.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -8,10 +9,9 @@
 
 namespace vesper::station {
 
-bool RunSummary::all_passed() const {
-    for (const auto& b : boards)
-        if (b.result == BoardResult::failed) return false;
-    return true;
+std::size_t RunSummary::count(BoardResult result) const {
+    return static_cast<std::size_t>(
+        std::count_if(boards.begin(), boards.end(), [&](const BoardOutcome& b) { return b.result == result; }));
 }
 
 std::vector<std::string> RunSummary::failed_ports() const {

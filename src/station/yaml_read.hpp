@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +25,6 @@ class Reader {
 public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
 
-    const std::string& file() const { return file_; }
     // 1-based line of a node (1 when the node has no mark).
     static int line(const YAML::Node& node);
 

@@ -56,7 +56,7 @@ struct RunSummary {
     std::vector<BoardOutcome> boards;              // in the order they finished
     bool stopped = false;                          // stop was requested before the work ran out
     bool batch_complete = false;                   // every device of the batch has passed the pipeline
-    bool all_passed() const;                       // no board failed (skipped boards were already done)
+    std::size_t count(BoardResult result) const;   // boards that ended so
     std::vector<std::string> failed_ports() const; // each once, in station order of first failure
 };
 
