@@ -11,6 +11,7 @@
 #include "vesper/core/files.hpp"
 #include "vesper/esp/image.hpp"
 #include "vesper/esp/image_patch.hpp"
+#include "vesper/nvs/format.hpp"
 
 namespace vesper::station {
 
@@ -211,10 +212,11 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
         if (part->type != esp::kTypeData || part->subtype != esp::kSubtypeNvs)
             ctx.fail_at(nvs.line, "nvs.partition",
                         "partition '" + part->name + "' is " + kind_text(*part) + ", not data/nvs");
-        if (part->size == 0 || part->size % esp::kFlashSectorSize != 0)
-            ctx.fail_at(nvs.line, "nvs.partition",
-                        "partition '" + part->name + "' size " + hex32(part->size) +
-                            " is not a whole number of 4 KiB NVS pages");
+        try {
+            nvs::check_partition_size(part->size); // whole pages, and enough of them for NVS
+        } catch (const Error& e) {
+            ctx.fail_at(nvs.line, "nvs.partition", "partition '" + part->name + "': " + e.what());
+        }
         try {
             fw.nvs_template = std::make_shared<const nvs::Template>(nvs::Template::load(nvs.template_file));
         } catch (const Error& e) {
