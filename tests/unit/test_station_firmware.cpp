@@ -204,8 +204,9 @@ TEST_CASE("station firmware: overlapping images are refused", "[station][firmwar
 
     // An image over the partition table, and one over the per-device NVS partition.
     const Error table = line.error(replaced(kConfig, "address: 0x1000}", "address: 0x6000}"));
-    CHECK_THAT(table.what(), Catch::Contains("overlaps bootloader (firmware/boot.bin)") ||
-                                 Catch::Contains("partition table (parts.csv)"));
+    CHECK(std::string(table.what()) == line.prefix(8, "profiles.p.partition_table") +
+                                           "partition table (parts.csv) (0x8000..0x8C00) overlaps bootloader "
+                                           "(firmware/boot.bin) (0x6000..0xA000, line 10)");
     const Error nvs = line.error(with_image(kConfig, "{name: extra, file: firmware/boot.bin, address: 0x13000}"));
     CHECK_THAT(nvs.what(), Catch::StartsWith(line.prefix(12, "profiles.p.images[2]")) &&
                                Catch::Contains("overlaps nvs partition fctry"));
