@@ -3,11 +3,7 @@
 
 #include "temp_dir.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "devsim/flash_store.hpp"
 #include "devsim/mac.hpp"
@@ -18,8 +14,6 @@
 
 using namespace vesper;
 using namespace vesper::devsim;
-
-namespace {} // namespace
 
 TEST_CASE("flash starts erased, programming only clears bits, erase sets 0xFF", "[devsim][flash]") {
     FlashStore f = FlashStore::in_memory(0x10000);

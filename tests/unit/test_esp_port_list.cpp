@@ -2,12 +2,11 @@
 // against a fake /dev/serial tree made of real symlinks in a temporary folder, and path ordering.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
+#include "temp_dir.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
 #include <utility>
 
@@ -21,18 +20,13 @@ namespace {
 // A temporary folder holding a fake /dev: dev/ttyUSB0, dev/ttyUSB1, dev/ttyACM0 (plain files standing in
 // for device nodes) and dev/serial/{by-id,by-path} with relative symlinks the way udev makes them.
 struct FakeDev {
-    fs::path root;
+    vesper::test::TempDir tmp;
+    fs::path root = tmp.path();
     FakeDev() {
-        std::random_device rd;
-        root = fs::temp_directory_path() / ("vesper-ports-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
         fs::create_directories(root / "dev/serial/by-id");
         fs::create_directories(root / "dev/serial/by-path");
         for (const char* name : {"ttyUSB0", "ttyUSB1", "ttyACM0"})
             std::ofstream(root / "dev" / name) << "";
-    }
-    ~FakeDev() {
-        std::error_code ec;
-        fs::remove_all(root, ec);
     }
     fs::path dev(const std::string& name) const { return root / "dev" / name; }
     fs::path serial() const { return root / "dev/serial"; }

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <set>

@@ -2,6 +2,8 @@
 // migration of schema-1 ledgers.
 #include <catch2/catch.hpp>
 
+#include "unit_support.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -37,16 +39,6 @@ std::vector<std::string> sorted_serials(const ledger::Ledger& l, std::int64_t ba
         out.push_back(d.serial);
     std::sort(out.begin(), out.end());
     return out;
-}
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("expected an Error");
-    return ErrorKind::internal;
 }
 
 ledger::AttemptOutcome passed(double seconds, std::string phases = R"({"connect":1.5,"write":30.0})") {
@@ -176,13 +168,9 @@ TEST_CASE("ledger stations: bind_mac takes the first unbound device by serial", 
     CHECK(again.device.serial == serials[0]);
     CHECK(l.audit_log(serials[0]).size() == 1);
 
-    try {
-        l.bind_mac(b.id, mac_of(4));
-        FAIL("expected the batch to be full");
-    } catch (const Error& e) {
-        CHECK(e.kind() == ErrorKind::conflict);
-        CHECK_THAT(e.what(), Catch::Contains("batch 1 has no unbound device left (all 3 bound)"));
-    }
+    const Error e = test::error_from([&] { l.bind_mac(b.id, mac_of(4)); });
+    CHECK(e.kind() == ErrorKind::conflict);
+    CHECK_THAT(e.what(), Catch::Contains("batch 1 has no unbound device left (all 3 bound)"));
     CHECK_FALSE(l.find_device_by_mac(mac_of(4)));
 }
 
@@ -192,20 +180,16 @@ TEST_CASE("ledger stations: bind_mac refuses a MAC of another batch and malforme
     auto b1 = l.create_batch(test::batch_spec(2));
     auto b2 = l.create_batch(test::batch_spec(2));
     auto sn = l.bind_mac(b1.id, mac_of(7)).device.serial;
-    try {
-        l.bind_mac(b2.id, mac_of(7));
-        FAIL("expected a conflict");
-    } catch (const Error& e) {
-        CHECK(e.kind() == ErrorKind::conflict);
-        CHECK_THAT(e.what(), Catch::Contains(mac_of(7)) && Catch::Contains(sn) && Catch::Contains("batch 1"));
-    }
+    const Error e = test::error_from([&] { l.bind_mac(b2.id, mac_of(7)); });
+    CHECK(e.kind() == ErrorKind::conflict);
+    CHECK_THAT(e.what(), Catch::Contains(mac_of(7)) && Catch::Contains(sn) && Catch::Contains("batch 1"));
     for (const char* bad : {"", "24:0a:c4:12:ab", "24-0a-c4-12-ab-ef", "24:0a:c4:12:ab:eg", "240ac412abef",
                             "24:0a:c4:12:ab:ef:00", " 24:0a:c4:12:ab:ef"}) {
         INFO(bad);
-        CHECK(kind_of([&] { l.bind_mac(b2.id, bad); }) == ErrorKind::input);
-        CHECK(kind_of([&] { l.find_device_by_mac(bad); }) == ErrorKind::input);
+        CHECK(test::error_from([&] { l.bind_mac(b2.id, bad); }).kind() == ErrorKind::input);
+        CHECK(test::error_from([&] { l.find_device_by_mac(bad); }).kind() == ErrorKind::input);
     }
-    CHECK(kind_of([&] { l.bind_mac(42, mac_of(8)); }) == ErrorKind::not_found);
+    CHECK(test::error_from([&] { l.bind_mac(42, mac_of(8)); }).kind() == ErrorKind::not_found);
     for (const auto& d : l.devices_of_batch(b2.id))
         CHECK(d.mac.empty());
 }
@@ -264,7 +248,7 @@ TEST_CASE("ledger stations: concurrent binders on one file bind one-to-one", "[l
         CHECK(serial_of_mac.at(d.mac) == d.serial);
     }
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM audit_log WHERE action = 'device.bind'") == macs);
-    CHECK(kind_of([&] { l.bind_mac(batch, mac_of(999)); }) == ErrorKind::conflict);
+    CHECK(test::error_from([&] { l.bind_mac(batch, mac_of(999)); }).kind() == ErrorKind::conflict);
 }
 
 TEST_CASE("ledger stations: begin_attempt interrupts running attempts of the same serial and step",
@@ -297,9 +281,10 @@ TEST_CASE("ledger stations: begin_attempt interrupts running attempts of the sam
     CHECK(l.attempts_of(other).at(0).id == o1);
     CHECK(l.attempts_of(other).at(0).result == AttemptResult::running); // another serial
 
-    CHECK(kind_of([&] { l.begin_attempt("PV-26A18-BC02R-ZZZZZ", "flash", "A", "p"); }) == ErrorKind::not_found);
-    CHECK(kind_of([&] { l.begin_attempt(sn, "", "A", "p"); }) == ErrorKind::input);
-    CHECK(kind_of([&] { l.begin_attempt(sn, "Flash Step", "A", "p"); }) == ErrorKind::input);
+    CHECK(test::error_from([&] { l.begin_attempt("PV-26A18-BC02R-ZZZZZ", "flash", "A", "p"); }).kind() ==
+          ErrorKind::not_found);
+    CHECK(test::error_from([&] { l.begin_attempt(sn, "", "A", "p"); }).kind() == ErrorKind::input);
+    CHECK(test::error_from([&] { l.begin_attempt(sn, "Flash Step", "A", "p"); }).kind() == ErrorKind::input);
     CHECK(std::string(ledger::to_string(AttemptResult::interrupted)) == "interrupted");
     CHECK(std::string(ledger::to_string(AttemptResult::running)) == "running");
 }
@@ -394,8 +379,9 @@ TEST_CASE("ledger stations: a failed flash moves the device to failed and keeps 
     l.set_status(sn2, DeviceStatus::tested);
     l.set_status(sn2, DeviceStatus::registered);
     auto late = l.begin_attempt(sn2, "flash", "A", "p");
-    CHECK(kind_of([&] { l.finish_attempt(late, failed("connect", "no answer")); }) == ErrorKind::conflict);
-    CHECK(kind_of([&] { l.finish_attempt(late, passed(40)); }) == ErrorKind::conflict);
+    CHECK(test::error_from([&] { l.finish_attempt(late, failed("connect", "no answer")); }).kind() ==
+          ErrorKind::conflict);
+    CHECK(test::error_from([&] { l.finish_attempt(late, passed(40)); }).kind() == ErrorKind::conflict);
     CHECK(l.get_device(sn2).status == DeviceStatus::registered);
     CHECK(l.attempts_of(sn2).back().result == AttemptResult::running);
 }
@@ -418,25 +404,21 @@ TEST_CASE("ledger stations: finish_attempt validates its input and refuses finis
     auto id = l.begin_attempt(sn, "flash", "A", "p");
     for (const char* phases : {"", "[1,2]", "{\"write\":", "42", "\"x\"", "null"}) {
         INFO(phases);
-        CHECK(kind_of([&] { l.finish_attempt(id, passed(40, phases)); }) == ErrorKind::input);
+        CHECK(test::error_from([&] { l.finish_attempt(id, passed(40, phases)); }).kind() == ErrorKind::input);
     }
-    CHECK(kind_of([&] { l.finish_attempt(id, passed(-1)); }) == ErrorKind::input);
-    CHECK(kind_of([&] { l.finish_attempt(id + 100, passed(40)); }) == ErrorKind::not_found);
+    CHECK(test::error_from([&] { l.finish_attempt(id, passed(-1)); }).kind() == ErrorKind::input);
+    CHECK(test::error_from([&] { l.finish_attempt(id + 100, passed(40)); }).kind() == ErrorKind::not_found);
     CHECK(l.attempts_of(sn).back().result == AttemptResult::running);
     CHECK(l.get_device(sn).status == DeviceStatus::manufactured);
 
     l.finish_attempt(id, passed(40, "{}"));
-    try {
-        l.finish_attempt(id, passed(40));
-        FAIL("expected a conflict");
-    } catch (const Error& e) {
-        CHECK(e.kind() == ErrorKind::conflict);
-        CHECK_THAT(e.what(), Catch::Contains("attempt " + std::to_string(id)) && Catch::Contains("already passed"));
-    }
+    const Error e = test::error_from([&] { l.finish_attempt(id, passed(40)); });
+    CHECK(e.kind() == ErrorKind::conflict);
+    CHECK_THAT(e.what(), Catch::Contains("attempt " + std::to_string(id)) && Catch::Contains("already passed"));
     // An interrupted attempt cannot be finished either.
     auto stale = l.begin_attempt(sn, "flash", "A", "p");
     l.begin_attempt(sn, "flash", "A", "p");
-    CHECK(kind_of([&] { l.finish_attempt(stale, passed(40)); }) == ErrorKind::conflict);
+    CHECK(test::error_from([&] { l.finish_attempt(stale, passed(40)); }).kind() == ErrorKind::conflict);
 }
 
 TEST_CASE("ledger stations: attempts of other steps are recorded without moving the device", "[ledger][stations]") {
@@ -589,5 +571,5 @@ TEST_CASE("ledger stations: report percentiles are nearest-rank, none without pa
     CHECK(*r.p95_seconds == Approx(19));
     CHECK(r.stations.at(0).passed == 20);
 
-    CHECK(kind_of([&] { ledger::batch_report(l, 99); }) == ErrorKind::not_found);
+    CHECK(test::error_from([&] { ledger::batch_report(l, 99); }).kind() == ErrorKind::not_found);
 }

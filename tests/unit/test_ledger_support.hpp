@@ -4,28 +4,20 @@
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
+#include "temp_dir.hpp"
 #include "vesper/ledger/ledger.hpp"
 
 namespace vesper::test {
 
+// The ledger file sits in a folder that does not exist yet (the ledger creates it).
 struct TempLedger {
-    std::filesystem::path dir;
-    std::filesystem::path path;
-    TempLedger() {
-        static int n = 0;
-        dir = std::filesystem::temp_directory_path() /
-              ("vesper-ledger-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        std::filesystem::remove_all(dir);
-        path = dir / "sub" / "ledger.db";
-    }
-    ~TempLedger() { std::filesystem::remove_all(dir); }
-    TempLedger(const TempLedger&) = delete;
-    TempLedger& operator=(const TempLedger&) = delete;
+    TempDir tmp;
+    std::filesystem::path dir = tmp.path();
+    std::filesystem::path path = dir / "sub" / "ledger.db";
     ledger::Ledger open() const { return ledger::Ledger::open(path, "tester"); }
 };
 

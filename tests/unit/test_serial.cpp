@@ -83,7 +83,8 @@ TEST_CASE("serial: the random part uses only the alphabet and 5 bits per byte", 
     // Each byte maps to alphabet[byte & 31]: 0x00->A, 0x1F->9, 0x20->A, 0xE7->H (high bits ignored, no bias).
     serial::RandomSource fixed = [](std::uint8_t* out, std::size_t n) {
         const std::uint8_t bytes[] = {0x00, 0x1F, 0x20, 0xE7, 0x08};
-        for (std::size_t i = 0; i < n; ++i) out[i] = bytes[i % 5];
+        for (std::size_t i = 0; i < n; ++i)
+            out[i] = bytes[i % 5];
     };
     CHECK(serial::random_part(fixed) == "A9AHJ");
 }
@@ -96,7 +97,8 @@ TEST_CASE("serial: the CSPRNG covers the whole alphabet evenly", "[serial]") {
     for (int i = 0; i < draws; ++i) {
         auto part = serial::random_part(rng);
         seen.insert(part);
-        for (char ch : part) counts[ch]++;
+        for (char ch : part)
+            counts[ch]++;
     }
     CHECK(counts.size() == 32);
     for (auto [ch, n] : counts) {

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <random>
 #include <string>
 
 #include "vesper/core/error.hpp"
@@ -59,6 +58,7 @@ private:
 };
 
 using test::error_from;
+using test::replaced;
 
 std::string parse_error(const std::string& yaml) {
     Error e = error_from([&] { parse_config(yaml, "f.yaml"); });
@@ -132,12 +132,6 @@ profiles:
     images:
       - {name: app, file: app.bin, partition: ota_0}
 )";
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    const auto pos = text.find(from);
-    REQUIRE(pos != std::string::npos);
-    return text.replace(pos, from.size(), to);
-}
 
 } // namespace
 

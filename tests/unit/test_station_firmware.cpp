@@ -2,11 +2,11 @@
 // the per-device NVS image rendered from its template.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
 #include "unit_support.hpp"
 
 #include <filesystem>
 #include <functional>
-#include <random>
 #include <string>
 
 #include "vesper/core/checksum.hpp"
@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::error_from;
+using test::replaced;
 
 const std::string kTable = R"(# Name, Type, SubType, Offset, Size, Flags
 nvs,      data, nvs,    0x9000,  0x5000,
@@ -55,23 +56,15 @@ profiles:
     nvs: {template: ../templates/device.csv, partition: fctry}
 )";
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    const auto pos = text.find(from);
-    REQUIRE(pos != std::string::npos);
-    return text.replace(pos, from.size(), to);
-}
-
 // A factory folder: line/f.yaml, line/parts.csv, line/firmware/{boot,app}.bin, templates/device.csv.
 struct Line {
-    fs::path root;
-    fs::path dir;
+    test::TempDir tmp;
+    fs::path root = tmp.path();
+    fs::path dir = root / "line";
     Bytes app;
     Config config;
 
     Line() {
-        std::random_device rd;
-        root = fs::temp_directory_path() / ("vesper-station-firmware-" + std::to_string(rd()));
-        dir = root / "line";
         fs::create_directories(dir / "firmware");
         fs::create_directories(root / "templates");
         write_file_atomic(dir / "parts.csv", std::string_view(kTable));
@@ -80,10 +73,6 @@ struct Line {
         write_file_atomic(dir / "firmware" / "boot.bin",
                           esp::synthesize_app_image(esp32, {.size = 0x4000, .project = "boot", .version = "b1"}));
         set_app(esp32, 0x20000);
-    }
-    ~Line() {
-        std::error_code ec;
-        fs::remove_all(root, ec);
     }
 
     void set_app(const esp::ChipInfo& chip, std::size_t size) {

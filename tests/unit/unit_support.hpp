@@ -32,4 +32,11 @@ inline std::string input_error_text(const std::function<void()>& f) {
     return "accepted";
 }
 
+// `text` with the first `from` replaced by `to`; a test failure when `from` is not there.
+inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto pos = text.find(from);
+    REQUIRE(pos != std::string::npos);
+    return text.replace(pos, from.size(), to);
+}
+
 } // namespace vesper::test
