@@ -3,6 +3,8 @@
 // loopback port, and firmware-like test files. Header-only; included by tests/integration/test_flash_*.cpp.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -87,6 +89,34 @@ inline test::ProcessResult run(const std::vector<std::string>& args, int timeout
     test::ProcessOptions o;
     o.timeout_ms = timeout_ms;
     return test::vesperctl(args, o);
+}
+
+// The three regions of `f` byte for byte in the simulator's flash file, and nothing around them touched.
+inline void check_regions_in_flash(const fs::path& flash_file, const Firmware& f, std::uint8_t untouched = 0xFF) {
+    const Bytes flash = read_file(flash_file);
+    CHECK(slice(flash, 0x1000, f.boot_bytes.size()) == f.boot_bytes);
+    CHECK(slice(flash, 0x8000, f.part_bytes.size()) == f.part_bytes);
+    CHECK(slice(flash, 0x10000, f.app_bytes.size()) == f.app_bytes);
+    // Flash outside the regions' sectors keeps what it held, e.g. the sector right after the app.
+    const std::size_t after_app = (0x10000 + f.app_bytes.size() + 0xFFF) / 0x1000 * 0x1000;
+    CHECK(slice(flash, after_app, 0x1000) == Bytes(0x1000, untouched));
+    CHECK(slice(flash, 0, 0x1000) == Bytes(0x1000, untouched));
+    // The rest of a region's last sector is erased (the ROM erases whole sectors).
+    const std::size_t padded_end = (0x10000 + f.app_bytes.size() + 3) / 4 * 4;
+    CHECK(slice(flash, padded_end, after_app - padded_end) == Bytes(after_app - padded_end, 0xFF));
+}
+
+// Output of --json: one JSON document per line, every line ended by a newline.
+inline std::vector<nlohmann::json> json_lines(const std::string& out) {
+    std::vector<nlohmann::json> events;
+    std::size_t start = 0;
+    while (start < out.size()) {
+        const auto nl = out.find('\n', start);
+        REQUIRE(nl != std::string::npos);
+        events.push_back(nlohmann::json::parse(out.substr(start, nl - start)));
+        start = nl + 1;
+    }
+    return events;
 }
 
 } // namespace vesper::flash_test

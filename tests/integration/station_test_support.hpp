@@ -161,20 +161,6 @@ private:
     std::int64_t batch_ = 0;
 };
 
-// The JSON lines of a run, parsed; the summary line is the last.
-inline std::vector<json> json_lines(const std::string& out) {
-    std::vector<json> v;
-    std::size_t at = 0;
-    while (at < out.size()) {
-        const auto nl = out.find('\n', at);
-        const std::string line = out.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
-        if (!line.empty()) v.push_back(json::parse(line));
-        if (nl == std::string::npos) break;
-        at = nl + 1;
-    }
-    return v;
-}
-
 // The summary's board entry for `port`; the test stops when there is none.
 inline json board_on(const json& summary, const std::string& port) {
     for (const auto& b : summary.at("boards"))

@@ -9,22 +9,6 @@
 using namespace vesper;
 using namespace vesper::flash_test;
 
-namespace {
-
-std::vector<nlohmann::json> json_lines(const std::string& out) {
-    std::vector<nlohmann::json> events;
-    std::size_t start = 0;
-    while (start < out.size()) {
-        const auto nl = out.find('\n', start);
-        REQUIRE(nl != std::string::npos);
-        events.push_back(nlohmann::json::parse(out.substr(start, nl - start)));
-        start = nl + 1;
-    }
-    return events;
-}
-
-} // namespace
-
 TEST_CASE("connect: an EN-only reset circuit boots the app, and the error quotes its boot log",
           "[integration][flash][connect]") {
     test::TempDir dir;
@@ -75,10 +59,7 @@ TEST_CASE("connect: a line too slow for --baud falls back to 115200 after a rese
         CHECK_THAT(r.out, Catch::Contains("Connected to ESP32 on " + sim.url()));
         CHECK_THAT(r.out, Catch::Contains("115200 baud)"));
         CHECK(count_of(r.out, "verified (MD5)") == 3);
-        const Bytes flash = read_file(flash_file);
-        CHECK(slice(flash, 0x1000, fw.boot_bytes.size()) == fw.boot_bytes);
-        CHECK(slice(flash, 0x8000, fw.part_bytes.size()) == fw.part_bytes);
-        CHECK(slice(flash, 0x10000, fw.app_bytes.size()) == fw.app_bytes);
+        check_regions_in_flash(flash_file, fw);
         CHECK(Clock::now() - t0 < 20s);
     }
     SECTION("--json: the warning is an event and the connected baud is 115200") {

@@ -10,24 +10,6 @@
 using namespace vesper;
 using namespace vesper::flash_test;
 
-namespace {
-
-void check_regions_in_flash(const fs::path& flash_file, const Firmware& f, std::uint8_t untouched = 0xFF) {
-    const Bytes flash = read_file(flash_file);
-    CHECK(slice(flash, 0x1000, f.boot_bytes.size()) == f.boot_bytes);
-    CHECK(slice(flash, 0x8000, f.part_bytes.size()) == f.part_bytes);
-    CHECK(slice(flash, 0x10000, f.app_bytes.size()) == f.app_bytes);
-    // Flash outside the regions' sectors keeps what it held, e.g. the sector right after the app.
-    const std::size_t after_app = (0x10000 + f.app_bytes.size() + 0xFFF) / 0x1000 * 0x1000;
-    CHECK(slice(flash, after_app, 0x1000) == Bytes(0x1000, untouched));
-    CHECK(slice(flash, 0, 0x1000) == Bytes(0x1000, untouched));
-    // The rest of a region's last sector is erased (the ROM erases whole sectors).
-    const std::size_t padded_end = (0x10000 + f.app_bytes.size() + 3) / 4 * 4;
-    CHECK(slice(flash, padded_end, after_app - padded_end) == Bytes(after_app - padded_end, 0xFF));
-}
-
-} // namespace
-
 TEST_CASE("flash writes three regions byte for byte on every chip family", "[integration][flash]") {
     for (const char* chip : {"esp32", "esp32s3", "esp32c3", "esp8266"}) {
         DYNAMIC_SECTION(chip) {
@@ -103,14 +85,7 @@ TEST_CASE("flash --json prints JSON lines events", "[integration][flash][json]")
     auto r = run(args);
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
-    std::vector<nlohmann::json> events;
-    std::size_t start = 0;
-    while (start < r.out.size()) {
-        const auto nl = r.out.find('\n', start);
-        REQUIRE(nl != std::string::npos);
-        events.push_back(nlohmann::json::parse(r.out.substr(start, nl - start)));
-        start = nl + 1;
-    }
+    const auto events = json_lines(r.out);
     REQUIRE(events.size() >= 5);
     CHECK(events.front()["event"] == "connected");
     CHECK(events.front()["chip"] == "esp32c3");
