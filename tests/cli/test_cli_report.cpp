@@ -2,15 +2,14 @@
 // through libvesper, as a station run would leave it, then read by the real vesperctl binary.
 #include <catch2/catch.hpp>
 
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
+#include "ledger_support.hpp"
 #include "run_process.hpp"
+#include "vesper/core/files.hpp"
 #include "vesper/ledger/ledger.hpp"
 
 using vesper::test::ProcessOptions;
@@ -44,12 +43,7 @@ struct Prepared {
 Prepared prepare(const std::filesystem::path& db) {
     Prepared p;
     auto l = ledger::Ledger::open(db, "prep");
-    ledger::BatchSpec spec;
-    spec.board_type = "BC";
-    spec.revision = "02";
-    spec.quantity = 4;
-    spec.date = vesper::serial::Date{2026, 1, 18};
-    auto b = l.create_batch(spec);
+    auto b = l.create_batch(vesper::test::batch_spec(4));
     p.flashed_a = l.bind_mac(b.id, "24:0a:c4:00:00:01").device.serial;
     auto a1 = l.begin_attempt(p.flashed_a, "flash", "A", "/dev/ttyUSB0");
     l.finish_attempt(a1, outcome(false, 4, "connect"));
@@ -64,8 +58,6 @@ Prepared prepare(const std::filesystem::path& db) {
         p.serials.push_back(d.serial);
     std::sort(p.serials.begin(), p.serials.end());
 
-    sqlite3* h = nullptr;
-    REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
     const std::string sql = "UPDATE attempts SET started_at = '2026-01-18T10:00:00Z', finished_at = "
                             "'2026-01-18T10:00:04Z' WHERE id = " +
                             std::to_string(a1) +
@@ -77,8 +69,7 @@ Prepared prepare(const std::filesystem::path& db) {
                             "UPDATE attempts SET started_at = '2026-01-18T10:00:50Z', finished_at = "
                             "'2026-01-18T10:01:40Z' WHERE id = " +
                             std::to_string(a3) + ";";
-    REQUIRE(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(h);
+    vesper::test::exec_sql(db, sql);
     return p;
 }
 
@@ -187,10 +178,7 @@ TEST_CASE("cli: batch report as CSV, to stdout and to a file", "[cli][report]") 
     CHECK(doc["path"] == "r.csv");
     CHECK(doc["format"] == "csv");
     CHECK(doc["devices"] == 4);
-    std::ifstream in(dir / "r.csv");
-    std::stringstream file;
-    file << in.rdbuf();
-    CHECK(file.str() == r.out);
+    CHECK(vesper::read_text_file(dir / "r.csv") == r.out);
 }
 
 TEST_CASE("cli: batch report as text", "[cli][report]") {
@@ -221,10 +209,7 @@ TEST_CASE("cli: batch report as text", "[cli][report]") {
     auto f = vesperctl({"--ledger", "l.db", "batch", "report", "1", "-o", "report.txt"}, in_dir(dir));
     REQUIRE(f.exit_code == 0);
     CHECK_THAT(f.out, Catch::Contains("report.txt"));
-    std::ifstream in(dir / "report.txt");
-    std::stringstream file;
-    file << in.rdbuf();
-    CHECK(file.str() == r.out);
+    CHECK(vesper::read_text_file(dir / "report.txt") == r.out);
 }
 
 TEST_CASE("cli: batch report refuses what it cannot do", "[cli][report]") {

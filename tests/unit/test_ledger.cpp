@@ -8,7 +8,7 @@
 #include "vesper/core/error.hpp"
 #include "vesper/ledger/ledger.hpp"
 
-#include "test_ledger_support.hpp"
+#include "ledger_support.hpp"
 
 using namespace vesper;
 using ledger::DeviceStatus;

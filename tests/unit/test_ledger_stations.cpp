@@ -16,7 +16,7 @@
 #include "vesper/ledger/ledger.hpp"
 #include "vesper/ledger/report.hpp"
 
-#include "test_ledger_support.hpp"
+#include "ledger_support.hpp"
 
 using namespace vesper;
 using ledger::AttemptResult;
