@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "run_process.hpp"
+
 namespace vesper::test {
 
 class BackgroundProcess {
@@ -25,19 +27,17 @@ public:
     BackgroundProcess(std::vector<std::string> argv, const std::map<std::string, std::string>& env = {}) {
         int out[2];
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-        std::vector<char*> args;
-        for (auto& a : argv)
-            args.push_back(a.data());
-        args.push_back(nullptr);
+        ProcessOptions opts;
+        opts.env = env;
+        std::vector<std::string> env_strings = environment_for(opts);
+        const std::vector<char*> args = c_strings(argv), envp = c_strings(env_strings);
         pid_ = ::fork();
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
             ::dup2(out[1], 1);
             const int devnull = ::open("/dev/null", O_WRONLY);
             ::dup2(devnull, 2);
-            for (const auto& [k, v] : env)
-                ::setenv(k.c_str(), v.c_str(), 1);
-            ::execv(args[0], args.data());
+            ::execve(args[0], args.data(), envp.data());
             ::_exit(127);
         }
         ::close(out[1]);

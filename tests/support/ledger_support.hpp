@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the ledger unit tests and the CLI report tests: a ledger file in a fresh temporary folder, a batch spec, and direct
-// SQL on the file (for fixtures and for checking what was stored).
+// Shared by the ledger unit tests and the CLI report tests: a ledger file in a fresh temporary folder, a batch spec,
+// and direct SQL on the file (for fixtures and for checking what was stored).
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "run_process.hpp"
+
 namespace vesper::test {
 
 struct PtyResult {
@@ -23,6 +25,10 @@ struct PtyResult {
 
 inline PtyResult run_in_pty(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
                             std::chrono::milliseconds timeout) {
+    ProcessOptions opts;
+    opts.env = env;
+    std::vector<std::string> env_strings = environment_for(opts);
+    const std::vector<char*> args = c_strings(argv), envp = c_strings(env_strings);
     int master = -1;
     winsize ws{};
     ws.ws_row = 40;
@@ -30,13 +36,7 @@ inline PtyResult run_in_pty(std::vector<std::string> argv, const std::map<std::s
     const pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
     REQUIRE(pid >= 0);
     if (pid == 0) {
-        for (const auto& [k, v] : env)
-            ::setenv(k.c_str(), v.c_str(), 1);
-        std::vector<char*> args;
-        for (auto& a : argv)
-            args.push_back(a.data());
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
+        ::execve(args[0], args.data(), envp.data());
         ::_exit(127);
     }
     PtyResult r;

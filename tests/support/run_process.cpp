@@ -15,9 +15,7 @@ extern char** environ;
 
 namespace vesper::test {
 
-namespace {
-
-std::vector<std::string> build_env(const ProcessOptions& opts) {
+std::vector<std::string> environment_for(const ProcessOptions& opts) {
     std::map<std::string, std::string> env;
     for (char** e = environ; *e; ++e) {
         std::string kv = *e;
@@ -34,24 +32,23 @@ std::vector<std::string> build_env(const ProcessOptions& opts) {
     return out;
 }
 
-} // namespace
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    for (auto& s : strings)
+        out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts) {
     int in_pipe[2], out_pipe[2], err_pipe[2];
     // O_CLOEXEC: children forked concurrently from other test threads must not inherit these pipes.
     if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
         throw std::runtime_error("pipe failed");
-    std::vector<std::string> env_strings = build_env(opts);
-
     // Everything the child needs is prepared before fork: after fork in a threaded test only
     // async-signal-safe calls are allowed.
-    std::vector<char*> args, envp;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env_strings)
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
+    std::vector<std::string> argv_strings = argv, env_strings = environment_for(opts);
+    const std::vector<char*> args = c_strings(argv_strings), envp = c_strings(env_strings);
 
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");

@@ -27,6 +27,12 @@ struct ProcessOptions {
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
 
+// For a child started by hand (fork + execve): the inherited environment with opts.unset_env removed
+// and opts.env added, as NAME=VALUE strings, and a null-terminated char* array over strings. Build both
+// before fork: after fork in a threaded test only async-signal-safe calls are allowed.
+std::vector<std::string> environment_for(const ProcessOptions& opts);
+std::vector<char*> c_strings(std::vector<std::string>& strings);
+
 // Options for a vesperctl run in `dir` that none of the caller's vesperctl settings reach
 // (VESPER_HOME, VESPER_MQTT_SECRET and VESPER_CONFIG unset; operator "cli-test").
 ProcessOptions isolated_in(const std::filesystem::path& dir);
