@@ -1,5 +1,5 @@
 #pragma once
-// Benchmark support: vesper-devsim in the background on a free loopback port. The same approach as
+// Benchmark support: vesper-devsim in the background on free loopback ports. The same approach as
 // tests/support/devsim_process.hpp (fork/exec, wait for the "listening on" line, SIGTERM to stop), but
 // without Catch2: a benchmark reports failures as vesper::Error, not as test assertions.
 #include <fcntl.h>
@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdint>
 #include <cstring>
 #include <regex>
 #include <string>
@@ -24,8 +23,9 @@ namespace vesper::bench {
 
 class DevsimRunner {
 public:
-    // Starts `binary` with `args` (plus --port 0) and waits at most 10 s for its ready line.
-    DevsimRunner(const std::string& binary, std::vector<std::string> args) {
+    // Starts `binary` with `args` (plus --port 0) and waits at most 10 s for the ready lines of its
+    // `count` devices (give --count too when more than one).
+    DevsimRunner(const std::string& binary, std::vector<std::string> args, std::size_t count = 1) {
         using namespace std::chrono_literals;
         int out[2];
         if (::pipe2(out, O_CLOEXEC) != 0) fail(ErrorKind::io, std::string("pipe: ") + std::strerror(errno));
@@ -57,20 +57,22 @@ public:
             const ssize_t n = ::read(out_fd_, buf, sizeof buf);
             if (n <= 0) break;
             text.append(buf, static_cast<std::size_t>(n));
-            std::smatch m;
-            if (std::regex_search(text, m, ready)) {
-                port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-                return;
-            }
+            urls_.clear();
+            for (std::sregex_iterator it(text.begin(), text.end(), ready), end; it != end; ++it)
+                urls_.push_back("socket://127.0.0.1:" + (*it)[1].str());
+            if (urls_.size() >= count) return;
         }
         stop();
-        fail(ErrorKind::device, binary + " did not report a listening port within 10 s; stdout: " + text);
+        fail(ErrorKind::device,
+             binary + " did not report " + std::to_string(count) + " listening port(s) within 10 s; stdout: " + text);
     }
     ~DevsimRunner() { stop(); }
     DevsimRunner(const DevsimRunner&) = delete;
     DevsimRunner& operator=(const DevsimRunner&) = delete;
 
-    std::string url() const { return "socket://127.0.0.1:" + std::to_string(port_); }
+    // socket://127.0.0.1:PORT of the first device, and of every device in order.
+    const std::string& url() const { return urls_.front(); }
+    const std::vector<std::string>& urls() const { return urls_; }
 
     // SIGTERM and wait (bounded, 5 s), then SIGKILL. After a clean stop the simulator has written and
     // flushed every log line and synced its flash file.
@@ -98,7 +100,7 @@ public:
 private:
     pid_t pid_ = 0;
     int out_fd_ = -1;
-    std::uint16_t port_ = 0;
+    std::vector<std::string> urls_;
 };
 
 } // namespace vesper::bench

@@ -196,13 +196,14 @@ int main(int argc, char** argv) {
         bench::PayloadSource payload(o.payload);
         const Bytes bootloader = bench::make_bootloader(payload);
         const Bytes app = bench::make_app(payload);
-        const Bytes table = bench::make_partition_table(src / "configs" / "partitions-4mb.csv");
-        const Bytes nvs = bench::make_nvs(src / "templates" / "vesper-device.csv");
+        const esp::PartitionTable parts = bench::load_partition_table(src / "configs" / "partitions-4mb.csv");
+        const esp::Partition& fctry = bench::partition_named(parts, "fctry");
+        const Bytes nvs = bench::make_nvs(src / "templates" / "vesper-device.csv", fctry.size);
         const std::vector<esp::RegionSource> sources = {
             {bench::kBootloaderOffset, bootloader, "bootloader"},
-            {bench::kPartitionTableOffset, table, "partition-table"},
-            {bench::kNvsOffset, nvs, "fctry (nvs)"},
-            {bench::kAppOffset, app, "ota_0 (app)"},
+            {bench::kPartitionTableOffset, esp::encode_partition_table(parts), "partition-table"},
+            {fctry.offset, nvs, "fctry (nvs)"},
+            {bench::partition_named(parts, "ota_0").offset, app, "ota_0 (app)"},
         };
         // For the report: how well the app deflates and what compressing it costs the host (the flasher
         // does it on another thread while the regions in front of the app are written).

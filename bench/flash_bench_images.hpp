@@ -17,7 +17,6 @@
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
-#include "vesper/esp/flash_plan.hpp"
 #include "vesper/esp/partition_table.hpp"
 #include "vesper/nvs/template.hpp"
 
@@ -25,9 +24,6 @@ namespace vesper::bench {
 
 inline constexpr std::uint32_t kBootloaderOffset = 0x1000;
 inline constexpr std::uint32_t kPartitionTableOffset = 0x8000;
-inline constexpr std::uint32_t kNvsOffset = 0x10000;
-inline constexpr std::size_t kNvsSize = 0x6000;
-inline constexpr std::uint32_t kAppOffset = 0x20000;
 inline constexpr std::size_t kAppSize = 1024 * 1024;
 
 // Hands out consecutive bytes of a file, starting over at its beginning when it runs out.
@@ -90,12 +86,18 @@ inline Bytes make_app(PayloadSource& payload) {
     return app;
 }
 
-inline Bytes make_partition_table(const std::filesystem::path& csv) {
-    return esp::encode_partition_table(esp::parse_partition_csv(read_text_file(csv), csv.string()));
+inline esp::PartitionTable load_partition_table(const std::filesystem::path& csv) {
+    return esp::parse_partition_csv(read_text_file(csv), csv.string());
+}
+
+inline const esp::Partition& partition_named(const esp::PartitionTable& table, std::string_view name) {
+    const esp::Partition* p = table.find(name);
+    if (!p) fail(ErrorKind::input, "the bench's partition table has no partition '" + std::string(name) + "'");
+    return *p;
 }
 
 // One device's factory NVS, rendered the way `nvs batch` renders it.
-inline Bytes make_nvs(const std::filesystem::path& template_csv) {
+inline Bytes make_nvs(const std::filesystem::path& template_csv, std::size_t partition_size) {
     const nvs::Template t = nvs::Template::load(template_csv);
     const nvs::Fields fields{{"serial_number", "PV-26K21-BC02R-7QX3M"},
                              {"hw_type", "BC"},
@@ -104,7 +106,7 @@ inline Bytes make_nvs(const std::filesystem::path& template_csv) {
                              {"subscription_plan", "standard"},
                              {"available_outputs", "8"},
                              {"batch_id", "1"}};
-    return t.render(fields, kNvsSize, nvs::Version::v2);
+    return t.render(fields, partition_size, nvs::Version::v2);
 }
 
 } // namespace vesper::bench
