@@ -17,7 +17,7 @@ namespace vesper::cli {
 
 namespace {
 
-const char* kMqttPasswordField = "mqtt_password";
+using creds::kMqttPasswordField;
 
 std::string hex_size(std::size_t size) { return hex_u(size); }
 

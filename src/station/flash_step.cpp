@@ -12,8 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kMqttPasswordField = "mqtt_password";
-
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 Phase phase_of(esp::FlashPhase p) {
@@ -49,12 +47,12 @@ void FlashStep::run(BoardContext& board) {
     std::vector<esp::RegionSource> regions = fw.regions;
     if (fw.nvs_template) {
         nvs::Fields fields = ledger::template_fields(board.device);
-        if (fw.nvs_template->uses(kMqttPasswordField)) {
+        if (fw.nvs_template->uses(creds::kMqttPasswordField)) {
             if (options_.mqtt_secret.empty())
                 fail(ErrorKind::input, fw.nvs_template->source() +
                                            ": the template uses {{mqtt_password}} but no MQTT master secret was "
                                            "given ($VESPER_MQTT_SECRET or --secret-file)");
-            fields[kMqttPasswordField] = creds::mqtt_password(options_.mqtt_secret, serial);
+            fields[creds::kMqttPasswordField] = creds::mqtt_password(options_.mqtt_secret, serial);
         }
         regions.push_back(render_nvs(fw, fields, serial));
     }

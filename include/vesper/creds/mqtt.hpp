@@ -7,6 +7,9 @@
 
 namespace vesper::creds {
 
+// The NVS template field that carries a device's MQTT password ({{mqtt_password}}).
+inline constexpr const char* kMqttPasswordField = "mqtt_password";
+
 // HMAC-SHA256(secret, serial) as lowercase hex, first 32 characters.
 std::string mqtt_password(std::string_view secret, std::string_view serial);
 
