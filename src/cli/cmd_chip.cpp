@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/spi_flash.hpp"
 
 namespace vesper::cli {
@@ -22,13 +23,6 @@ std::vector<std::string> rom_features(const esp::ChipInfo& c) {
     if (c.usb_jtag_serial) f.emplace_back("USB-Serial/JTAG");
     if (c.usb_otg) f.emplace_back("USB-OTG");
     return f;
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += (s.empty() ? "" : ", ") + x;
-    return s;
 }
 
 void run_chip(const Context& ctx, const DeviceArgs& args) {

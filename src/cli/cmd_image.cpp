@@ -36,13 +36,6 @@ const esp::ChipInfo* optional_chip(const std::string& name) {
     return name.empty() ? nullptr : &esp::chip_by_name(name);
 }
 
-std::string join(const std::vector<std::string_view>& parts, std::string_view sep) {
-    std::string out;
-    for (auto p : parts)
-        out += (out.empty() ? "" : std::string(sep)) + std::string(p);
-    return out;
-}
-
 // Sizes as people type them: "1MB", "512KB", or a byte count in decimal or 0x hex.
 std::uint64_t parse_size(const std::string& option, const std::string& text) {
     if (auto b = esp::flash_size_bytes(trim(text))) return *b;

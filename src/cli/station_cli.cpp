@@ -7,6 +7,8 @@
 
 #include "station_view.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/creds/mqtt.hpp"
 #include "vesper/station/config.hpp"
 #include "vesper/station/firmware.hpp"
 #include "vesper/station/flash_step.hpp"
@@ -52,11 +54,8 @@ std::vector<std::string> chosen_ports(const station::StationSpec& st, const std:
     if (wanted.empty()) return st.ports;
     for (const auto& p : wanted)
         if (std::find(st.ports.begin(), st.ports.end(), p) == st.ports.end()) {
-            std::string list;
-            for (const auto& q : st.ports)
-                list += (list.empty() ? "" : ", ") + q;
             fail(ErrorKind::input, "--port " + p + " is not a port of station " + st.name + " in " + config.string() +
-                                       " (its ports: " + list + ")");
+                                       " (its ports: " + join(st.ports) + ")");
         }
     return wanted;
 }
@@ -103,7 +102,7 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
     fso.flash.compress = !a.no_compress && cfg.flash.compress;
     fso.flash.force = a.force;
     fso.reset_after = a.after ? *a.after != "no-reset" : cfg.flash.reset_after;
-    if (firmware.nvs_template && firmware.nvs_template->uses("mqtt_password"))
+    if (firmware.nvs_template && firmware.nvs_template->uses(creds::kMqttPasswordField))
         fso.mqtt_secret = read_mqtt_secret(a.secret_file);
 
     ro.baud = a.baud ? *a.baud : st.baud ? *st.baud : cfg.flash.baud;
@@ -139,11 +138,8 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
     const auto failed = summary.failed_ports();
     if (!failed.empty()) {
         const std::size_t n = summary.count(station::BoardResult::failed);
-        std::string list;
-        for (const auto& p : failed)
-            list += (list.empty() ? "" : ", ") + p;
         fail(ErrorKind::device, std::to_string(n) + " of " + std::to_string(summary.boards.size()) +
-                                    " board(s) failed on station " + st.name + " (" + list +
+                                    " board(s) failed on station " + st.name + " (" + join(failed) +
                                     "); retry: " + retry_command(info, failed));
     }
 }

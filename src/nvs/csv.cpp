@@ -15,13 +15,6 @@ enum Column { col_key, col_type, col_encoding, col_value };
 
 const char* kEncodingList = "u8, i8, u16, i16, u32, i32, u64, i64, string, hex2bin, base64 or binary";
 
-std::string joined(const std::vector<std::string>& fields) {
-    std::string out;
-    for (std::size_t i = 0; i < fields.size(); ++i)
-        out += (i ? "," : "") + fields[i];
-    return out;
-}
-
 } // namespace
 
 const char* to_string(RowType t) {
@@ -62,7 +55,7 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
     if (!header_ok)
         fail(ErrorKind::input, source + ":" + std::to_string(header.line) +
                                    ": the first line must be the header key,type,encoding,value (found '" +
-                                   joined(header.fields) + "')");
+                                   join(header.fields, ",") + "')");
 
     CsvFile out;
     out.source = source;

@@ -8,6 +8,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/esp/port_url.hpp"
 #include "vesper/serial/serial_number.hpp"
@@ -230,12 +231,7 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     return p;
 }
 
-std::string joined_names(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names)
-        out += (out.empty() ? "" : ", ") + n;
-    return out.empty() ? "none" : out;
-}
+std::string joined_names(const std::vector<std::string>& names) { return names.empty() ? "none" : join(names); }
 
 Config read_config(const Reader& r, const YAML::Node& root, const fs::path& file) {
     if (root.IsNull()) r.fail_line(1, "", "the config is empty (it needs at least `version: 1`)");

@@ -22,15 +22,6 @@ std::string kind_name(const YAML::Node& node) {
     return "nothing";
 }
 
-std::string list_of(std::initializer_list<std::string_view> names) {
-    std::string out;
-    for (auto n : names) {
-        if (!out.empty()) out += ", ";
-        out += n;
-    }
-    return out;
-}
-
 // Numbers are written without quotes and without '_' or '+' so that what the file says is what is
 // meant; YAML's own number forms (octal 0o, .inf) are not accepted.
 std::string scalar_text(const Reader& r, const YAML::Node& node, const std::string& field, const char* expected) {
@@ -77,7 +68,7 @@ std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& fie
             bool known = false;
             for (auto a : allowed)
                 known = known || a == name;
-            if (!known) fail_at(key, where, "unknown key (expected one of: " + list_of(allowed) + ")");
+            if (!known) fail_at(key, where, "unknown key (expected one of: " + join(allowed) + ")");
         }
         // yaml-cpp keeps both copies of a repeated key; which one wins would be a guess.
         if (!seen.insert(name).second) fail_at(key, where, "given twice");
@@ -135,7 +126,7 @@ std::string Reader::choice(const YAML::Node& node, const std::string& field,
     const std::string s = scalar_text(*this, node, field, "a text value");
     for (auto c : choices)
         if (c == s) return s;
-    fail_at(node, field, "'" + s + "': expected one of: " + list_of(choices));
+    fail_at(node, field, "'" + s + "': expected one of: " + join(choices));
 }
 
 const Entry* find(const std::vector<Entry>& entries, std::string_view key) {

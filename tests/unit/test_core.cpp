@@ -67,6 +67,15 @@ TEST_CASE("core: number parsing is strict", "[core]") {
     CHECK(split("a,,b", ',') == std::vector<std::string>{"a", "", "b"});
 }
 
+TEST_CASE("core: join puts the separator between items only", "[core]") {
+    CHECK(join(std::vector<std::string>{}) == "");
+    CHECK(join(std::vector<std::string>{"a"}) == "a");
+    CHECK(join(std::vector<std::string>{"a", "b", "c"}) == "a, b, c");
+    CHECK(join(std::vector<std::string>{"", "b"}, ",") == ",b"); // an empty first item still gets its separator
+    CHECK(join(std::vector<std::string_view>{"x", "y"}, " | ") == "x | y");
+    CHECK(join(std::initializer_list<std::string_view>{"k1", "k2"}) == "k1, k2");
+}
+
 TEST_CASE("core: checksums match published values", "[core]") {
     // CRC-32 of "123456789" is 0xCBF43926 (start 0); NVS uses start 0xFFFFFFFF.
     CHECK(crc32(0, as_bytes("123456789")) == 0xCBF43926u);

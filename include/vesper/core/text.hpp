@@ -11,6 +11,18 @@ namespace vesper {
 std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 
+// The items (strings or string_views) with `sep` between them: join({"a", "b"}) is "a, b".
+template <class Range> std::string join(const Range& items, std::string_view sep = ", ") {
+    std::string out;
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out += sep;
+        out += item;
+        first = false;
+    }
+    return out;
+}
+
 // Parses a whole string as an integer: decimal, or hex with 0x/0X prefix. nullopt on any junk or
 // overflow of the 64-bit types.
 std::optional<std::uint64_t> parse_uint(std::string_view s);
