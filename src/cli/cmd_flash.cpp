@@ -275,7 +275,11 @@ void run_flash_station(const Context& ctx, FlashArgs& a, CLI::App* cmd) {
     if (!a.pairs.empty())
         fail(ErrorKind::input, "flash --station takes no ADDRESS FILE pairs: the images come from the board "
                                "profile in the config");
-    if (cmd->count("--chip")) fail(ErrorKind::input, "flash --station: --chip comes from the board profile");
+    // What the profile decides is not overridden per run: refused rather than silently ignored.
+    for (const char* option : {"--chip", "--flash-mode", "--flash-size", "--flash-freq"})
+        if (cmd->count(option))
+            fail(ErrorKind::input, std::string("flash --station: ") + option +
+                                       " comes from the board profile in the config (chip:, flash:)");
     StationArgs& s = a.station;
     s.ports = a.ports;
     if (cmd->count("--baud")) s.baud = a.device.baud;

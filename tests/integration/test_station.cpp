@@ -336,3 +336,14 @@ TEST_CASE("station: a board slower than max_seconds_per_board fails the time gat
     REQUIRE(attempts.size() == 1);
     CHECK(attempts[0].cause == "too_slow");
 }
+
+TEST_CASE("station: options the board profile decides are refused, not ignored", "[integration][station]") {
+    for (const char* option : {"--chip=esp32", "--flash-mode=dio", "--flash-size=4MB", "--flash-freq=40m"}) {
+        INFO(option);
+        const auto r = run({"flash", "--station", "bench", option});
+        CHECK(r.exit_code == 2);
+        const std::string name = std::string(option).substr(0, std::string(option).find('='));
+        CHECK_THAT(r.err, Catch::Contains("flash --station: " + name + " comes from the board profile"));
+        CHECK(r.out.empty());
+    }
+}
