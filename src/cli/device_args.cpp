@@ -49,11 +49,7 @@ Device connect_device(const DeviceArgs& args, bool probe_flash, std::function<vo
     opts.expect_chip = chip_option(args.chip); // before opening: a bad --chip is an input error
     opts.probe_flash = probe_flash;
     opts.note = std::move(note);
-    Device d;
-    d.transport = esp::open_transport(args.port, esp::kRomBaud);
-    d.loader = std::make_unique<esp::Loader>(*d.transport);
-    d.loader->connect(opts);
-    return d;
+    return esp::open_and_connect(args.port, opts);
 }
 
 std::function<void(std::string_view)> warnings_on_stderr(const Context& ctx) {

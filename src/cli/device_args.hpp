@@ -31,10 +31,7 @@ const esp::ChipInfo* chip_option(const std::string& value);
 esp::AfterFlash after_option(const std::string& value);
 
 // An open port with a connected loader.
-struct Device {
-    std::unique_ptr<esp::Transport> transport;
-    std::unique_ptr<esp::Loader> loader;
-};
+using Device = esp::ConnectedBoard;
 
 // Opens the port and runs the whole connect sequence. `note` receives warnings (printed on stderr
 // by the callers unless --json).

@@ -392,4 +392,12 @@ void Loader::leave(AfterFlash after) {
         fail(ErrorKind::device, conn_.describe_failure(ex, "FLASH_END (run user code)", Millis(300)));
 }
 
+ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options) {
+    ConnectedBoard b;
+    b.transport = open_transport(port, kRomBaud);
+    b.loader = std::make_unique<Loader>(*b.transport);
+    b.loader->connect(options);
+    return b;
+}
+
 } // namespace vesper::esp

@@ -98,11 +98,7 @@ PortWorker::Link PortWorker::connect(int attempts) {
     opts.expect_chip = options_.expect_chip;
     opts.attempts = attempts;
     opts.note = [this](std::string_view w) { note(std::string(w)); };
-    Link link;
-    link.transport = esp::open_transport(port_, esp::kRomBaud);
-    link.loader = std::make_unique<esp::Loader>(*link.transport);
-    link.loader->connect(opts);
-    return link;
+    return esp::open_and_connect(port_, opts);
 }
 
 PortWorker::Failure PortWorker::classify(const Error& e) const {

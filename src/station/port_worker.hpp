@@ -31,10 +31,7 @@ public:
     void run();
 
 private:
-    struct Link {
-        std::unique_ptr<esp::Transport> transport;
-        std::unique_ptr<esp::Loader> loader;
-    };
+    using Link = esp::ConnectedBoard;
     struct Failure {
         std::string cause;
         std::string error;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -122,6 +123,15 @@ private:
     DeviceInfo info_;
     ConnectOptions options_;
 };
+
+// A board on its port: the transport, and the loader connected over it (which refers to the transport,
+// so the two live and die together).
+struct ConnectedBoard {
+    std::unique_ptr<Transport> transport;
+    std::unique_ptr<Loader> loader;
+};
+// Opens `port` (a URL, as open_transport takes) at the ROM's 115200 baud and runs Loader::connect.
+ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options);
 
 // The exact string the CLI prints for a --chip mismatch; exposed for tests.
 std::string chip_mismatch_message(const ChipInfo& expected, const ChipInfo& found, std::string_view port,
