@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "records.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
@@ -16,6 +19,31 @@ using detail::queue_outbox;
 using detail::read_device;
 
 namespace {
+
+// Switching the file to WAL takes an exclusive lock. When other processes open the same new file at
+// the same moment, SQLite answers SQLITE_BUSY at once instead of going through the busy handler (waiting
+// there could deadlock), so wait and retry here, within the busy timeout's 30 s.
+void enable_wal(sqlite3* db, const std::filesystem::path& path) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        sqlite3_stmt* st = nullptr;
+        int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, nullptr);
+        std::string mode;
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+        if (rc == SQLITE_ROW) {
+            if (mode != "wal")
+                fail(ErrorKind::io, "ledger " + path.string() + ": cannot switch to WAL journal (mode " + mode + ")");
+            return;
+        }
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
+            fail(ErrorKind::io, "ledger " + path.string() + ": cannot switch to WAL journal: " + sqlite3_errstr(rc));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
 
 // How many draws in a row may hit serials already issued before we call the prefix full. With 32^5
 // serials per prefix, 64 straight collisions only happen when nearly all of them are taken.
@@ -214,11 +242,7 @@ Ledger Ledger::open(const std::filesystem::path& path, std::string actor) {
     // Concurrent vesperctl processes wait for each other's transactions instead of failing.
     sqlite3_busy_timeout(db, 30000);
     sql::exec(db, "PRAGMA foreign_keys = ON");
-    {
-        sql::Stmt st(db, "PRAGMA journal_mode = WAL");
-        st.step();
-        if (st.text(0) != "wal") fail(ErrorKind::io, "ledger " + path.string() + ": cannot switch to WAL journal");
-    }
+    enable_wal(db, path);
     sql::exec(db, "PRAGMA synchronous = FULL");
     migrate(db);
     return l;
