@@ -59,7 +59,7 @@ std::string csv_of(const std::vector<std::string>& columns, const std::vector<nl
     out << "\n";
     for (const auto& row : rows) {
         for (std::size_t i = 0; i < columns.size(); ++i)
-            out << (i ? "," : "") << csv_field(cell_of(row[columns[i]]));
+            out << (i ? "," : "") << csv_field(row.contains(columns[i]) ? cell_of(row.at(columns[i])) : "");
         out << "\n";
     }
     return out.str();
