@@ -63,7 +63,10 @@ void register_chip(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<DeviceArgs>();
     auto* cmd = app.add_subcommand("chip", "Connect to a board's ROM loader: chip, features, MAC, flash id and size");
     add_device_options(cmd, *args);
-    cmd->callback([&ctx, args] { run_chip(ctx, *args); });
+    cmd->callback([&ctx, args, cmd] {
+        prepare_device(cmd, *args);
+        run_chip(ctx, *args);
+    });
 }
 
 } // namespace vesper::cli

@@ -21,12 +21,13 @@ struct EraseArgs {
     std::string address, size;
 };
 
-void run_erase(const Context& ctx, const EraseArgs& a) {
+void run_erase(const Context& ctx, EraseArgs& a, const CLI::App* cmd) {
     const std::uint32_t address = parse_u32("address", a.address);
     const std::uint32_t size = parse_u32("size", a.size);
     if (address % esp::kFlashSectorSize != 0 || size % esp::kFlashSectorSize != 0 || size == 0)
         fail(ErrorKind::input, "erase " + esp::hex32(address) + " size " + esp::hex32(size) +
                                    ": address and size must be non-zero multiples of 4 KiB (0x1000)");
+    prepare_device(cmd, a.device);
     const auto t0 = std::chrono::steady_clock::now();
     Device dev = connect_device(a.device, true, warnings_on_stderr(ctx));
     esp::DeflateCache unused;
@@ -51,7 +52,7 @@ void register_erase(CLI::App& app, Context& ctx) {
     add_device_options(cmd, args->device);
     cmd->add_option("address", args->address, "Flash address, a multiple of 0x1000")->required();
     cmd->add_option("size", args->size, "Bytes to erase, a multiple of 0x1000")->required();
-    cmd->callback([&ctx, args] { run_erase(ctx, *args); });
+    cmd->callback([&ctx, args, cmd] { run_erase(ctx, *args, cmd); });
 }
 
 } // namespace vesper::cli

@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "progress_bar.hpp"
 #include "station_cli.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -17,6 +18,7 @@
 #include "vesper/esp/bootloader_patch.hpp"
 #include "vesper/esp/flasher.hpp"
 #include "vesper/esp/image_patch.hpp"
+#include "vesper/esp/reset.hpp"
 #include "vesper/esp/spi_flash.hpp"
 
 namespace vesper::cli {
@@ -105,28 +107,22 @@ nlohmann::json region_json(const esp::RegionResult& r) {
 // A JSON line on stdout, flushed: a consumer follows the run live.
 void emit(const nlohmann::json& event) { std::cout << event.dump() << std::endl; }
 
-// Progress as a person sees it: one line on stderr, redrawn, only when stderr is a terminal.
+// Progress as a person sees it, on stderr: one bar per region and phase (percent, speed, ETA), at most
+// 10 redraws a second, only when stderr is a terminal (plain lines on a dumb one; see terminal.hpp).
 class ProgressLine {
 public:
-    explicit ProgressLine(const esp::FlashPlan& plan) : plan_(plan), tty_(::isatty(STDERR_FILENO) == 1) {}
+    explicit ProgressLine(const esp::FlashPlan& plan) : plan_(plan), bar_(terminal_for(STDERR_FILENO)) {}
     void update(const esp::FlashProgress& p) {
-        if (!tty_) return;
-        const auto pct = p.total ? static_cast<int>(p.done * 100 / p.total) : 100;
-        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %3d%% (%llu/%llu bytes)", p.region + 1, p.region_count,
-                     plan_.regions[p.region].name.c_str(), esp::to_string(p.phase), pct,
-                     static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total));
-        std::fflush(stderr);
-        shown_ = true;
+        char label[200];
+        std::snprintf(label, sizeof label, "[%zu/%zu] %s %s", p.region + 1, p.region_count,
+                      plan_.regions[p.region].name.c_str(), esp::to_string(p.phase));
+        bar_.update(label, p.done, p.total);
     }
-    void clear() {
-        if (shown_) std::fprintf(stderr, "\r\033[K");
-        shown_ = false;
-    }
+    void clear() { bar_.clear(); }
 
 private:
     const esp::FlashPlan& plan_;
-    bool tty_;
-    bool shown_ = false;
+    ProgressBar bar_;
 };
 
 // JSON progress events: every phase change, and at most every 5% within a phase.
@@ -155,6 +151,17 @@ private:
     esp::FlashPhase phase_ = esp::FlashPhase::check;
     int step_ = -1;
 };
+
+// How the run ended, in the "Done:" line.
+std::string after_text(esp::AfterFlash after) {
+    switch (after) {
+    case esp::AfterFlash::hard_reset: return "reset into the application";
+    case esp::AfterFlash::soft_reset: return "the loader ran the application (soft reset)";
+    case esp::AfterFlash::watchdog_reset: return "reset by the RTC watchdog";
+    case esp::AfterFlash::stay: return "left in the loader";
+    }
+    return "";
+}
 
 void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) {
     using Clock = std::chrono::steady_clock;
@@ -236,24 +243,24 @@ void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) 
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f s", seconds);
         std::cout << "Done: " << results.size() << " region(s), " << written << " written, " << skipped
-                  << " skipped in " << buf << "; "
-                  << (after == esp::AfterFlash::hard_reset ? "reset into the application" : "left in the loader")
-                  << "\n";
+                  << " skipped in " << buf << "; " << after_text(after) << "\n";
         if (unverified)
             std::cout << "Note: " << unverified << " region(s) could not be verified by this chip's ROM loader\n";
     }
 }
 
-void run_flash(const Context& ctx, const FlashArgs& a) {
+void run_flash(const Context& ctx, FlashArgs& a, const CLI::App* cmd) {
+    // Every flag is checked before any file is read or port opened: a typo never costs a board reset.
+    check_device_flags(cmd, a.device);
+    const esp::FlashParams params{a.flash_mode, a.flash_size, a.flash_freq};
+    esp::check_flash_param_names(chip_option(a.device.chip), params);
     FlashJob job;
-    job.device = a.device;
     job.options.compress = !a.no_compress;
     job.options.force = a.force;
-    job.flash_params = esp::FlashParams{a.flash_mode, a.flash_size, a.flash_freq};
-    // Bad names are bad input before any file is read or port opened: check what can be checked now.
-    if (const esp::ChipInfo* chip = chip_option(a.device.chip); chip && job.flash_params.size != "detect")
-        esp::check_flash_params(*chip, job.flash_params);
+    job.flash_params = params;
     job.regions = read_regions(a.pairs);
+    a.device.port = resolve_port(a.device.port);
+    job.device = a.device;
     // One cache per process today; the station shares one across its port threads.
     esp::DeflateCache cache;
     try {
@@ -280,6 +287,13 @@ void run_flash_station(const Context& ctx, FlashArgs& a, CLI::App* cmd) {
         if (cmd->count(option))
             fail(ErrorKind::input, std::string("flash --station: ") + option +
                                        " comes from the board profile in the config (chip:, flash:)");
+    // A station run connects and ends the way its config's flash.before/after can say: no other modes.
+    if (cmd->count("--before") && a.device.before != "default-reset" && a.device.before != "no-reset")
+        fail(ErrorKind::input, "flash --station: --before " + a.device.before +
+                                   " is for single-port runs (a station takes default-reset or no-reset)");
+    if (cmd->count("--after") && a.device.after != "hard-reset" && a.device.after != "no-reset")
+        fail(ErrorKind::input, "flash --station: --after " + a.device.after +
+                                   " is for single-port runs (a station takes hard-reset or no-reset)");
     StationArgs& s = a.station;
     s.ports = a.ports;
     if (cmd->count("--baud")) s.baud = a.device.baud;
@@ -298,8 +312,9 @@ void register_flash(CLI::App& app, Context& ctx) {
         "flash", "Write files to a board's flash through the ROM loader, verified; or a whole station (--station)");
     add_device_options(cmd, args->device, true, false);
     cmd->add_option("-p,--port", args->ports,
-                    "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT; with --station, limits the run "
-                    "to these ports of the station (repeatable)")
+                    "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT (default $VESPER_PORT, else the "
+                    "only local port that looks like an ESP board); with --station, limits the run to these ports "
+                    "of the station (repeatable)")
         ->allow_extra_args(false) // one value per --port: ADDRESS FILE pairs may follow
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     add_station_options(cmd, args->station, true);
@@ -316,12 +331,11 @@ void register_flash(CLI::App& app, Context& ctx) {
         if (!args->station.station.empty()) return run_flash_station(ctx, *args, cmd);
         for (const char* opt : {"--batch", "--config", "--secret-file", "--reflash"})
             if (cmd->count(opt)) fail(ErrorKind::input, std::string("flash: ") + opt + " goes with --station");
-        if (args->ports.size() != 1)
-            fail(ErrorKind::input, args->ports.empty() ? "flash: give --port URL (or --station NAME)"
-                                                       : "flash: one --port at a time (several go with --station)");
+        if (args->ports.size() > 1) fail(ErrorKind::input, "flash: one --port at a time (several go with --station)");
         if (args->pairs.empty()) fail(ErrorKind::input, "flash: give ADDRESS FILE pairs to write");
-        args->device.port = args->ports.front();
-        run_flash(ctx, *args);
+        // No --port: $VESPER_PORT or the one ESP-looking port (resolve_port, once the flags are checked).
+        args->device.port = args->ports.empty() ? std::string() : args->ports.front();
+        run_flash(ctx, *args, cmd);
     });
 }
 

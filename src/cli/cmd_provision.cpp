@@ -4,6 +4,7 @@
 // (boards in progress finish first).
 #include "cli.hpp"
 #include "station_cli.hpp"
+#include "vesper/esp/baud_range.hpp"
 
 namespace vesper::cli {
 
@@ -20,7 +21,7 @@ void register_provision(CLI::App& app, Context& ctx) {
         ->capture_default_str()
         ->check(CLI::Range(50, 60000));
     cmd->add_option("-b,--baud", args->baud, "Baud rate after connecting (default: the config's)")
-        ->check(CLI::Range(9600u, 5000000u));
+        ->check(CLI::Range(esp::kMinBaud, esp::kMaxBaud));
     cmd->add_flag("--force", args->force, "Write every region even when the board already holds the same bytes");
     cmd->callback([&ctx, args] {
         args->wait_for_boards = true;

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "progress_bar.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
@@ -23,32 +24,23 @@ struct ReadArgs {
     std::string address, size, output;
 };
 
-void run_read(const Context& ctx, const ReadArgs& a) {
+void run_read(const Context& ctx, ReadArgs& a, const CLI::App* cmd) {
     const std::uint32_t address = parse_u32("address", a.address);
     const std::uint32_t size = parse_u32("size", a.size);
     if (size == 0) fail(ErrorKind::input, "size must not be 0");
     if (static_cast<std::uint64_t>(address) + size > esp::kRomMaxFlashAddress)
         fail(ErrorKind::input, "reading " + std::to_string(size) + " bytes at " + esp::hex32(address) +
                                    " reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
+    prepare_device(cmd, a.device);
     const auto t0 = std::chrono::steady_clock::now();
     Device dev = connect_device(a.device, true, warnings_on_stderr(ctx));
     esp::DeflateCache unused;
     esp::Flasher flasher(*dev.loader, unused);
-    const bool tty = ::isatty(STDERR_FILENO) == 1 && !ctx.json;
-    auto progress = [&](const esp::FlashProgress& p) {
-        if (!tty) return;
-        std::fprintf(stderr, "\r\033[Kread %3d%% (%llu/%llu bytes)", static_cast<int>(p.done * 100 / p.total),
-                     static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total));
-        std::fflush(stderr);
-    };
-    Bytes data;
-    try {
-        data = flasher.read(address, size, progress);
-    } catch (...) {
-        if (tty) std::fprintf(stderr, "\r\033[K");
-        throw;
-    }
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    // Live progress on a terminal (never with --json: its consumers read stdout, but a bar is for people).
+    ProgressBar bar(ctx.json ? Terminal{} : terminal_for(STDERR_FILENO));
+    auto progress = [&](const esp::FlashProgress& p) { bar.update("read", p.done, p.total); };
+    Bytes data = flasher.read(address, size, progress);
+    bar.clear();
     dev.loader->leave(after_option(a.device.after));
     write_file_atomic(a.output, data);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -75,7 +67,7 @@ void register_read_flash(CLI::App& app, Context& ctx) {
     cmd->add_option("address", args->address, "Flash address (decimal or 0x hex)")->required();
     cmd->add_option("size", args->size, "Bytes to read (decimal or 0x hex)")->required();
     cmd->add_option("-o,--output", args->output, "File to write (atomically)")->required();
-    cmd->callback([&ctx, args] { run_read(ctx, *args); });
+    cmd->callback([&ctx, args, cmd] { run_read(ctx, *args, cmd); });
 }
 
 } // namespace vesper::cli

@@ -1,6 +1,8 @@
 #pragma once
-// Options every command that talks to a board shares (--port, --baud, --before, --after, --chip), and
-// opening + connecting from them. Used by chip, flash, read-flash and erase.
+// Options every command that talks to a board shares (--port, --baud, --before, --after, --chip), their
+// defaults from the environment (VESPER_PORT, VESPER_BAUD) or the one ESP-looking local port, checks
+// of every value before a port is touched, and opening + connecting from them. Used by chip, flash,
+// read-flash and erase.
 #include <memory>
 #include <string>
 
@@ -15,13 +17,25 @@ inline constexpr std::uint32_t kDefaultFlashBaud = 460800;
 struct DeviceArgs {
     std::string port;
     std::uint32_t baud = kDefaultFlashBaud;
-    std::string before = "default";
+    std::string before = "default-reset"; // canonical names once parsed (esptool spellings accepted)
     std::string after = "hard-reset";
     std::string chip = "auto";
 };
 
-// Adds --port (required) unless `with_port` is false, --baud/--before/--chip, and --after when `with_after`.
+// Adds --port unless `with_port` is false, --baud/--before/--chip, and --after when `with_after`. --before
+// and --after take esptool's spellings and are stored by their canonical names.
 void add_device_options(CLI::App* cmd, DeviceArgs& args, bool with_after = true, bool with_port = true);
+
+// Before anything else a device command does: VESPER_BAUD when --baud was not given, and every value
+// checked (--baud, --chip, --before/--after, and --after against the chip when --chip names one).
+// Error(input) for any bad value, before a file is read or a port listed or opened.
+void check_device_flags(const CLI::App* cmd, DeviceArgs& args);
+// check_device_flags, then args.port = resolve_port(args.port).
+void prepare_device(const CLI::App* cmd, DeviceArgs& args);
+
+// The port to use: `given` (--port), else $VESPER_PORT, else the only local serial port that looks like
+// an ESP board (said on stderr). Error(input) listing the candidates when there are none or several.
+std::string resolve_port(const std::string& given);
 
 // --chip as a row; nullptr for auto. Error(input) listing the known names.
 // An ADDR or SIZE argument: a 32-bit number, decimal or 0x hex; Error(input) naming `what` otherwise.
@@ -29,6 +43,7 @@ std::uint32_t parse_u32(const std::string& what, const std::string& text);
 
 const esp::ChipInfo* chip_option(const std::string& value);
 esp::AfterFlash after_option(const std::string& value);
+esp::BeforeConnect before_option(const std::string& value);
 
 // An open port with a connected loader.
 using Device = esp::ConnectedBoard;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "progress_bar.hpp"
 #include "table.hpp"
 
 namespace vesper::cli {
@@ -33,22 +34,6 @@ std::string seconds_text(double s) {
     return buf;
 }
 
-std::string duration_text(double s) {
-    const long total = static_cast<long>(s + 0.5);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%ld:%02ld", total / 60, total % 60);
-    return buf;
-}
-
-std::string rate_text(double bytes_per_s) {
-    char buf[32];
-    if (bytes_per_s >= 1e6)
-        std::snprintf(buf, sizeof buf, "%.1f MB/s", bytes_per_s / 1e6);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f kB/s", bytes_per_s / 1e3);
-    return buf;
-}
-
 struct Counts {
     std::size_t passed = 0, failed = 0, skipped = 0;
 };
@@ -61,8 +46,8 @@ Counts count(const station::RunSummary& s) {
 
 class TtyView final : public StationView {
 public:
-    TtyView(std::ostream& out, const std::vector<std::string>& ports, StationRunInfo info)
-        : out_(out), info_(std::move(info)) {
+    TtyView(std::ostream& out, const std::vector<std::string>& ports, StationRunInfo info, Terminal term)
+        : out_(out), info_(std::move(info)), term_(term) {
         for (const auto& p : ports) {
             order_.push_back(p);
             lines_[p].port = p;
@@ -103,12 +88,17 @@ public:
             return;
         }
         const bool important = e.kind != EventKind::progress;
+        if (!term_.cursor) {
+            // Plain lines (dumb terminal): each phase change and result once, no progress redraws.
+            if (important) out_ << render(l) << std::endl;
+            return;
+        }
         const auto now = Clock::now();
         if (important || now - last_draw_ >= std::chrono::milliseconds(100)) draw(false);
     }
 
     void finish(const station::RunSummary& s) override {
-        draw(false);
+        if (term_.cursor) draw(false);
         out_ << "\n";
         std::vector<std::vector<std::string>> rows;
         for (const auto& b : s.boards)
@@ -148,9 +138,10 @@ private:
                       l.serial.empty() ? "-" : l.serial.c_str());
         std::string s = head;
         if (l.finished) {
-            s += l.result == BoardResult::passed    ? "\033[32mPASS\033[0m  "
-                 : l.result == BoardResult::skipped ? "\033[36mDONE\033[0m  "
-                                                    : "\033[31mFAIL\033[0m  ";
+            s += l.result == BoardResult::passed    ? paint(term_, "32", "PASS")
+                 : l.result == BoardResult::skipped ? paint(term_, "36", "DONE")
+                                                    : paint(term_, "31", "FAIL");
+            s += "  ";
             return s + l.message;
         }
         char phase[16];
@@ -175,6 +166,7 @@ private:
     }
 
     void draw(bool first) {
+        if (!term_.cursor) return;
         if (!first) out_ << "\033[" << order_.size() << "A";
         for (const auto& p : order_)
             out_ << "\r\033[K" << render(lines_[p]) << "\n";
@@ -183,6 +175,10 @@ private:
     }
 
     void print_above(const std::string& text) {
+        if (!term_.cursor) {
+            out_ << text << std::endl;
+            return;
+        }
         out_ << "\033[" << order_.size() << "A\r\033[K" << text << "\n";
         // The block moved down one line: draw it fresh below the note.
         for (const auto& p : order_)
@@ -197,6 +193,7 @@ private:
     std::map<std::string, Line> lines_;
     std::size_t width_ = 4;
     Clock::time_point last_draw_{};
+    Terminal term_;
 };
 
 // --- JSON lines --------------------------------------------------------------------------------------
@@ -247,8 +244,8 @@ private:
 } // namespace
 
 std::unique_ptr<StationView> make_tty_view(std::ostream& out, const std::vector<std::string>& ports,
-                                           StationRunInfo info) {
-    return std::make_unique<TtyView>(out, ports, std::move(info));
+                                           StationRunInfo info, Terminal term) {
+    return std::make_unique<TtyView>(out, ports, std::move(info), term);
 }
 
 std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo info) {

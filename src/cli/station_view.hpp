@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "terminal.hpp"
 #include "vesper/station/runner.hpp"
 
 namespace vesper::cli {
@@ -25,8 +26,10 @@ public:
     virtual void finish(const station::RunSummary& summary) = 0;
 };
 
+// `term`: what the terminal allows (terminal.hpp): without cursor movement (TERM=dumb) the view prints
+// plain lines, one per phase change and result; colour only where allowed (NO_COLOR).
 std::unique_ptr<StationView> make_tty_view(std::ostream& out, const std::vector<std::string>& ports,
-                                           StationRunInfo info);
+                                           StationRunInfo info, Terminal term = terminal_for(1));
 std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo info);
 
 // "vesperctl flash --station A --batch 3 --port P1 --port P2": what to run again for the failed ports.

@@ -54,6 +54,13 @@ constexpr SpiUserCommandRegs spimem(std::uint32_t base) {
     return {.base = base, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .w0 = 0x58, .mosi_dlen = 0x24, .miso_dlen = 0x28};
 }
 
+// RTC watchdog registers at base + offsets (esptool targets/*.py RTCCNTL_BASE_REG / DR_REG_LP_WDT_BASE and
+// the RTC_CNTL_WDTCONFIG0/WDTCONFIG1/WDTWPROTECT offsets).
+constexpr RtcWatchdog rtc_wdt(std::uint32_t base, std::uint32_t config0, std::uint32_t config1,
+                              std::uint32_t wprotect) {
+    return RtcWatchdog{.config0 = base + config0, .config1 = base + config1, .wprotect = base + wprotect};
+}
+
 // UART divider register shared by the ESP32-C/S3 family.
 constexpr XtalDetect kXtal26or40{0x60000014, 1, {26, 40}};
 
@@ -126,6 +133,7 @@ constexpr ChipInfo kChips[] = {
         .spi = spimem(0x3F402000),
         .usb_jtag_serial = false,
         .usb_otg = true,
+        .rtc_watchdog = rtc_wdt(0x3F408000, 0x94, 0x98, 0xAC),
     },
     {
         .chip = Chip::esp32s3,
@@ -145,6 +153,7 @@ constexpr ChipInfo kChips[] = {
         .spi = spimem(0x60002000),
         .usb_jtag_serial = true,
         .usb_otg = true,
+        .rtc_watchdog = rtc_wdt(0x60008000, 0x98, 0x9C, 0xB0),
     },
     {
         .chip = Chip::esp32c2,
@@ -165,6 +174,7 @@ constexpr ChipInfo kChips[] = {
         .spi = spimem(0x60002000),
         .usb_jtag_serial = false,
         .usb_otg = false,
+        .rtc_watchdog = rtc_wdt(0x60008000, 0x84, 0x88, 0x9C),
     },
     {
         .chip = Chip::esp32c3,
@@ -184,6 +194,7 @@ constexpr ChipInfo kChips[] = {
         .spi = spimem(0x60002000),
         .usb_jtag_serial = true,
         .usb_otg = false,
+        .rtc_watchdog = rtc_wdt(0x60008000, 0x90, 0x94, 0xA8),
     },
     {
         .chip = Chip::esp32c5,
@@ -207,6 +218,7 @@ constexpr ChipInfo kChips[] = {
         .spi = spimem(0x60003000),
         .usb_jtag_serial = true,
         .usb_otg = false,
+        .rtc_watchdog = rtc_wdt(0x600B1C00, 0x00, 0x04, 0x18),
     },
     {
         .chip = Chip::esp32c6,
@@ -264,6 +276,7 @@ constexpr ChipInfo kChips[] = {
         .spi = spimem(0x5008D000), // SPIMEM1
         .usb_jtag_serial = true,
         .usb_otg = true,
+        .rtc_watchdog = rtc_wdt(0x50116000, 0x00, 0x04, 0x18),
     },
 };
 

@@ -2,6 +2,7 @@
 // (targets/*.py FLASH_SIZES, FLASH_FREQUENCY, and FLASH_MODES); see image_patch.hpp for the table in words.
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "image_detail.hpp"
 #include "vesper/core/error.hpp"
@@ -122,6 +123,41 @@ void check_flash_params(const ChipInfo& chip, const FlashParams& params) {
     check_one("--flash-mode", params.mode, kModes, chip);
     check_one("--flash-size", params.size, flash_encoding(chip).sizes, chip);
     check_one("--flash-freq", params.freq, flash_encoding(chip).freqs, chip);
+}
+
+} // namespace vesper::esp
+
+namespace vesper::esp {
+
+namespace {
+
+// Every name some chip accepts for a field, in chip-table order, once each.
+template <class Table> std::vector<std::string_view> names_of_all_chips(Table table_of) {
+    std::vector<std::string_view> names;
+    for (const ChipInfo& c : all_chips())
+        for (const FlashCode& code : table_of(c))
+            if (std::find(names.begin(), names.end(), code.name) == names.end()) names.push_back(code.name);
+    return names;
+}
+
+template <class Table> void check_any_chip(std::string_view option, const std::string& value, Table table_of) {
+    if (value == kKeep) return;
+    const auto names = names_of_all_chips(table_of);
+    for (const auto& n : names)
+        if (iequals(n, value)) return;
+    fail(ErrorKind::input,
+         std::string(option) + " '" + value + "' is not valid for any chip (accepted: keep, " + join(names) + ")");
+}
+
+} // namespace
+
+void check_flash_param_names(const ChipInfo* chip, const FlashParams& params) {
+    FlashParams p = params;
+    if (p.size == "detect") p.size = std::string(kKeep); // resolved once the board says its size
+    if (chip) return check_flash_params(*chip, p);
+    check_any_chip("--flash-mode", p.mode, [](const ChipInfo&) { return flash_modes(); });
+    check_any_chip("--flash-size", p.size, [](const ChipInfo& c) { return flash_encoding(c).sizes; });
+    check_any_chip("--flash-freq", p.freq, [](const ChipInfo& c) { return flash_encoding(c).freqs; });
 }
 
 } // namespace vesper::esp

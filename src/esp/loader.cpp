@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/boot_log.hpp"
 #include "vesper/esp/reset.hpp"
 #include "vesper/esp/rom_error.hpp"
@@ -80,13 +81,16 @@ void Loader::write_reg(std::uint32_t address, std::uint32_t value, std::uint32_t
 
 void Loader::sync(const ConnectOptions& options) {
     Transport& t = transport();
-    const bool can_reset = options.before == BeforeConnect::reset && t.has_control_lines();
+    const bool can_reset = resets_before_connect(t, options.before);
     const int attempts = options.attempts > 0 ? options.attempts : (can_reset ? 7 : 3);
     conn_.set_status_len(0);
     conn_.clear_received();
+    // The loader was synced by an earlier run (left there with --after no-reset): the first command
+    // goes straight out, and the status length is inferred from its reply.
+    if (options.before == BeforeConnect::no_reset_no_sync) return;
     for (int attempt = 0; attempt < attempts; ++attempt) {
         if (can_reset) {
-            connect_reset_sequence(t, static_cast<unsigned>(attempt));
+            connect_reset_sequence(t, static_cast<unsigned>(attempt), real_sleep, options.before);
             conn_.take_pending(); // keeps the boot log for the triage, starts the decoder afresh
         }
         for (int i = 0; i < options.syncs_per_attempt; ++i) {
@@ -270,6 +274,7 @@ const DeviceInfo& Loader::connect(const ConnectOptions& options) {
     const ChipInfo& c = detect_chip();
     if (options.expect_chip && options.expect_chip != &c)
         fail(ErrorKind::input, chip_mismatch_message(*options.expect_chip, c, port(), info_.detected_by));
+    check_after_mode(c, options.after);
     if (info_.security && info_.security->secure_download_mode())
         fail(ErrorKind::device, port() + ": the " + std::string(c.display_name) +
                                     " is in Secure Download Mode: registers, MD5 and read-back are locked, so "
@@ -283,13 +288,15 @@ const DeviceInfo& Loader::connect(const ConnectOptions& options) {
             try {
                 verify_link_at_speed(wanted);
             } catch (const Error& e) {
-                const bool can_reset = options.before == BeforeConnect::reset && t.has_control_lines();
+                const bool can_reset = resets_before_connect(t, options.before);
                 if (!can_reset)
                     fail(ErrorKind::device,
                          std::string(e.what()) +
                              " after CHANGE_BAUDRATE, and the board cannot be reset to fall "
                              "back to 115200 (" +
-                             (t.has_control_lines() ? "--before no-reset was given" : "the port has no reset lines") +
+                             (t.has_control_lines()
+                                  ? "--before " + std::string(to_string(options.before)) + " was given"
+                                  : std::string("the port has no reset lines")) +
                              "); use a lower --baud");
                 const std::string w = "the link failed at " + std::to_string(wanted) +
                                       " baud (no clean reply); the board was reset and the work continues at " +
@@ -381,15 +388,49 @@ Bytes Loader::read_flash(std::uint32_t address, std::uint32_t size,
 void Loader::erase(std::uint32_t address, std::uint32_t size) { begin_write(address, size, 0, false); }
 
 void Loader::leave(AfterFlash after) {
-    if (after == AfterFlash::stay) return;
-    if (hard_reset(transport())) return;
-    // No reset lines (socket://): FLASH_END with "run user code" is the ROM's own way out. It may not
-    // answer once it has left, so a missing reply is not an error.
+    switch (after) {
+    case AfterFlash::stay: return;
+    case AfterFlash::hard_reset:
+        if (hard_reset(transport())) return;
+        // No reset lines (socket://): the ROM's own way out.
+        return run_user_code();
+    case AfterFlash::soft_reset: return run_user_code();
+    case AfterFlash::watchdog_reset: return watchdog_reset();
+    }
+}
+
+void Loader::run_user_code() {
+    // FLASH_END with "run user code" is the ROM's soft reset (esptool's soft_reset on a ROM loader). It
+    // may not answer once it has left, so a missing reply is not an error.
     begin_write(0, 0, 0, false);
     conn_.send(flash_end_request(FlashEndAction::run_user_code));
     const auto ex = conn_.wait_reply(Command::flash_end, Millis(300));
     if (ex.outcome == Connection::Outcome::reply && !ex.response.ok())
         fail(ErrorKind::device, conn_.describe_failure(ex, "FLASH_END (run user code)", Millis(300)));
+}
+
+void Loader::watchdog_reset() {
+    const ChipInfo& c = chip();
+    check_after_mode(c, AfterFlash::watchdog_reset);
+    const RtcWatchdog& w = *c.rtc_watchdog;
+    write_reg(w.wprotect, w.key);
+    write_reg(w.config1, w.timeout);
+    write_reg(w.config0, w.enable);
+    // Lock again. The watchdog fires about 13 ms after the enable, so this reply may never come.
+    conn_.send(write_reg_request(w.wprotect, 0));
+    conn_.wait_reply(Command::write_reg, Millis(100));
+    // Let the reset happen before the port is closed (esptool waits as long).
+    real_sleep(Millis(500));
+}
+
+void check_after_mode(const ChipInfo& chip, AfterFlash after) {
+    if (after != AfterFlash::watchdog_reset || chip.rtc_watchdog) return;
+    std::vector<std::string_view> able;
+    for (const ChipInfo& c : all_chips())
+        if (c.rtc_watchdog) able.push_back(c.display_name);
+    fail(ErrorKind::input, "--after watchdog-reset: the " + std::string(chip.display_name) +
+                               " ROM has no RTC watchdog reset vesperctl can use (only " + join(able) +
+                               "); use hard-reset or soft-reset");
 }
 
 ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options) {

@@ -9,6 +9,7 @@
 
 #include "sp_text.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/reset.hpp"
 
 namespace vesper::esp {
@@ -136,6 +137,36 @@ bool port_path_less(std::string_view a, std::string_view b) {
     }
     if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
     return a < b; // equal as numbers ("01" vs "1"): any fixed order
+}
+
+std::string describe_port(const SerialPortInfo& port) {
+    if (port.adapter != nullptr) return std::string(port.adapter->name);
+    if (!port.description.empty()) return port.description;
+    return "unknown adapter";
+}
+
+const SerialPortInfo& choose_auto_port(const std::vector<SerialPortInfo>& ports) {
+    std::vector<const SerialPortInfo*> candidates;
+    for (const SerialPortInfo& p : ports)
+        if (p.guess != EspGuess::unknown) candidates.push_back(&p);
+    if (candidates.size() == 1) return *candidates.front();
+    const auto listed = [](const std::vector<const SerialPortInfo*>& list) {
+        std::vector<std::string> items;
+        for (const SerialPortInfo* p : list)
+            items.push_back(p->path + " (" + describe_port(*p) + ")");
+        return join(items);
+    };
+    if (candidates.empty()) {
+        std::vector<const SerialPortInfo*> all;
+        for (const SerialPortInfo& p : ports)
+            all.push_back(&p);
+        fail(ErrorKind::input, "no --port given, VESPER_PORT is not set, and no serial port looks like an ESP board (" +
+                                   (all.empty() ? std::string("no serial ports at all") : "seen: " + listed(all)) +
+                                   "); give --port or set VESPER_PORT");
+    }
+    fail(ErrorKind::input, "no --port given and " + std::to_string(candidates.size()) +
+                               " serial ports look like ESP boards: " + listed(candidates) +
+                               "; choose one with --port or VESPER_PORT");
 }
 
 std::vector<SerialPortInfo> list_serial_ports(const std::filesystem::path& serial_root) {

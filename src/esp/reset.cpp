@@ -1,8 +1,11 @@
 #include "vesper/esp/reset.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <thread>
+
+#include "vesper/core/error.hpp"
 
 namespace vesper::esp {
 namespace {
@@ -34,6 +37,83 @@ constexpr std::array<std::pair<ResetKind, std::string_view>, 6> kNames = {{
     {ResetKind::usb_jtag_serial, "usb_jtag_serial"},
 }};
 
+// --before and --after spellings. Rows, not code: a new spelling is a new row.
+constexpr ModeName<BeforeConnect> kBeforeNames[] = {
+    {"default-reset", BeforeConnect::reset, "reset into download mode with DTR/RTS (the strategies rotate)"},
+    {"usb-reset", BeforeConnect::usb_reset, "the USB-Serial/JTAG reset sequence (boards on the chip's own USB)"},
+    {"no-reset", BeforeConnect::no_reset, "no reset, SYNC only: the board is already in download mode"},
+    {"no-reset-no-sync", BeforeConnect::no_reset_no_sync,
+     "neither reset nor SYNC: the loader is already synced (e.g. left there by --after no-reset)"},
+    {"default", BeforeConnect::reset, ""}, // vesperctl's earlier name
+};
+
+constexpr ModeName<AfterFlash> kAfterNames[] = {
+    {"hard-reset", AfterFlash::hard_reset, "reset into the application with RTS (ROM run-user-code without lines)"},
+    {"soft-reset", AfterFlash::soft_reset, "the ROM loader runs the application (FLASH_END run-user-code)"},
+    {"watchdog-reset", AfterFlash::watchdog_reset,
+     "an RTC watchdog reset through registers (chips whose ROM allows it)"},
+    {"no-reset", AfterFlash::stay, "stay in the ROM loader"},
+    {"no-reset-stub", AfterFlash::stay, ""}, // esptool: stay in the stub; vesperctl runs none, so the ROM
+};
+
+// esptool writes both "no_reset" and "no-reset" (v4 and v5), users any case.
+std::string normalized(std::string_view name) {
+    std::string n(name);
+    for (char& c : n)
+        c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return n;
+}
+
+template <class Mode> std::optional<Mode> find_mode(std::span<const ModeName<Mode>> rows, std::string_view name) {
+    const std::string n = normalized(name);
+    for (const auto& r : rows)
+        if (r.name == n) return r.mode;
+    return std::nullopt;
+}
+
+template <class Mode> std::string_view mode_name(std::span<const ModeName<Mode>> rows, Mode mode) {
+    for (const auto& r : rows)
+        if (r.mode == mode) return r.name;
+    return "unknown";
+}
+
+template <class Mode> std::string mode_list(std::span<const ModeName<Mode>> rows) {
+    std::string out;
+    for (const auto& r : rows) {
+        if (r.help.empty()) continue;
+        if (!out.empty()) out += ", ";
+        out += r.name;
+    }
+    return out;
+}
+
+template <class Mode>
+Mode parse_mode(std::span<const ModeName<Mode>> rows, std::string_view name, std::string_view option) {
+    if (auto m = find_mode(rows, name)) return *m;
+    fail(ErrorKind::input, std::string(option) + " '" + std::string(name) + "': expected one of " + mode_list(rows) +
+                               " (esptool's underscore spellings are accepted too)");
+}
+
+// Which reset sequences a --before mode rotates through across connect attempts, in order, and on
+// which ports each applies (a port without control lines gets none at all).
+struct StrategyRow {
+    BeforeConnect before;
+    ResetKind kind;
+    bool (*applies)(const Transport&);
+};
+bool any_port(const Transport&) { return true; }
+bool usb_jtag_port(const Transport& t) { return is_usb_jtag_serial(t); }
+bool atomic_lines(const Transport& t) { return t.sets_lines_atomically(); }
+
+constexpr StrategyRow kStrategies[] = {
+    {BeforeConnect::reset, ResetKind::usb_jtag_serial, usb_jtag_port},
+    {BeforeConnect::reset, ResetKind::unix_tight, atomic_lines},
+    {BeforeConnect::reset, ResetKind::unix_tight_extra, atomic_lines},
+    {BeforeConnect::reset, ResetKind::classic, any_port},
+    {BeforeConnect::reset, ResetKind::classic_extra, any_port},
+    {BeforeConnect::usb_reset, ResetKind::usb_jtag_serial, any_port},
+};
+
 std::string seconds(milliseconds d) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", static_cast<double>(d.count()) / 1000.0);
@@ -41,6 +121,23 @@ std::string seconds(milliseconds d) {
 }
 
 } // namespace
+
+std::span<const ModeName<BeforeConnect>> before_mode_names() { return kBeforeNames; }
+std::span<const ModeName<AfterFlash>> after_mode_names() { return kAfterNames; }
+std::string_view to_string(BeforeConnect mode) { return mode_name(before_mode_names(), mode); }
+std::string_view to_string(AfterFlash mode) { return mode_name(after_mode_names(), mode); }
+std::optional<BeforeConnect> before_mode_from_name(std::string_view name) {
+    return find_mode(before_mode_names(), name);
+}
+std::optional<AfterFlash> after_mode_from_name(std::string_view name) { return find_mode(after_mode_names(), name); }
+BeforeConnect parse_before_mode(std::string_view name, std::string_view option) {
+    return parse_mode(before_mode_names(), name, option);
+}
+AfterFlash parse_after_mode(std::string_view name, std::string_view option) {
+    return parse_mode(after_mode_names(), name, option);
+}
+std::string before_mode_list() { return mode_list(before_mode_names()); }
+std::string after_mode_list() { return mode_list(after_mode_names()); }
 
 void real_sleep(std::chrono::milliseconds d) {
     if (d.count() > 0) std::this_thread::sleep_for(d);
@@ -105,22 +202,22 @@ bool is_usb_jtag_serial(const Transport& t) {
     return usb && usb->vid == kEspressifUsbVid && usb->pid == kUsbJtagSerialPid;
 }
 
-std::vector<ResetKind> connect_reset_strategies(const Transport& t) {
-    if (!t.has_control_lines()) return {ResetKind::none};
+std::vector<ResetKind> connect_reset_strategies(const Transport& t, BeforeConnect before) {
     std::vector<ResetKind> out;
-    if (is_usb_jtag_serial(t)) out.push_back(ResetKind::usb_jtag_serial);
-    if (t.sets_lines_atomically()) {
-        out.push_back(ResetKind::unix_tight);
-        out.push_back(ResetKind::unix_tight_extra);
-    }
-    out.push_back(ResetKind::classic);
-    out.push_back(ResetKind::classic_extra);
+    if (t.has_control_lines())
+        for (const auto& row : kStrategies)
+            if (row.before == before && row.applies(t)) out.push_back(row.kind);
+    if (out.empty()) out.push_back(ResetKind::none);
     return out;
 }
 
-ResetKind connect_reset_strategy(const Transport& t, unsigned attempt) {
-    const auto list = connect_reset_strategies(t);
+ResetKind connect_reset_strategy(const Transport& t, unsigned attempt, BeforeConnect before) {
+    const auto list = connect_reset_strategies(t, before);
     return list[attempt % list.size()];
+}
+
+bool resets_before_connect(const Transport& t, BeforeConnect before) {
+    return connect_reset_strategy(t, 0, before) != ResetKind::none;
 }
 
 void run_line_steps(Transport& t, const std::vector<LineStep>& steps, const SleepFn& sleep) {
@@ -133,8 +230,8 @@ void run_line_steps(Transport& t, const std::vector<LineStep>& steps, const Slee
 
 void run_reset(Transport& t, ResetKind kind, const SleepFn& sleep) { run_line_steps(t, reset_steps(kind), sleep); }
 
-ResetKind connect_reset_sequence(Transport& t, unsigned attempt, const SleepFn& sleep) {
-    const ResetKind kind = connect_reset_strategy(t, attempt);
+ResetKind connect_reset_sequence(Transport& t, unsigned attempt, const SleepFn& sleep, BeforeConnect before) {
+    const ResetKind kind = connect_reset_strategy(t, attempt, before);
     run_reset(t, kind, sleep);
     return kind;
 }

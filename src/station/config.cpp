@@ -9,6 +9,7 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
+#include "vesper/esp/baud_range.hpp"
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/esp/port_url.hpp"
 #include "vesper/serial/serial_number.hpp"
@@ -23,8 +24,9 @@ namespace {
 using yaml::Entry;
 using yaml::Reader;
 
-constexpr std::uint64_t kMinBaud = 1200;
-constexpr std::uint64_t kMaxBaud = 12'000'000;
+// One baud range with the command line (esp/baud_range.hpp says why these bounds).
+constexpr std::uint64_t kMinBaud = esp::kMinBaud;
+constexpr std::uint64_t kMaxBaud = esp::kMaxBaud;
 constexpr int kMaxRetries = 5;
 
 fs::path resolve(const fs::path& base, const std::string& written) {

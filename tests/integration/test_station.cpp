@@ -262,7 +262,9 @@ TEST_CASE("station: on a terminal, live port lines then a summary table and the 
     FactoryLine line({{"bench", {}}, {"bench", {"--fault", "fail-write-at=0x20000"}}}, 2);
     auto args = line.station_args("flash", "bench");
     args.erase(std::find(args.begin(), args.end(), "--json"));
-    const auto r = test::run_in_pty(args, {{"VESPER_MQTT_SECRET", kSecret}}, std::chrono::seconds(60));
+    // A terminal that can move the cursor (TERM=dumb gets plain lines: test_terminal_output.cpp).
+    const auto r =
+        test::run_in_pty(args, {{"VESPER_MQTT_SECRET", kSecret}, {"TERM", "xterm"}}, std::chrono::seconds(60));
     INFO(r.output);
     CHECK(r.exit_code == 6);
     CHECK_THAT(r.output, Catch::Contains("Station bench, batch " + std::to_string(line.batch()) + ", 2 port(s)"));

@@ -259,3 +259,65 @@ TEST_CASE("faults shape what the device sends", "[devsim][device][faults]") {
     dec.feed(d.take_output(t).bytes);
     CHECK(dec.frame_count() == 4); // every second of the 8 SYNC replies dropped
 }
+
+TEST_CASE("the RTC watchdog armed through WRITE_REG resets the chip (esptool's watchdog_reset)",
+          "[devsim][device][watchdog]") {
+    // esptool's sequence: unlock, timeout 2000 slow-clock cycles, enable, lock.
+    const auto arm = [](Device& d, const esp::RtcWatchdog& w, TimePoint t) {
+        std::vector<std::vector<Bytes>> replies;
+        for (const auto& [reg, value] : std::vector<std::pair<std::uint32_t, std::uint32_t>>{
+                 {w.wprotect, w.key}, {w.config1, w.timeout}, {w.config0, w.enable}, {w.wprotect, 0}})
+            replies.push_back(exchange(d, esp::write_reg_request(reg, value), t));
+        return replies;
+    };
+    const TimePoint t{};
+    SECTION("ESP32-S3: every write is answered, then the chip resets and boots as IO0 says") {
+        Device d(config("esp32s3"), FlashStore::in_memory(0x400000));
+        d.attach_host(t);
+        d.power_on(t);
+        drain(d, t);
+        const auto replies = arm(d, *esp::chip_by_name("esp32s3").rtc_watchdog, t);
+        for (const auto& r : replies) {
+            REQUIRE(r.size() == 1);
+            CHECK(esp::decode_response(r[0], 4).ok());
+        }
+        CHECK(d.state() == Device::State::download); // not yet: the timeout runs
+        REQUIRE(d.next_event());
+        const std::string out = drain(d, *d.next_event());
+        CHECK_THAT(out, Catch::Contains("rst:0x10 (RTCWDT_RTC_RST),boot:0x0 (DOWNLOAD(USB/UART0))"));
+        CHECK(d.state() == Device::State::download); // tcp: the IO0 strap is --boot download
+        CHECK_FALSE(d.loader().synced());            // a fresh ROM
+    }
+    SECTION("with the lines released the watchdog boots the app") {
+        Device d(config("esp32c3"), FlashStore::in_memory(0x400000));
+        d.attach_host(t);
+        d.power_on(t);
+        TimePoint now = t;
+        classic_reset(d, now, true);
+        drain(d, now + 20ms);
+        REQUIRE(d.state() == Device::State::download);
+        arm(d, *esp::chip_by_name("esp32c3").rtc_watchdog, now + 20ms);
+        drain(d, now + 1s);
+        CHECK(d.state() == Device::State::app);
+    }
+    SECTION("without the unlock key nothing happens") {
+        Device d(config("esp32s3"), FlashStore::in_memory(0x400000));
+        d.attach_host(t);
+        d.power_on(t);
+        drain(d, t);
+        const auto& w = *esp::chip_by_name("esp32s3").rtc_watchdog;
+        exchange(d, esp::write_reg_request(w.config0, w.enable), t);
+        CHECK_FALSE(d.next_event());
+        CHECK(drain(d, t + 1s).empty());
+    }
+    SECTION("an ESP32 has no such watchdog row: the same writes only store values") {
+        const auto& s3 = *esp::chip_by_name("esp32s3").rtc_watchdog;
+        Device d(config("esp32"), FlashStore::in_memory(0x400000));
+        d.attach_host(t);
+        d.power_on(t);
+        drain(d, t);
+        arm(d, s3, t);
+        CHECK_FALSE(d.next_event());
+        CHECK(d.state() == Device::State::download);
+    }
+}

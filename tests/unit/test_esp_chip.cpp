@@ -5,6 +5,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/esp/chip.hpp"
+#include "vesper/esp/loader.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;
@@ -339,4 +340,44 @@ TEST_CASE("crystal estimate from the UART divider", "[esp][chip]") {
     CHECK(estimate_xtal_mhz(chip_info(Chip::esp32c5), 417, 115200) == 48);
     CHECK(estimate_xtal_mhz(chip_info(Chip::esp32c5), 347, 115200) == 40);
     CHECK(estimate_xtal_mhz(chip_info(Chip::esp32s3), 347, 115200) == 0); // fixed crystal, not measured
+}
+
+TEST_CASE("chip table: RTC watchdog rows as in esptool's targets", "[esp][chip][watchdog]") {
+    const auto wdt = [](const char* name) { return chip_by_name(name).rtc_watchdog; };
+    // esptool: RTCCNTL_BASE_REG / DR_REG_LP_WDT_BASE + the WDTCONFIG0, WDTCONFIG1, WDTWPROTECT offsets.
+    REQUIRE(wdt("esp32s3"));
+    CHECK(wdt("esp32s3")->config0 == 0x60008098);
+    CHECK(wdt("esp32s3")->config1 == 0x6000809C);
+    CHECK(wdt("esp32s3")->wprotect == 0x600080B0);
+    REQUIRE(wdt("esp32s2"));
+    CHECK(wdt("esp32s2")->wprotect == 0x3F4080AC);
+    REQUIRE(wdt("esp32c3"));
+    CHECK(wdt("esp32c3")->config0 == 0x60008090);
+    REQUIRE(wdt("esp32c2"));
+    CHECK(wdt("esp32c2")->wprotect == 0x6000809C);
+    REQUIRE(wdt("esp32c5"));
+    CHECK(wdt("esp32c5")->wprotect == 0x600B1C18);
+    REQUIRE(wdt("esp32p4"));
+    CHECK(wdt("esp32p4")->config0 == 0x50116000);
+    for (const char* none : {"esp8266", "esp32", "esp32c6", "esp32h2"}) {
+        INFO(none);
+        CHECK_FALSE(wdt(none));
+    }
+    // The values esptool writes: its unlock key, 2000 cycles, enable + stage 0 "reset system".
+    CHECK(wdt("esp32s3")->key == 0x50D83AA1);
+    CHECK(wdt("esp32s3")->timeout == 2000);
+    CHECK(wdt("esp32s3")->enable == 0xD0000102);
+}
+
+TEST_CASE("--after watchdog-reset is refused on chips without it, naming the chip", "[esp][chip][watchdog]") {
+    CHECK_NOTHROW(check_after_mode(chip_by_name("esp32s3"), AfterFlash::watchdog_reset));
+    CHECK_NOTHROW(check_after_mode(chip_by_name("esp32"), AfterFlash::hard_reset));
+    try {
+        check_after_mode(chip_by_name("esp32c6"), AfterFlash::watchdog_reset);
+        FAIL("no error");
+    } catch (const vesper::Error& e) {
+        CHECK(e.kind() == vesper::ErrorKind::input);
+        CHECK_THAT(e.what(), Catch::StartsWith("--after watchdog-reset: the ESP32-C6 ROM has no RTC watchdog reset"));
+        CHECK_THAT(e.what(), Catch::Contains("ESP32-S2, ESP32-S3, ESP32-C2, ESP32-C3, ESP32-C5, ESP32-P4"));
+    }
 }

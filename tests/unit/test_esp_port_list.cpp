@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "vesper/core/error.hpp"
 #include "vesper/esp/port_list.hpp"
 
 using namespace vesper::esp;
@@ -183,5 +184,54 @@ TEST_CASE("port list: listing the ports of this machine works", "[esp][ports]") 
         CHECK(!ports[i].path.empty());
         if (ports[i].usb) CHECK(ports[i].transport == PortTransport::usb);
         if (i > 0) CHECK_FALSE(port_path_less(ports[i].path, ports[i - 1].path));
+    }
+}
+
+TEST_CASE("port list: with no --port, the one ESP-looking port is chosen, else the candidates are listed",
+          "[esp][ports][auto]") {
+    const auto port = [](const std::string& path, std::optional<std::pair<std::uint16_t, std::uint16_t>> usb) {
+        SerialPortInfo p;
+        p.path = path;
+        p.description = "ttyS-like";
+        if (usb) {
+            p.transport = PortTransport::usb;
+            p.usb = UsbIdentity{usb->first, usb->second, "", "", ""};
+        }
+        classify(p);
+        return p;
+    };
+    const auto serial_console = port("/dev/ttyS0", std::nullopt);
+    const auto unknown_usb = port("/dev/ttyUSB7", std::make_pair(0x1234, 0x5678));
+    const auto cp2102 = port("/dev/ttyUSB0", std::make_pair(0x10C4, 0xEA60));
+    const auto usj = port("/dev/ttyACM0", std::make_pair(0x303A, 0x1001));
+
+    SECTION("exactly one among others") {
+        const std::vector<SerialPortInfo> ports = {serial_console, cp2102, unknown_usb};
+        CHECK(choose_auto_port(ports).path == "/dev/ttyUSB0");
+        CHECK(describe_port(choose_auto_port(ports)) == "CP210x");
+        CHECK(choose_auto_port({usj}).path == "/dev/ttyACM0");
+    }
+    SECTION("none: an input error naming what was seen") {
+        try {
+            choose_auto_port({serial_console, unknown_usb});
+            FAIL("no error");
+        } catch (const vesper::Error& e) {
+            CHECK(e.kind() == vesper::ErrorKind::input);
+            CHECK_THAT(e.what(), Catch::Contains("no serial port looks like an ESP board"));
+            CHECK_THAT(e.what(), Catch::Contains("/dev/ttyS0 (ttyS-like), /dev/ttyUSB7 (ttyS-like)"));
+            CHECK_THAT(e.what(), Catch::Contains("--port or set VESPER_PORT"));
+        }
+        CHECK_THROWS_WITH(choose_auto_port({}), Catch::Contains("no serial ports at all"));
+    }
+    SECTION("several: an input error listing the candidates only") {
+        try {
+            choose_auto_port({cp2102, serial_console, usj});
+            FAIL("no error");
+        } catch (const vesper::Error& e) {
+            CHECK(e.kind() == vesper::ErrorKind::input);
+            CHECK(std::string(e.what()) == "no --port given and 2 serial ports look like ESP boards: /dev/ttyUSB0 "
+                                           "(CP210x), /dev/ttyACM0 (ESP USB-Serial/JTAG); choose one with --port or "
+                                           "VESPER_PORT");
+        }
     }
 }

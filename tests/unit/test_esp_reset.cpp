@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "vesper/core/error.hpp"
 #include "vesper/esp/reset.hpp"
 
 using namespace vesper;
@@ -183,4 +184,80 @@ TEST_CASE("reset: names", "[esp][reset]") {
     CHECK(reset_kind_from_name("usb_jtag_serial") == ResetKind::usb_jtag_serial);
     CHECK(reset_kind_from_name("none") == ResetKind::none);
     CHECK_FALSE(reset_kind_from_name("default_reset"));
+}
+
+TEST_CASE("reset: --before and --after take esptool's spellings, v4 and v5", "[esp][reset][modes]") {
+    const std::vector<std::pair<std::string, BeforeConnect>> before = {
+        {"default_reset", BeforeConnect::reset},
+        {"default-reset", BeforeConnect::reset},
+        {"default", BeforeConnect::reset},
+        {"usb_reset", BeforeConnect::usb_reset},
+        {"usb-reset", BeforeConnect::usb_reset},
+        {"no_reset", BeforeConnect::no_reset},
+        {"no-reset", BeforeConnect::no_reset},
+        {"No_Reset", BeforeConnect::no_reset},
+        {"no_reset_no_sync", BeforeConnect::no_reset_no_sync},
+        {"no-reset-no-sync", BeforeConnect::no_reset_no_sync},
+    };
+    for (const auto& [name, mode] : before) {
+        INFO(name);
+        CHECK(before_mode_from_name(name) == mode);
+        CHECK(parse_before_mode(name) == mode);
+    }
+    const std::vector<std::pair<std::string, AfterFlash>> after = {
+        {"hard_reset", AfterFlash::hard_reset},
+        {"hard-reset", AfterFlash::hard_reset},
+        {"soft_reset", AfterFlash::soft_reset},
+        {"soft-reset", AfterFlash::soft_reset},
+        {"watchdog_reset", AfterFlash::watchdog_reset},
+        {"watchdog-reset", AfterFlash::watchdog_reset},
+        {"no_reset", AfterFlash::stay},
+        {"no-reset", AfterFlash::stay},
+        {"no_reset_stub", AfterFlash::stay},
+        {"no-reset-stub", AfterFlash::stay},
+    };
+    for (const auto& [name, mode] : after) {
+        INFO(name);
+        CHECK(after_mode_from_name(name) == mode);
+        CHECK(parse_after_mode(name) == mode);
+    }
+    // Canonical names are esptool v5's.
+    CHECK(to_string(BeforeConnect::reset) == "default-reset");
+    CHECK(to_string(BeforeConnect::no_reset_no_sync) == "no-reset-no-sync");
+    CHECK(to_string(AfterFlash::stay) == "no-reset");
+    CHECK(to_string(AfterFlash::watchdog_reset) == "watchdog-reset");
+    CHECK(before_mode_list() == "default-reset, usb-reset, no-reset, no-reset-no-sync");
+    CHECK(after_mode_list() == "hard-reset, soft-reset, watchdog-reset, no-reset");
+    // Not a mode of that option: nothing, or an error naming the option, the value and the choices.
+    CHECK_FALSE(before_mode_from_name("hard_reset"));
+    CHECK_FALSE(after_mode_from_name("usb_reset"));
+    CHECK_FALSE(after_mode_from_name(""));
+    try {
+        parse_after_mode("reboot");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::input);
+        CHECK_THAT(e.what(), Catch::StartsWith("--after 'reboot': expected one of hard-reset, soft-reset, "
+                                               "watchdog-reset, no-reset"));
+    }
+}
+
+TEST_CASE("reset: each --before mode has its own strategy rows", "[esp][reset][modes]") {
+    RecordingTransport local(true, true, usj());
+    CHECK(connect_reset_strategies(local, BeforeConnect::usb_reset) ==
+          std::vector<ResetKind>{ResetKind::usb_jtag_serial});
+    CHECK(connect_reset_strategies(local, BeforeConnect::no_reset) == std::vector<ResetKind>{ResetKind::none});
+    CHECK(connect_reset_strategies(local, BeforeConnect::no_reset_no_sync) == std::vector<ResetKind>{ResetKind::none});
+    CHECK(resets_before_connect(local, BeforeConnect::reset));
+    CHECK(resets_before_connect(local, BeforeConnect::usb_reset));
+    CHECK_FALSE(resets_before_connect(local, BeforeConnect::no_reset));
+    // usb-reset asks for the USB sequence even where the port does not say it is USB-Serial/JTAG (a hub or
+    // a driver that hides the id), as esptool does; every attempt uses it.
+    RecordingTransport rfc(true, false);
+    CHECK(connect_reset_sequence(rfc, 3, rfc.sleeper(), BeforeConnect::usb_reset) == ResetKind::usb_jtag_serial);
+    CHECK(describe(reset_steps(ResetKind::usb_jtag_serial)) == "R0|D0|W0.1|D1|R0|W0.1|R1|D0|R1|W0.1|D0|R0");
+    // Without control lines no mode changes anything.
+    RecordingTransport sock(false, false);
+    CHECK(connect_reset_strategies(sock, BeforeConnect::usb_reset) == std::vector<ResetKind>{ResetKind::none});
+    CHECK_FALSE(resets_before_connect(sock, BeforeConnect::reset));
 }

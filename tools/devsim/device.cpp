@@ -68,8 +68,11 @@ void Device::boot(TimePoint now, ResetCause cause, bool download, bool keep_outp
     }
     decoder_.resync();
     loader_.reset(kRomBaud);
+    watchdog_at_.reset();
+    // Reset reason 0x10 is what the ROMs of the chips with an RTC watchdog print for its reset.
     const std::string_view rst = cause == ResetCause::power_on   ? profile_.rst_poweron
                                  : cause == ResetCause::external ? profile_.rst_external
+                                 : cause == ResetCause::watchdog ? std::string_view("rst:0x10 (RTCWDT_RTC_RST),")
                                                                  : profile_.rst_software;
     std::string text(profile_.rom_header);
     text += rst;
@@ -165,6 +168,10 @@ void Device::handle_frame(const Bytes& frame, TimePoint arrival) {
         log_->write(rec);
     }
 
+    if (reply.watchdog) {
+        watchdog_at_ = tx_free_ + *reply.watchdog;
+        note("RTC watchdog armed");
+    }
     if (reply.switch_baud) {
         uart_baud_ = *reply.switch_baud;
         loader_.set_baud(uart_baud_);
@@ -220,6 +227,7 @@ void Device::set_lines(std::optional<bool> dtr, std::optional<bool> rts, TimePoi
     const bool en_low = en_only ? rts_ : rts_ && !dtr_;
     if (en_low) {
         release_at_.reset();
+        watchdog_at_.reset(); // held in reset: the watchdog's reset changes nothing
         if (state_ != State::reset_held) {
             state_ = State::reset_held;
             queue_.clear();
@@ -238,6 +246,12 @@ void Device::set_host_baud(std::uint32_t baud) {
 }
 
 void Device::tick(TimePoint now) {
+    if (watchdog_at_ && now >= *watchdog_at_) {
+        watchdog_at_.reset();
+        const bool download = io0_low();
+        note(std::string("RTC watchdog reset, IO0 ") + (download ? "low" : "high"));
+        boot(now, ResetCause::watchdog, download, false);
+    }
     if (release_at_ && now >= *release_at_) {
         release_at_.reset();
         const bool download = io0_low();
@@ -248,6 +262,7 @@ void Device::tick(TimePoint now) {
 
 std::optional<TimePoint> Device::next_event() const {
     std::optional<TimePoint> t = release_at_;
+    if (watchdog_at_ && (!t || *watchdog_at_ < *t)) t = watchdog_at_;
     if (!queue_.empty() && (!t || queue_.front().due < *t)) t = queue_.front().due;
     return t;
 }

@@ -63,7 +63,7 @@ public:
         app,        // application running
         halted,     // jumped to RAM code (MEM_END with an entry point): silent until reset
     };
-    enum class ResetCause { power_on, external, software };
+    enum class ResetCause { power_on, external, software, watchdog };
 
     Device(DeviceConfig config, FlashStore flash, CommandLog* log = nullptr,
            std::function<void(const std::string&)> note = {});
@@ -131,6 +131,7 @@ private:
     bool lines_driven_ = false; // a host has set DTR/RTS: the reset circuit decides EN (and IO0)
     bool dtr_ = false, rts_ = false;
     std::optional<TimePoint> release_at_;
+    std::optional<TimePoint> watchdog_at_; // the armed RTC watchdog fires then
     TimePoint rx_free_{}, tx_free_{};
     std::deque<Pending> queue_;
 };

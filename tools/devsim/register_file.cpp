@@ -6,16 +6,17 @@ namespace vesper::devsim {
 
 namespace {
 
-constexpr std::uint32_t kSpiCmdUsr = 1u << 18; // CMD register: start a user command; hardware clears it
-constexpr std::uint8_t kSpiReadStatus = 0x05;  // RDSR: 0 = not busy, not write-enabled
-constexpr std::uint8_t kSpiReadStatus2 = 0x35; // RDSR2
-constexpr std::uint32_t kCk8mEfuseValue = 160; // EFUSE_RD_CK8M_FREQ byte chosen so the ROM's estimate is exact
+constexpr std::uint32_t kSpiCmdUsr = 1u << 18;    // CMD register: start a user command; hardware clears it
+constexpr std::uint8_t kSpiReadStatus = 0x05;     // RDSR: 0 = not busy, not write-enabled
+constexpr std::uint8_t kSpiReadStatus2 = 0x35;    // RDSR2
+constexpr std::uint32_t kRtcWdtEnable = 1u << 31; // RTC_CNTL_WDT_EN
+constexpr std::uint32_t kCk8mEfuseValue = 160;    // EFUSE_RD_CK8M_FREQ byte chosen so the ROM's estimate is exact
 
 } // namespace
 
 RegisterFile::RegisterFile(const esp::ChipInfo& chip, const ChipProfile& profile, const Mac& mac,
                            std::uint32_t flash_size)
-    : profile_(profile), spi_(esp::spi_user_command_regs(chip.chip)) {
+    : profile_(profile), spi_(esp::spi_user_command_regs(chip.chip)), rtc_wdt_(chip.rtc_watchdog) {
     if (!chip.magic_values.empty()) fixed_[esp::kChipDetectMagicAddr] = chip.magic_values.front();
     if (chip.detect_register) {
         const auto& m = *chip.detect_register;
@@ -57,6 +58,9 @@ std::uint32_t RegisterFile::read(std::uint32_t address, std::uint32_t uart_baud)
 void RegisterFile::write(std::uint32_t address, std::uint32_t value, std::uint32_t mask) {
     std::uint32_t& reg = written_[address];
     reg = (reg & ~mask) | (value & mask);
+    if (rtc_wdt_ && address == rtc_wdt_->config0 && (reg & kRtcWdtEnable) != 0 &&
+        written_[rtc_wdt_->wprotect] == rtc_wdt_->key)
+        watchdog_ = written_[rtc_wdt_->config1];
     if (address == spi_.base && (reg & kSpiCmdUsr)) {
         run_spi_user_command();
         written_[spi_.base] &= ~kSpiCmdUsr;

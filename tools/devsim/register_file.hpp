@@ -6,6 +6,8 @@
 // or 0.
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "devsim/chip_profile.hpp"
 #include "devsim/mac.hpp"
@@ -27,8 +29,15 @@ public:
     // ROM WRITE_REG semantics: new = (old & ~mask) | (value & mask). Writing the SPI command register
     // with the USR bit runs the user command at once (the simulated controller is never busy).
     void write(std::uint32_t address, std::uint32_t value, std::uint32_t mask);
-    // A chip reset forgets every written value.
-    void reset() { written_.clear(); }
+    // A chip reset forgets every written value (and a watchdog armed but not yet fired).
+    void reset() {
+        written_.clear();
+        watchdog_.reset();
+    }
+    // esptool's watchdog_reset: config0 written with its enable bit while the write protection holds the
+    // key (chips whose row has an RtcWatchdog) arms the RTC watchdog. Returns its stage-0 timeout in
+    // slow-clock cycles (config1) once, then nullopt until it is armed again.
+    std::optional<std::uint32_t> take_watchdog() { return std::exchange(watchdog_, std::nullopt); }
 
     std::uint32_t jedec_id() const noexcept { return jedec_; }
 
@@ -42,6 +51,8 @@ private:
     std::uint32_t clkdiv_reg_alt_ = 0;
     esp::SpiUserCommandRegs spi_{};
     std::uint32_t jedec_ = 0;
+    std::optional<esp::RtcWatchdog> rtc_wdt_;
+    std::optional<std::uint32_t> watchdog_;
 };
 
 } // namespace vesper::devsim

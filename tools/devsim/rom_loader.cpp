@@ -36,6 +36,9 @@ std::string to_lower_hex(const std::array<std::uint8_t, 16>& digest) {
     return s;
 }
 
+// The RTC slow clock (about 150 kHz) that counts the watchdog's timeout.
+constexpr std::uint64_t kRtcSlowClockHz = 150000;
+
 } // namespace
 
 RomLoader::RomLoader(const esp::ChipInfo& chip, FlashStore& flash, RegisterFile& regs, const TimingModel& timing,
@@ -190,6 +193,11 @@ RomReply RomLoader::write_reg(const esp::Request& r) {
     }
     RomReply reply = ok(op);
     reply.busy = delay;
+    if (const auto cycles = regs_.take_watchdog()) {
+        // esptool's 2000 cycles are some 13 ms.
+        reply.watchdog = std::chrono::microseconds(std::uint64_t{*cycles} * 1000000 / kRtcSlowClockHz);
+        reply.result = "ok (RTC watchdog armed)";
+    }
     return reply;
 }
 

@@ -60,6 +60,9 @@ struct RomReply {
     Duration busy{};                          // modelled time before the first reply byte (erase, program, MD5)
     std::optional<std::uint32_t> switch_baud; // CHANGE_BAUDRATE: UART rate after the reply went out
     AfterReply after = AfterReply::stay;
+    // WRITE_REG armed the RTC watchdog: the chip resets this long after the reply (esptool's
+    // watchdog_reset), so the next command can still be answered.
+    std::optional<Duration> watchdog;
     std::optional<std::uint8_t> error; // ROM error code when the reply is a failure
     std::string result;                // "ok", "error 0x07 (...)", "unsupported", "ignored: ..."
 };

@@ -107,6 +107,20 @@ struct SpiUserCommandRegs {
     std::uint8_t usr1_miso_bitlen_shift = 0;
 };
 
+// esptool's watchdog_reset: the RTC (LP on newer chips) watchdog, armed through WRITE_REG, resets the
+// whole chip, which then boots as its straps say. Write order: unlock (wprotect = key), timeout
+// (config1), enable (config0), lock (wprotect = 0). Values from esptool targets/*.py (RTC_CNTL_WDT*).
+struct RtcWatchdog {
+    std::uint32_t config0 = 0;  // RTC_CNTL_WDTCONFIG0_REG (LP_WDT_RWDT_CONFIG0_REG)
+    std::uint32_t config1 = 0;  // RTC_CNTL_WDTCONFIG1_REG: stage 0 timeout in slow-clock cycles
+    std::uint32_t wprotect = 0; // RTC_CNTL_WDTWPROTECT_REG
+    std::uint32_t key = 0x50D83AA1;
+    std::uint32_t timeout = 2000; // slow-clock cycles, about 13 ms
+    // enable (bit 31), stage 0 action 5 = reset the whole chip incl. RTC (bits 30:28), the flash-boot
+    // protection bit 8, and the CPU reset length 2 (bits 2:0).
+    std::uint32_t enable = (1u << 31) | (5u << 28) | (1u << 8) | 2u;
+};
+
 struct ChipInfo {
     Chip chip;
     std::string_view name;         // "esp32s3"
@@ -130,6 +144,9 @@ struct ChipInfo {
     bool usb_jtag_serial;   // has the USB-Serial/JTAG controller (VID 0x303A PID 0x1001)
     bool usb_otg;           // ROM can talk over USB-OTG CDC (smaller blocks, see kUsbOtgBlock)
     std::uint32_t max_rom_flash_address = kRomMaxFlashAddress;
+    // Where --after watchdog-reset works (esptool: S2, S3, C2, C3, C5, P4; not the ESP8266 and ESP32,
+    // which have no such method, nor the C6 and H2, whose USB-Serial/JTAG port can vanish on it).
+    std::optional<RtcWatchdog> rtc_watchdog = std::nullopt;
 };
 
 // Every row, in a fixed order.

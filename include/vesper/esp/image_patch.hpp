@@ -75,6 +75,10 @@ struct FlashParams {
 // Throws Error(input) naming the option and listing the values `chip` accepts when a field is not "keep"
 // and not a known name.
 void check_flash_params(const ChipInfo& chip, const FlashParams& params);
+// The check a command runs before it touches a board: with a chip, check_flash_params (size "detect"
+// allowed); without one (--chip auto), each field must be "keep" or a name some chip accepts, and the
+// error lists the names of all chips. Error(input) naming the option.
+void check_flash_param_names(const ChipInfo* chip, const FlashParams& params);
 
 // `image` with header bytes 2-3 set from `params` and its SHA-256 recomputed (rules above). `source` names
 // the image in messages. Throws Error(input) for bad parameter names, a file that is not a valid image, or

@@ -16,6 +16,7 @@
 #include "vesper/esp/chip.hpp"
 #include "vesper/esp/command.hpp"
 #include "vesper/esp/connection.hpp"
+#include "vesper/esp/reset.hpp"
 #include "vesper/esp/spi_flash.hpp"
 #include "vesper/esp/transport.hpp"
 
@@ -23,21 +24,16 @@ namespace vesper::esp {
 
 inline constexpr std::uint32_t kRomBaud = 115200; // every ROM autobauds on SYNC at this rate
 
-enum class BeforeConnect {
-    reset,    // pulse DTR/RTS into download mode before each attempt (rotating strategies)
-    no_reset, // the board is already in download mode
-};
-
-enum class AfterFlash {
-    hard_reset, // reset into the application (RTS; ROM FLASH_END where the port has no lines)
-    stay,       // leave the ROM loader running
-};
+// BeforeConnect (--before) and AfterFlash (--after) are in reset.hpp, with their names.
 
 struct ConnectOptions {
     std::uint32_t baud = kRomBaud; // speed for the work after connecting
     BeforeConnect before = BeforeConnect::reset;
     const ChipInfo* expect_chip = nullptr; // --chip; nullptr = auto
-    int attempts = 0;                      // 0: 7 with reset lines, 3 without
+    // How the work will end: checked against the detected chip right after detection, so a mode the
+    // chip cannot do (watchdog-reset on an ESP32) is refused before any work.
+    AfterFlash after = AfterFlash::hard_reset;
+    int attempts = 0; // 0: 7 with reset lines, 3 without
     int syncs_per_attempt = 5;
     bool probe_flash = true;                    // attach flash, read JEDEC id, set size
     std::function<void(std::string_view)> note; // warnings and progress notes for the user
@@ -104,8 +100,9 @@ public:
                      const std::function<void(std::uint32_t done)>& progress = {});
     // Erase through FLASH_BEGIN with no data (the ROM erases the range before it answers).
     void erase(std::uint32_t address, std::uint32_t size);
-    // The very end: reset into the app (DTR/RTS where the port has lines, else FLASH_BEGIN 0 +
-    // FLASH_END run-user-code, the ROM's way out) or stay in the loader.
+    // The very end (AfterFlash in reset.hpp): hard reset into the app (DTR/RTS where the port has lines,
+    // else FLASH_BEGIN 0 + FLASH_END run-user-code, the ROM's way out), soft reset (always the latter),
+    // watchdog reset (the chip row's RTC watchdog armed with WRITE_REG), or stay in the loader.
     void leave(AfterFlash after);
 
     bool connected() const noexcept { return info_.chip != nullptr; }
@@ -118,6 +115,8 @@ private:
     void note(std::string_view text);
     void verify_link_at_speed(std::uint32_t baud);
     void probe_flash();
+    void run_user_code();
+    void watchdog_reset();
 
     Connection conn_;
     DeviceInfo info_;
@@ -132,6 +131,10 @@ struct ConnectedBoard {
 };
 // Opens `port` (a URL, as open_transport takes) at the ROM's 115200 baud and runs Loader::connect.
 ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options);
+
+// Error(input) naming the chip when it cannot end the way `after` says (watchdog-reset on a chip
+// whose row has no RTC watchdog).
+void check_after_mode(const ChipInfo& chip, AfterFlash after);
 
 // The exact string the CLI prints for a --chip mismatch; exposed for tests.
 std::string chip_mismatch_message(const ChipInfo& expected, const ChipInfo& found, std::string_view port,

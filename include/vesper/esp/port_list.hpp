@@ -70,6 +70,15 @@ StableNames find_stable_names(const std::filesystem::path& device,
 // when the operating system cannot be asked.
 std::vector<SerialPortInfo> list_serial_ports(const std::filesystem::path& serial_root = "/dev/serial");
 
+// A port's adapter as a person names it: "CP210x", "ESP USB-Serial/JTAG", else libserialport's
+// description, else "unknown adapter".
+std::string describe_port(const SerialPortInfo& port);
+
+// The port a device command uses when none is given (esptool's and espflash's habit): the one port
+// whose guess is not `unknown`. None or several: Error(input) listing the candidates (or, with none,
+// every port seen) and saying to choose with --port or VESPER_PORT.
+const SerialPortInfo& choose_auto_port(const std::vector<SerialPortInfo>& ports);
+
 // "/dev/ttyUSB2" before "/dev/ttyUSB10": digit runs compare as numbers.
 bool port_path_less(std::string_view a, std::string_view b);
 
