@@ -23,14 +23,13 @@ test::ProcessResult ctl(const std::vector<std::string>& args, std::map<std::stri
     return test::vesperctl(args, o);
 }
 
-// The ops of the simulator's command log, in order (one JSON line per frame the ROM handled).
+// "OP RESULT" for each line of the simulator's command log, in order (one per frame the ROM handled).
 std::vector<std::string> logged_ops(const fs::path& log) {
     std::vector<std::string> ops;
     if (!fs::exists(log)) return ops;
     const Bytes b = read_file(log);
     for (const auto& e : json_lines(std::string(b.begin(), b.end())))
-        ops.push_back(e.at("op").get<std::string>() +
-                      (e.at("result") == "ok" ? "" : " " + e.at("result").get<std::string>()));
+        ops.push_back(e.at("op").get<std::string>() + " " + e.at("result").get<std::string>());
     return ops;
 }
 
@@ -75,7 +74,9 @@ TEST_CASE("device commands: VESPER_PORT and VESPER_BAUD are the defaults of --po
         CHECK(r.exit_code == 0);
     }
     SECTION("VESPER_BAUD with no --baud, for chip and flash") {
-        auto r = ctl({"--json", "chip"}, {{"VESPER_PORT", sim.url()}, {"VESPER_BAUD", "230400"}});
+        // Left in the loader (a socket has no reset lines: hard-reset would start the app).
+        auto r =
+            ctl({"--json", "chip", "--after", "no-reset"}, {{"VESPER_PORT", sim.url()}, {"VESPER_BAUD", "230400"}});
         INFO(r.out << r.err);
         REQUIRE(r.exit_code == 0);
         CHECK(nlohmann::json::parse(r.out).at("baud") == 230400);
@@ -165,7 +166,7 @@ TEST_CASE("device commands: esptool's --before/--after spellings and modes", "[i
         Devsim sim({"--chip", "esp32s3", "--port", "0", "--log", log.string()});
         auto r = ctl({"chip", "--port", sim.url(), "--baud", "115200", "--after", "no-reset"});
         REQUIRE(r.exit_code == 0);
-        const int syncs = count_op(logged_ops(log), "SYNC");
+        const int syncs = count_op(logged_ops(log), "SYNC ");
         CHECK(syncs > 0);
         const std::size_t before = logged_ops(log).size();
         r = ctl({"--json", "chip", "--port", sim.url(), "--baud", "115200", "--before", "no_reset_no_sync", "--after",
@@ -173,7 +174,7 @@ TEST_CASE("device commands: esptool's --before/--after spellings and modes", "[i
         INFO(r.out << r.err);
         REQUIRE(r.exit_code == 0);
         CHECK(nlohmann::json::parse(r.out).at("chip") == "esp32s3");
-        CHECK(count_op(logged_ops(log), "SYNC") == syncs);
+        CHECK(count_op(logged_ops(log), "SYNC ") == syncs);
         CHECK(logged_ops(log).size() > before); // it did talk to the board
     }
     SECTION("soft-reset: the ROM runs the app through FLASH_END, even where RTS could reset") {
@@ -185,8 +186,8 @@ TEST_CASE("device commands: esptool's --before/--after spellings and modes", "[i
         CHECK_THAT(r.out, Catch::Contains("the loader ran the application (soft reset)"));
         const auto ops = logged_ops(log);
         REQUIRE(ops.size() >= 2);
-        CHECK(ops.back() == "FLASH_END");
-        CHECK(ops[ops.size() - 2] == "FLASH_BEGIN");
+        CHECK_THAT(ops.back(), Catch::StartsWith("FLASH_END ok (leaving the loader: run user code)"));
+        CHECK_THAT(ops[ops.size() - 2], Catch::StartsWith("FLASH_BEGIN ok"));
     }
     SECTION("watchdog-reset on an ESP32-S3: the RTC watchdog restarts the board into its app") {
         Devsim sim({"--chip", "esp32s3", "--listen", "rfc2217:0", "--log", log.string()});
