@@ -6,6 +6,7 @@
 #include "table.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/ledger/report.hpp"
 #include "vesper/serial/serial_number.hpp"
 
@@ -48,7 +49,7 @@ std::string status_line(const std::map<ledger::DeviceStatus, int>& counts) {
 }
 
 std::string cell_of(const nlohmann::json& v) {
-    return v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
+    return v.is_null() ? "" : v.is_string() ? v.get<std::string>() : json_text(v);
 }
 
 // A header line of column names, then one line per row with each row's value under each column.
@@ -89,11 +90,12 @@ std::string export_csv(const std::vector<ledger::Device>& devices) {
     return csv_of(kExportColumns, rows);
 }
 
-std::string export_json(const std::vector<ledger::Device>& devices) {
+// The backend's import format: an array of device records (the one JSON output that is not an object).
+nlohmann::json export_json(const std::vector<ledger::Device>& devices) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& d : devices)
         arr.push_back(device_json(d));
-    return arr.dump(2) + "\n";
+    return arr;
 }
 
 // --- batch report --------------------------------------------------------------------------------
@@ -319,15 +321,18 @@ void register_batch(CLI::App& app, Context& ctx) {
         auto ledger = ctx.open_ledger();
         auto b = ledger.get_batch(e->id);
         auto devices = ledger.devices_of_batch(b.id);
-        std::string text = e->format == "csv" ? export_csv(devices) : export_json(devices);
         if (e->output.empty()) {
-            std::cout << text;
+            if (e->format == "csv")
+                std::cout << export_csv(devices);
+            else
+                ctx.print_json(export_json(devices));
             return;
         }
-        write_file_atomic(e->output, text);
+        // In a file JSON is one line, as on a pipe.
+        write_file_atomic(e->output, e->format == "csv" ? export_csv(devices) : json_text(export_json(devices)) + "\n");
         if (ctx.json)
             ctx.print_json(
-                {{"batch_id", b.id}, {"format", e->format}, {"path", e->output}, {"devices", devices.size()}});
+                {{"batch_id", b.id}, {"format", e->format}, {"output", e->output}, {"count", devices.size()}});
         else
             std::cout << "wrote " << devices.size() << " device records of batch " << b.id << " to " << e->output
                       << "\n";
@@ -353,11 +358,11 @@ void register_batch(CLI::App& app, Context& ctx) {
                                        format + " report");
         auto ledger = ctx.open_ledger();
         auto report = ledger::batch_report(ledger, r->id);
-        if (r->output.empty() && ctx.json) {
+        if (r->output.empty() && format == "json") {
             ctx.print_json(report_json(report));
             return;
         }
-        std::string text = format == "json"  ? report_json(report).dump(2) + "\n"
+        std::string text = format == "json"  ? json_text(report_json(report)) + "\n"
                            : format == "csv" ? report_csv(report)
                                              : report_text(report);
         if (r->output.empty()) {
@@ -368,8 +373,8 @@ void register_batch(CLI::App& app, Context& ctx) {
         if (ctx.json)
             ctx.print_json({{"batch_id", report.batch.id},
                             {"format", format},
-                            {"path", r->output},
-                            {"devices", report.devices.size()}});
+                            {"output", r->output},
+                            {"count", report.devices.size()}});
         else
             std::cout << "wrote the " << format << " report of batch " << report.batch.id << " ("
                       << report.devices.size() << " devices) to " << r->output << "\n";

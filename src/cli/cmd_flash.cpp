@@ -14,6 +14,7 @@
 #include "station_cli.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/esp/bootloader_patch.hpp"
 #include "vesper/esp/flasher.hpp"
@@ -91,7 +92,7 @@ void print_region_text(const esp::RegionResult& r, std::size_t count) {
 nlohmann::json region_json(const esp::RegionResult& r) {
     return {{"event", "region"},
             {"index", r.index},
-            {"file", r.name},
+            {"input", r.name},
             {"address", r.address},
             {"status", r.written ? "written" : "skipped"},
             {"bytes", r.bytes},
@@ -105,7 +106,7 @@ nlohmann::json region_json(const esp::RegionResult& r) {
 }
 
 // A JSON line on stdout, flushed: a consumer follows the run live.
-void emit(const nlohmann::json& event) { std::cout << event.dump() << std::endl; }
+void emit(const nlohmann::json& event) { std::cout << json_text(event) << std::endl; }
 
 // Progress as a person sees it, on stderr: one bar per region and phase (percent, speed, ETA), at most
 // 10 redraws a second, only when stderr is a terminal (plain lines on a dumb one; see terminal.hpp).
@@ -139,7 +140,7 @@ public:
               {"phase", esp::to_string(p.phase)},
               {"region", p.region},
               {"regions", p.region_count},
-              {"file", plan_.regions[p.region].name},
+              {"input", plan_.regions[p.region].name},
               {"address", plan_.regions[p.region].address},
               {"done", p.done},
               {"total", p.total}});

@@ -134,7 +134,10 @@ json image_json(const esp::ImageInfo& im) {
 }
 
 json identity_json(const std::string& file, std::size_t size, const esp::FileIdentity& id) {
-    json doc{{"file", file}, {"size", size}, {"kind", esp::to_string(id.kind)}, {"valid", id.valid()}};
+    // Each kind's details under its own key; the other kinds' keys are null.
+    json doc{{"input", file},       {"size", size},     {"kind", esp::to_string(id.kind)},
+             {"valid", id.valid()}, {"image", nullptr}, {"partition_table", nullptr},
+             {"nvs", nullptr}};
     switch (id.kind) {
     case esp::FileKind::esp_image: doc["image"] = image_json(*id.image); break;
     case esp::FileKind::partition_table:
@@ -311,7 +314,7 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
     json listed = json::array();
     for (const auto& r : regions) {
         rows.push_back({hex(r.address, 8), hex(r.data.size()), r.name});
-        listed.push_back({{"address", r.address}, {"size", r.data.size()}, {"file", r.name}});
+        listed.push_back({{"address", r.address}, {"size", r.data.size()}, {"input", r.name}});
     }
 
     const auto result = esp::merge_images(chip, std::move(regions), opts);

@@ -33,7 +33,7 @@ nvs::Fields device_fields(const ledger::Device& d, const std::string* secret) {
 
 nlohmann::json image_json(const std::string& path, const Bytes& image, nvs::Version version,
                           const nvs::RenderInfo& info) {
-    return {{"path", path},
+    return {{"output", path},
             {"size", image.size()},
             {"version", version == nvs::Version::v1 ? 1 : 2},
             {"namespaces", info.namespaces},
@@ -48,7 +48,7 @@ void print_built(const Context& ctx, nlohmann::json doc) {
         ctx.print_json(doc);
         return;
     }
-    std::cout << "wrote " << doc["path"].get<std::string>() << ": " << hex_size(doc["size"].get<std::size_t>())
+    std::cout << "wrote " << doc["output"].get<std::string>() << ": " << hex_size(doc["size"].get<std::size_t>())
               << " bytes, NVS v" << doc["version"].get<int>() << ", " << doc["entries"].get<std::size_t>()
               << " entries in " << doc["namespaces"].get<std::size_t>() << " namespace(s), "
               << doc["pages_used"].get<std::size_t>() << " page(s) used, sha256 " << doc["sha256"].get<std::string>()
@@ -77,6 +77,8 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         image = nvs::build_image(a.input, size, version, &info);
         doc = image_json(a.output, image, version, info);
         doc["input"] = a.input;
+        doc["template"] = nullptr;
+        doc["serial"] = nullptr;
     } else {
         // Template first: a bad template is reported before the ledger or the secret are touched.
         nvs::Template t = nvs::Template::load(a.template_path);
@@ -87,6 +89,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         nvs::Fields fields = device_fields(d, t.uses(kMqttPasswordField) ? &secret : nullptr);
         image = t.render(fields, size, version, &info);
         doc = image_json(a.output, image, version, info);
+        doc["input"] = nullptr;
         doc["template"] = a.template_path;
         doc["serial"] = d.serial;
     }
@@ -137,12 +140,12 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
         nlohmann::json images = nlohmann::json::array();
         for (std::size_t i = 0; i < devices.size(); ++i)
             images.push_back({{"serial", devices[i].serial},
-                              {"path", result.paths[i].string()},
+                              {"output", result.paths[i].string()},
                               {"entries", infos[i].values},
                               {"sha256", digests[i]}});
         ctx.print_json({{"batch_id", batch.id},
                         {"template", a.template_path},
-                        {"out_dir", a.out_dir},
+                        {"output", a.out_dir},
                         {"size", size},
                         {"version", a.version},
                         {"count", devices.size()},

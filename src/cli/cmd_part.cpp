@@ -87,8 +87,8 @@ void run_dump(const Context& ctx, const DumpArgs& a) {
         nlohmann::json doc{{"input", a.input},
                            {"table_offset", opts.table_offset},
                            {"md5", decoded.has_md5},
+                           {"output", a.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.output)},
                            {"partitions", partitions_json(decoded.table)}};
-        if (!a.output.empty()) doc["output"] = a.output;
         ctx.print_json(doc);
     } else if (a.output.empty()) {
         std::cout << csv;

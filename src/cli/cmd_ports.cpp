@@ -40,7 +40,7 @@ nlohmann::json port_json(const esp::SerialPortInfo& p) {
                {"serial", p.usb->serial},
                {"manufacturer", p.usb->manufacturer},
                {"product", p.usb->product}};
-    return {{"path", p.path},
+    return {{"port", p.path},
             {"by_id", p.by_id},
             {"by_path", p.by_path},
             {"transport", esp::to_string(p.transport)},
@@ -57,10 +57,10 @@ void run_ports(const Context& ctx, const PortsArgs& args) {
         std::erase_if(ports, [](const esp::SerialPortInfo& p) { return p.transport != esp::PortTransport::usb; });
 
     if (ctx.json) {
-        nlohmann::json doc = nlohmann::json::array();
+        nlohmann::json list = nlohmann::json::array();
         for (const auto& p : ports)
-            doc.push_back(port_json(p));
-        ctx.print_json(doc);
+            list.push_back(port_json(p));
+        ctx.print_json({{"ports", list}});
         return;
     }
     if (ports.empty()) {

@@ -66,12 +66,17 @@ void register_serial(CLI::App& app, Context& ctx) {
         for (const auto& s : *check_serials) {
             std::string why;
             auto sn = serial::parse(s, &why);
-            nlohmann::json r = sn ? serial_json(*sn) : nlohmann::json{{"serial", s}};
+            // Every key in every entry; what is not known (an invalid serial's fields, the ledger's
+            // answers without a ledger) is null.
+            nlohmann::json r = sn ? serial_json(*sn)
+                                  : nlohmann::json{{"serial", s},           {"prefix", nullptr},   {"date", nullptr},
+                                                   {"board_type", nullptr}, {"revision", nullptr}, {"random", nullptr}};
             r["valid"] = sn.has_value();
-            if (!sn) {
-                r["error"] = why;
-                invalid.push_back(s + " (" + why + ")");
-            }
+            r["error"] = sn ? nlohmann::json(nullptr) : nlohmann::json(why);
+            r["in_ledger"] = nullptr;
+            r["reserved_at"] = nullptr;
+            r["batch_id"] = nullptr;
+            if (!sn) invalid.push_back(s + " (" + why + ")");
             std::string issued;
             if (sn && ledger) {
                 auto res = ledger->find_serial(s);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "json_output.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 
@@ -26,8 +27,6 @@ std::string Context::actor() {
     }
     return "unknown";
 }
-
-void Context::print_json(const nlohmann::json& doc) const { std::cout << doc.dump(stdout_is_tty ? 2 : -1) << "\n"; }
 
 } // namespace vesper::cli
 
@@ -66,23 +65,17 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::cerr << "vesperctl: error: " << e.what() << "\n";
-        std::cerr << "Run with --help for usage.\n";
-        return 2;
+        // CLI11's own errors (missing option, bad value, unknown subcommand) are input errors like ours.
+        // CLI11 may fail before it has seen --json, so argv is asked too.
+        const bool json = ctx.json || cli::json_requested(argc, argv);
+        const int code = cli::print_error(json, ErrorKind::input, e.what());
+        if (!json) std::cerr << "Run with --help for usage.\n";
+        return code;
     } catch (const Error& e) {
         // stdout carries only results; the error is one line on stderr (a JSON object with --json).
-        if (ctx.json) {
-            nlohmann::json err{
-                {"error",
-                 {{"kind", to_string(e.kind())}, {"message", e.what()}, {"exit_code", exit_code_for(e.kind())}}}};
-            std::cerr << err.dump() << "\n";
-        } else {
-            std::cerr << "vesperctl: error: " << e.what() << "\n";
-        }
-        return exit_code_for(e.kind());
+        return cli::print_error(ctx.json, e.kind(), e.what());
     } catch (const std::exception& e) {
-        std::cerr << "vesperctl: internal error: " << e.what() << "\n";
-        return 1;
+        return cli::print_error(ctx.json, ErrorKind::internal, e.what());
     }
     return 0;
 }

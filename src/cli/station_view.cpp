@@ -6,6 +6,7 @@
 
 #include "progress_bar.hpp"
 #include "table.hpp"
+#include "vesper/core/json_text.hpp"
 
 namespace vesper::cli {
 
@@ -205,7 +206,7 @@ public:
     void on_event(const Event& e) override {
         auto j = station::to_json(e);
         j["batch"] = info_.batch_id;
-        out_ << j.dump() << std::endl; // flushed: a consumer follows the run live
+        out_ << json_text(j) << std::endl; // flushed: a consumer follows the run live
     }
 
     void finish(const station::RunSummary& s) override {
@@ -233,7 +234,7 @@ public:
             {"boards", boards},
             {"failed_ports", failed},
             {"retry", failed.empty() ? nlohmann::json(nullptr) : nlohmann::json(retry_command(info_, failed))}};
-        out_ << j.dump() << std::endl;
+        out_ << json_text(j) << std::endl;
     }
 
 private:

@@ -9,6 +9,7 @@
 #include "schema.hpp"
 #include "sqlite.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::ledger {
@@ -197,7 +198,7 @@ std::string backend_record_json(const Device& d) {
         {"registered_at", opt(d.registered_at)},
         {"last_error", opt(d.last_error)},
     };
-    return j.dump();
+    return json_text(j);
 }
 
 Ledger::Ledger(std::filesystem::path path, sqlite3* db, std::string actor)

@@ -1,6 +1,7 @@
 #include "records.hpp"
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::ledger::detail {
@@ -43,7 +44,7 @@ std::optional<Device> device_by_serial(sqlite3* db, std::string_view serial) {
 void audit(sqlite3* db, const std::string& actor, std::string_view action, std::string_view subject,
            const nlohmann::json& details) {
     sql::Stmt st(db, "INSERT INTO audit_log(at, actor, action, subject, details) VALUES (?,?,?,?,?)");
-    st.bind(1, now_utc_iso8601()).bind(2, actor).bind(3, action).bind(4, subject).bind(5, details.dump());
+    st.bind(1, now_utc_iso8601()).bind(2, actor).bind(3, action).bind(4, subject).bind(5, json_text(details));
     st.run();
 }
 

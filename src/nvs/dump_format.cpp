@@ -12,22 +12,6 @@ namespace {
 constexpr std::size_t kTextBlobBytes = 64;  // longer blobs are cut in the human dump (JSON has them whole)
 constexpr std::size_t kEntryTextChars = 72; // strings in the per-entry lines
 
-// Keeps JSON valid whatever bytes a damaged image holds.
-std::string safe_text(std::string_view s) {
-    if (is_valid_utf8(s)) return std::string(s);
-    std::string out;
-    for (unsigned char c : s) {
-        if (c < 0x80) {
-            out += static_cast<char>(c);
-        } else {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        }
-    }
-    return out;
-}
-
 std::int64_t signed_value(ItemType type, std::uint64_t bits) {
     const std::size_t width = integer_width(type);
     if (width == 8) return static_cast<std::int64_t>(bits);
@@ -140,7 +124,7 @@ nlohmann::json value_json(const NvsValue& v) {
         return width == 8 ? v.integer : v.integer & ((std::uint64_t{1} << (8 * width)) - 1);
     }
     if (v.type == ItemType::sz)
-        return safe_text(std::string_view(reinterpret_cast<const char*>(v.data.data()), v.data.size()));
+        return std::string(v.data.begin(), v.data.end()); // bytes that are not UTF-8: see json_text
     return to_hex(v.data);
 }
 
@@ -160,20 +144,20 @@ nlohmann::json dump_json(const Dump& d, const std::string& image_name) {
     }
     json namespaces = json::array();
     for (const auto& [index, name] : d.namespaces)
-        namespaces.push_back({{"index", index}, {"name", safe_text(name)}});
+        namespaces.push_back({{"index", index}, {"name", name}});
     json entries = json::array();
     for (const auto& e : d.entries) {
         json j{{"page", e.page},
                {"slot", e.slot},
                {"namespace_index", e.ns},
-               {"key", safe_text(e.key)},
+               {"key", e.key},
                {"type", to_string(static_cast<ItemType>(e.type))},
                {"type_byte", e.type},
                {"span", e.span},
                {"chunk_index", e.chunk_index},
                {"crc_ok", e.crc_ok},
                {"data_crc_ok", e.data_crc_ok}};
-        if (e.ns != 0) j["namespace"] = safe_text(ns_of(d, e.ns));
+        if (e.ns != 0) j["namespace"] = ns_of(d, e.ns);
         const auto type = static_cast<ItemType>(e.type);
         if (e.crc_ok && type == ItemType::blob_idx) {
             j["blob_size"] = e.blob_size;
@@ -186,8 +170,8 @@ nlohmann::json dump_json(const Dump& d, const std::string& image_name) {
     }
     json values = json::array();
     for (const auto& v : d.values) {
-        json j{{"namespace", safe_text(v.ns)}, {"key", safe_text(v.key)}, {"type", to_string(v.type)},
-               {"value", value_json(v)},       {"page", v.page},          {"slot", v.slot}};
+        json j{{"namespace", v.ns},      {"key", v.key},   {"type", to_string(v.type)},
+               {"value", value_json(v)}, {"page", v.page}, {"slot", v.slot}};
         if (!is_integer(v.type)) j["size"] = v.data.size();
         values.push_back(std::move(j));
     }
@@ -196,9 +180,9 @@ nlohmann::json dump_json(const Dump& d, const std::string& image_name) {
         problems.push_back({{"kind", to_string(p.kind)},
                             {"page", p.page},
                             {"slot", p.slot ? json(*p.slot) : json(nullptr)},
-                            {"message", safe_text(p.message)}});
-    return {{"image", safe_text(image_name)}, {"size", d.size},     {"ok", d.ok()},     {"pages", pages},
-            {"namespaces", namespaces},       {"entries", entries}, {"values", values}, {"problems", problems}};
+                            {"message", p.message}});
+    return {{"input", image_name},      {"size", d.size},     {"ok", d.ok()},     {"pages", pages},
+            {"namespaces", namespaces}, {"entries", entries}, {"values", values}, {"problems", problems}};
 }
 
 } // namespace vesper::nvs

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/esp/port_url.hpp"
 
 namespace vesper::station::detail {
@@ -184,7 +185,7 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
             ok.firmware_version = ctx.firmware_version;
             ok.firmware_sha256 = ctx.firmware_sha256;
             ok.seconds = seconds;
-            ok.phases = nlohmann::json(ctx.phases).dump();
+            ok.phases = json_text(ctx.phases);
             ledger_.finish_attempt(attempt_id, ok);
         } catch (const Error& e) {
             Failure f = classify(e);
@@ -192,7 +193,7 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
             bad.cause = f.cause;
             bad.error = f.error;
             bad.seconds = since(t0);
-            bad.phases = nlohmann::json(ctx.phases).dump();
+            bad.phases = json_text(ctx.phases);
             ledger_.finish_attempt(attempt_id, bad);
             throw;
         }

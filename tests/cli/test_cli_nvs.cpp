@@ -117,7 +117,7 @@ TEST_CASE("cli nvs build: --json describes what was written", "[cli][nvs]") {
         in_dir(dir));
     REQUIRE(r.exit_code == 0);
     auto doc = nlohmann::json::parse(r.out);
-    CHECK(doc["path"] == out.string());
+    CHECK(doc["output"] == out.string());
     CHECK(doc["size"] == 0x3000);
     CHECK(doc["version"] == 2);
     CHECK(doc["entries"] == 9);
@@ -336,7 +336,7 @@ TEST_CASE("cli nvs batch: one image per device, each with its own password", "[c
         CHECK(values["vesper/mqtt_pass"] == expected_password(serials[i]));
         passwords.insert(values["vesper/mqtt_pass"]);
         CHECK(doc["images"][i]["serial"] == serials[i]);
-        CHECK(doc["images"][i]["path"] == image.string());
+        CHECK(doc["images"][i]["output"] == image.string());
         CHECK(doc["images"][i]["sha256"] == vesper::to_hex(vesper::sha256(vesper::read_file(image))));
     }
     CHECK(passwords.size() == 3);

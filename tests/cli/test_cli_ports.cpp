@@ -15,8 +15,8 @@ namespace {
 void check_port_object(const nlohmann::json& p) {
     INFO(p.dump());
     REQUIRE(p.is_object());
-    CHECK(p.at("path").is_string());
-    CHECK(!p.at("path").get<std::string>().empty());
+    CHECK(p.at("port").is_string());
+    CHECK(!p.at("port").get<std::string>().empty());
     CHECK(p.at("by_id").is_array());
     CHECK(p.at("by_path").is_array());
     const std::string transport = p.at("transport");
@@ -52,11 +52,11 @@ TEST_CASE("ports: text output is a table or says there are none", "[ports][cli]"
     }
 }
 
-TEST_CASE("ports --json: an array of port objects", "[ports][cli]") {
+TEST_CASE("ports --json: a list of port objects under \"ports\"", "[ports][cli]") {
     auto usb_only = vesperctl({"ports", "--json"});
     INFO(usb_only.err);
     REQUIRE(usb_only.exit_code == 0);
-    const auto doc = nlohmann::json::parse(usb_only.out);
+    const auto doc = nlohmann::json::parse(usb_only.out).at("ports");
     REQUIRE(doc.is_array());
     for (const auto& p : doc) {
         check_port_object(p);
@@ -65,7 +65,7 @@ TEST_CASE("ports --json: an array of port objects", "[ports][cli]") {
 
     auto all = vesperctl({"--json", "ports", "--all"});
     REQUIRE(all.exit_code == 0);
-    const auto all_doc = nlohmann::json::parse(all.out);
+    const auto all_doc = nlohmann::json::parse(all.out).at("ports");
     REQUIRE(all_doc.is_array());
     for (const auto& p : all_doc)
         check_port_object(p);

@@ -175,9 +175,9 @@ TEST_CASE("cli: batch report as CSV, to stdout and to a file", "[cli][report]") 
                        in_dir(dir));
     REQUIRE(f.exit_code == 0);
     auto doc = nlohmann::json::parse(f.out);
-    CHECK(doc["path"] == "r.csv");
+    CHECK(doc["output"] == "r.csv");
     CHECK(doc["format"] == "csv");
-    CHECK(doc["devices"] == 4);
+    CHECK(doc["count"] == 4);
     CHECK(vesper::read_text_file(dir / "r.csv") == r.out);
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::devsim {
@@ -32,7 +33,7 @@ void CommandLog::write(const CommandRecord& r) {
         {"modelled_ms", r.modelled_ms},
         {"result", r.result},
     };
-    const std::string line = j.dump() + "\n";
+    const std::string line = json_text(j) + "\n";
     // Flushed per line: the log is read while the simulator still runs.
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
         fail(ErrorKind::io, "cannot write --log file '" + path_.string() + "': " + std::strerror(errno));

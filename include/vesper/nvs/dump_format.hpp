@@ -12,9 +12,9 @@ namespace vesper::nvs {
 // problems (or "no problems").
 std::string dump_text(const Dump& dump, const std::string& image_name);
 
-// {"image", "size", "ok", "pages": [...], "namespaces": [...], "entries": [...], "values": [...],
-//  "problems": [...]}. Text that is not valid UTF-8 is shown with \xNN escapes so the document stays
-// valid JSON.
+// {"input", "size", "ok", "pages": [...], "namespaces": [...], "entries": [...], "values": [...],
+//  "problems": [...]}. Strings hold the image's bytes as they are; vesper::json_text writes bytes that
+// are not UTF-8 as \xNN.
 nlohmann::json dump_json(const Dump& dump, const std::string& image_name);
 
 // A value as JSON: integers as numbers, strings as text, blobs as lower-case hex.

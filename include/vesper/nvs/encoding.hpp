@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "vesper/core/bytes.hpp"
+#include "vesper/core/utf8.hpp" // is_valid_utf8, which the CSV and template readers use with these
 #include "vesper/nvs/format.hpp"
 
 namespace vesper::nvs {
@@ -31,8 +32,5 @@ void decode_hex_into(std::string_view text, Bytes& out);
 // Standard base64 with '=' padding; ASCII whitespace is ignored. Anything else is an error.
 Bytes decode_base64(std::string_view text);
 void decode_base64_into(std::string_view text, Bytes& out);
-
-// Valid UTF-8? On failure `bad_offset` (when given) receives the offset of the first bad byte.
-bool is_valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
 
 } // namespace vesper::nvs
