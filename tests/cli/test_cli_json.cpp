@@ -5,9 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "run_process.hpp"
@@ -137,8 +138,10 @@ TEST_CASE("json: file content that is not UTF-8 gives a JSON error naming it", "
     const auto opts = in_dir(dir);
     // A partition name in a CSV, and the same in a binary table: both refused, the message quoting the name.
     vesper::write_file_atomic(dir / "t.csv", "# Name, Type, SubType, Offset, Size\n"
-                                             "nv" + kBad + "s, data, nvs, 0x9000, 0x6000\n"
-                                             "factory, app, factory, 0x10000, 1M\n");
+                                             "nv" +
+                                                 kBad +
+                                                 "s, data, nvs, 0x9000, 0x6000\n"
+                                                 "factory, app, factory, 0x10000, 1M\n");
     check_error_object(vesperctl({"--json", "part", "build", "t.csv", "-o", "t.bin"}, opts), "input", 2);
     CHECK(!fs::exists(dir / "t.bin"));
 
