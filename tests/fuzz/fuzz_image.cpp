@@ -13,8 +13,7 @@ VESPER_FUZZ_INIT(int*, char***) {
     if (fuzz::seed_dir().empty()) return 0;
     for (const esp::ChipInfo& chip : esp::all_chips()) {
         try {
-            fuzz::write_seed("app-" + std::string(chip.name) + ".bin",
-                             esp::synthesize_app_image(chip, {.size = 4096}));
+            fuzz::write_seed("app-" + std::string(chip.name) + ".bin", esp::synthesize_app_image(chip, {.size = 4096}));
         } catch (const Error&) {
             // a chip the synthesizer does not make images for
         }
@@ -41,8 +40,7 @@ VESPER_FUZZ_TARGET(fuzz_image)(const std::uint8_t* data, std::size_t size) {
         (void)id.valid();
         if (id.image) describe(*id.image);
     });
-    fuzz::expect_errors([&] {
-        describe(esp::parse_image(in, "fuzz.bin", {.chip = &esp::chip_info(esp::Chip::esp8266)}));
-    });
+    fuzz::expect_errors(
+        [&] { describe(esp::parse_image(in, "fuzz.bin", {.chip = &esp::chip_info(esp::Chip::esp8266)})); });
     return 0;
 }

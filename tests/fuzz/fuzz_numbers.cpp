@@ -29,7 +29,9 @@ VESPER_FUZZ_TARGET(fuzz_numbers)(const std::uint8_t* data, std::size_t size) {
     for (const esp::ChipInfo& chip : esp::all_chips()) {
         (void)esp::flash_size_code(chip, in);
         (void)esp::flash_freq_code(chip, in);
-        fuzz::expect_errors([&] { esp::check_flash_params(chip, {std::string(in), std::string(in), std::string(in)}); });
+        fuzz::expect_errors([&] {
+            esp::check_flash_params(chip, {std::string(in), std::string(in), std::string(in)});
+        });
     }
     return 0;
 }

@@ -15,10 +15,17 @@ using esp::Command;
 
 namespace {
 
-constexpr Command kCommands[] = {Command::sync,        Command::read_reg,        Command::spi_attach,
-                                 Command::flash_begin, Command::flash_data,      Command::flash_defl_data,
-                                 Command::spi_flash_md5, Command::get_security_info, Command::read_flash_slow,
-                                 Command::change_baudrate, Command::flash_end};
+constexpr Command kCommands[] = {Command::sync,
+                                 Command::read_reg,
+                                 Command::spi_attach,
+                                 Command::flash_begin,
+                                 Command::flash_data,
+                                 Command::flash_defl_data,
+                                 Command::spi_flash_md5,
+                                 Command::get_security_info,
+                                 Command::read_flash_slow,
+                                 Command::change_baudrate,
+                                 Command::flash_end};
 
 void frame(const Bytes& f) {
     for (std::size_t status_len : {std::size_t{2}, std::size_t{4}}) {
@@ -37,7 +44,36 @@ void frame(const Bytes& f) {
     fuzz::expect_errors([&] { (void)esp::decode_request(f); });
 }
 
+// A start for the fuzzer: boot-log noise, then replies with and without payload (a security info of
+// 20 bytes, an MD5 in 32 hex digits, a value with bytes that need SLIP escapes), a failure reply and a
+// request as a client sends it.
+void write_seeds() {
+    Bytes stream{0x07}; // chunk byte: 8-byte reads
+    const std::string boot = "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT)\r\nwaiting for download\r\n";
+    stream.insert(stream.end(), boot.begin(), boot.end());
+    auto reply = [&](Command op, std::uint32_t value, const Bytes& payload, std::uint8_t status, std::size_t sl) {
+        esp::slip_encode_append(
+            esp::encode_response(static_cast<std::uint8_t>(op), value, payload, status, status ? 0x05 : 0, sl), stream);
+    };
+    reply(Command::sync, 0, {}, 0, 4);
+    reply(Command::read_reg, 0xC0DBC0DB, {}, 0, 4);
+    Bytes security(20, 0);
+    security[12] = 9; // chip id: ESP32-S3
+    reply(Command::get_security_info, 0, security, 0, 4);
+    const std::string md5 = "0123456789abcdef0123456789ABCDEF";
+    reply(Command::spi_flash_md5, 0, Bytes(md5.begin(), md5.end()), 0, 2);
+    reply(Command::flash_begin, 0, {}, 1, 2);
+    esp::slip_encode_append(esp::encode_request(esp::read_reg_request(0x40001000)), stream);
+    fuzz::write_seed("replies.bin", stream);
+}
+
 } // namespace
+
+VESPER_FUZZ_INIT(int*, char***) {
+    if (fuzz::seed_dir().empty()) return 0;
+    write_seeds();
+    std::exit(0);
+}
 
 VESPER_FUZZ_TARGET(fuzz_slip_packet)(const std::uint8_t* data, std::size_t size) {
     fuzz::Chunks chunks(data, size);

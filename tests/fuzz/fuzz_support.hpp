@@ -2,8 +2,8 @@
 // What every harness shares. A vesper::Error is the library's answer to bad input, so it is an expected
 // outcome; anything else escaping (another exception, a crash, a sanitizer report, a timeout) is a
 // finding that libFuzzer reports with a reproducer.
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -21,9 +21,9 @@
 // replays every file in tests/fuzz/regressions/NAME/ (and the committed seeds) through the very same code
 // in the Release and ASan suites, without clang.
 #ifdef VESPER_FUZZ_REPLAY
-#define VESPER_FUZZ_TARGET(name)                                                                                 \
-    static int name##_one(const std::uint8_t* data, std::size_t size);                                         \
-    [[maybe_unused]] static const bool name##_registered = vesper::fuzz::register_target(#name, name##_one);   \
+#define VESPER_FUZZ_TARGET(name)                                                                                       \
+    static int name##_one(const std::uint8_t* data, std::size_t size);                                                 \
+    [[maybe_unused]] static const bool name##_registered = vesper::fuzz::register_target(#name, name##_one);           \
     static int name##_one
 #define VESPER_FUZZ_INIT [[maybe_unused]] static int fuzz_init_unused
 #else
@@ -89,8 +89,8 @@ inline void write_seed(const std::string& name, ByteView data) {
     const auto dir = seed_dir();
     if (dir.empty()) return;
     std::filesystem::create_directories(dir);
-    std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(data.data()),
-                                                        static_cast<std::streamsize>(data.size()));
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
 }
 
 } // namespace vesper::fuzz

@@ -5,9 +5,9 @@
 #define VESPER_FUZZ_REPLAY // the registry of harnesses (fuzz_support.hpp)
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <iterator>
 
 #include "../fuzz/fuzz_support.hpp"
@@ -50,7 +50,8 @@ TEST_CASE("fuzz regressions: every harness is linked and every kept input replay
         for (const fs::path& file : inputs_of(name)) {
             INFO(name << " " << file.string());
             std::ifstream in(file, std::ios::binary);
-            const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            const std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)),
+                                                 std::istreambuf_iterator<char>());
             CHECK_NOTHROW(run(data.data(), data.size()));
             ++replayed;
         }
