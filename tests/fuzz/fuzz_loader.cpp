@@ -8,6 +8,7 @@
 #include "fuzz_support.hpp"
 #include "vesper/esp/loader.hpp"
 #include "vesper/esp/packet.hpp"
+#include "vesper/esp/reset.hpp"
 #include "vesper/esp/slip.hpp"
 
 using namespace vesper;
@@ -63,11 +64,17 @@ VESPER_FUZZ_INIT(int*, char***) {
 }
 
 VESPER_FUZZ_TARGET(fuzz_loader)(const std::uint8_t* data, std::size_t size) {
+    // The chunk byte's top bits pick how the work ends (fuzz_support.hpp uses its low 6 bits). Not
+    // watchdog-reset: it waits 500 ms for the chip to reset, which would only slow the fuzzer down.
+    constexpr esp::AfterFlash kAfter[] = {esp::AfterFlash::hard_reset, esp::AfterFlash::soft_reset,
+                                          esp::AfterFlash::stay, esp::AfterFlash::hard_reset};
+    const esp::AfterFlash after = kAfter[size ? data[0] >> 6 : 0];
     FuzzTransport transport(data, size);
     esp::Loader loader(transport);
     fuzz::expect_errors([&] {
         esp::ConnectOptions options;
         options.before = esp::BeforeConnect::no_reset;
+        options.after = after;
         options.attempts = 1;
         options.syncs_per_attempt = 2;
         options.baud = 460800;
@@ -80,7 +87,7 @@ VESPER_FUZZ_TARGET(fuzz_loader)(const std::uint8_t* data, std::size_t size) {
             const Bytes block(16, 0xAB);
             (void)loader.write_block(block, 0, false, 16);
         });
-        loader.leave(esp::AfterFlash::hard_reset);
+        loader.leave(after);
     });
     return 0;
 }

@@ -1,9 +1,11 @@
 // Numbers and sizes as typed on the command line and in CSV/YAML values: core/text's integer parsing, hex
-// strings, NVS partition sizes and integer values, flash mode/size/frequency names, chip names.
+// strings, NVS partition sizes and integer values, flash mode/size/frequency names, chip names,
+// --before/--after mode names.
 #include "fuzz_support.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/esp/chip.hpp"
 #include "vesper/esp/image_patch.hpp"
+#include "vesper/esp/reset.hpp"
 #include "vesper/nvs/encoding.hpp"
 #include "vesper/nvs/format.hpp"
 
@@ -24,6 +26,8 @@ VESPER_FUZZ_TARGET(fuzz_numbers)(const std::uint8_t* data, std::size_t size) {
         fuzz::expect_errors([&] { (void)nvs::encode_integer(e, in); });
     (void)nvs::parse_encoding(in);
     (void)esp::find_chip_by_name(in);
+    (void)esp::before_mode_from_name(in); // --before
+    (void)esp::after_mode_from_name(in);  // --after
     (void)esp::flash_mode_code(in);
     (void)esp::flash_size_bytes(in);
     for (const esp::ChipInfo& chip : esp::all_chips()) {
@@ -32,6 +36,8 @@ VESPER_FUZZ_TARGET(fuzz_numbers)(const std::uint8_t* data, std::size_t size) {
         fuzz::expect_errors([&] {
             esp::check_flash_params(chip, {std::string(in), std::string(in), std::string(in)});
         });
+        fuzz::expect_errors([&] { esp::check_flash_param_names(&chip, {std::string(in), "keep", "keep"}); });
     }
+    fuzz::expect_errors([&] { esp::check_flash_param_names(nullptr, {"keep", std::string(in), std::string(in)}); });
     return 0;
 }
