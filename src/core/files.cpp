@@ -52,7 +52,11 @@ Target resolve_target(const fs::path& path) {
     for (int hops = 0;; ++hops) {
         struct stat st {};
         if (::lstat(p.c_str(), &st) != 0) {
-            if (errno == ENOENT) return {p};
+            if (errno == ENOENT) {
+                Target t; // a new file
+                t.path = p;
+                return t;
+            }
             io_fail(path, "cannot look at " + p.string(), errno);
         }
         if (S_ISLNK(st.st_mode)) {
@@ -64,7 +68,8 @@ Target resolve_target(const fs::path& path) {
             continue;
         }
         if (S_ISDIR(st.st_mode)) fail(ErrorKind::input, path.string() + ": is a folder, not a file");
-        Target t{p};
+        Target t;
+        t.path = p;
         t.exists = true;
         t.regular = S_ISREG(st.st_mode);
         t.block_device = S_ISBLK(st.st_mode);

@@ -29,8 +29,8 @@ struct ImageBatchOptions {
     // Error(interrupted) (everything it wrote is removed).
     const std::atomic<bool>* stop = nullptr;
     // File name of the manifest (empty: none) and its text, asked for after every image is written.
-    std::string manifest_name;
-    std::function<std::string()> manifest;
+    std::string manifest_name{};
+    std::function<std::string()> manifest{};
 };
 
 struct ImageBatchResult {
