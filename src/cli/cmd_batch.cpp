@@ -316,12 +316,12 @@ void register_batch(CLI::App& app, Context& ctx) {
     auto* exp = batch->add_subcommand("export", "Export the batch's device records (backend field names)");
     exp->add_option("id", e->id, "Batch id")->required();
     exp->add_option("--format", e->format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
-    exp->add_option("-o,--output", e->output, "Write to FILE (atomically) instead of stdout");
+    exp->add_option("-o,--output", e->output, "Write to FILE (atomically) instead of stdout (- is stdout)");
     exp->callback([&ctx, e] {
         auto ledger = ctx.open_ledger();
         auto b = ledger.get_batch(e->id);
         auto devices = ledger.devices_of_batch(b.id);
-        if (e->output.empty()) {
+        if (e->output.empty() || is_stdout(e->output)) {
             if (e->format == "csv")
                 std::cout << export_csv(devices);
             else
@@ -349,23 +349,24 @@ void register_batch(CLI::App& app, Context& ctx) {
     rep->add_option("id", r->id, "Batch id")->required();
     rep->add_option("--format", r->format, "text, csv or json (default text; json with --json)")
         ->check(CLI::IsMember({"text", "csv", "json"}));
-    rep->add_option("-o,--output", r->output, "Write to FILE (atomically) instead of stdout");
+    rep->add_option("-o,--output", r->output, "Write to FILE (atomically) instead of stdout (- is stdout)");
     rep->callback([&ctx, r] {
         const std::string format = !r->format.empty() ? r->format : ctx.json ? "json" : "text";
         // With --json stdout carries JSON only; a text or CSV report can still go to a file.
-        if (ctx.json && r->output.empty() && format != "json")
+        if (ctx.json && (r->output.empty() || is_stdout(r->output)) && format != "json")
             fail(ErrorKind::input, "--format " + format + " with --json: stdout takes JSON only; use -o FILE for a " +
                                        format + " report");
         auto ledger = ctx.open_ledger();
         auto report = ledger::batch_report(ledger, r->id);
-        if (r->output.empty() && format == "json") {
+        const bool to_stdout = r->output.empty() || is_stdout(r->output);
+        if (to_stdout && format == "json") {
             ctx.print_json(report_json(report));
             return;
         }
         std::string text = format == "json"  ? json_text(report_json(report)) + "\n"
                            : format == "csv" ? report_csv(report)
                                              : report_text(report);
-        if (r->output.empty()) {
+        if (to_stdout) {
             std::cout << text;
             return;
         }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 #include "table.hpp"
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
@@ -151,12 +152,13 @@ json identity_json(const std::string& file, std::size_t size, const esp::FileIde
     return doc;
 }
 
-void print_indented_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void print_indented_table(std::ostream& out, const std::vector<std::string>& header,
+                          const std::vector<std::vector<std::string>>& rows) {
     std::ostringstream table;
     print_table(table, header, rows);
     std::istringstream lines(table.str());
     for (std::string line; std::getline(lines, line);)
-        std::cout << "  " << line << "\n";
+        out << "  " << line << "\n";
 }
 
 void field(const std::string& name, const std::string& value) {
@@ -196,7 +198,7 @@ void print_image_text(const std::string& file, std::size_t size, const esp::Imag
         rows.push_back({std::to_string(i), hex(s.load_address, 8), hex(s.length, 5), hex(s.data_offset(), 8),
                         s.regions.empty() ? "-" : join(s.regions, ", ")});
     }
-    print_indented_table({"#", "load addr", "length", "file offset", "memory"}, rows);
+    print_indented_table(std::cout, {"#", "load addr", "length", "file offset", "memory"}, rows);
 
     std::cout << "Footer\n";
     field("checksum",
@@ -291,6 +293,7 @@ struct MergeArgs {
 };
 
 void run_merge(const Context& ctx, const MergeArgs& a) {
+    check_output_option(ctx, a.output);
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
     if (a.pairs.empty() || a.pairs.size() % 2 != 0)
         fail(ErrorKind::input, "image merge: expected ADDRESS FILE pairs, got " + std::to_string(a.pairs.size()) +
@@ -318,7 +321,7 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
     }
 
     const auto result = esp::merge_images(chip, std::move(regions), opts);
-    write_file_atomic(a.output, result.image);
+    write_output(a.output, result.image);
 
     if (ctx.json) {
         ctx.print_json({{"output", a.output},
@@ -330,14 +333,15 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
                         {"notes", result.notes}});
         return;
     }
-    std::cout << a.output << ": " << result.image.size() << " bytes (" << hex(result.image.size()) << ") for "
-              << chip.display_name << ", flash it at " << hex(opts.target_offset) << "\n";
-    print_indented_table({"address", "size", "file"}, rows);
+    std::ostream& out = summary_stream(a.output);
+    out << a.output << ": " << result.image.size() << " bytes (" << hex(result.image.size()) << ") for "
+        << chip.display_name << ", flash it at " << hex(opts.target_offset) << "\n";
+    print_indented_table(out, {"address", "size", "file"}, rows);
     if (result.bootloader_patched)
-        std::cout << "  bootloader header set to mode " << a.flash_mode << ", size " << a.flash_size << ", freq "
-                  << a.flash_freq << "\n";
+        out << "  bootloader header set to mode " << a.flash_mode << ", size " << a.flash_size << ", freq "
+            << a.flash_freq << "\n";
     for (const auto& n : result.notes)
-        std::cout << "  note: " << n << "\n";
+        out << "  note: " << n << "\n";
 }
 
 // ---- image synth ----
@@ -348,6 +352,7 @@ struct SynthArgs {
 };
 
 void run_synth(const Context& ctx, const SynthArgs& a) {
+    check_output_option(ctx, a.output);
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
     esp::SynthOptions opts;
     const std::uint64_t size = parse_size("--size", a.size);
@@ -357,7 +362,7 @@ void run_synth(const Context& ctx, const SynthArgs& a) {
     opts.version = a.version;
     opts.secure_version = a.secure_version;
     const Bytes image = esp::synthesize_app_image(chip, opts);
-    write_file_atomic(a.output, image);
+    write_output(a.output, image);
     if (ctx.json) {
         ctx.print_json({{"output", a.output},
                         {"chip", std::string(chip.name)},
@@ -368,9 +373,9 @@ void run_synth(const Context& ctx, const SynthArgs& a) {
                         {"synthetic", true}});
         return;
     }
-    std::cout << a.output << ": synthetic " << chip.display_name << " app image, " << image.size() << " bytes, "
-              << opts.project << " " << opts.version << "\n"
-              << "  demo/test image: valid format, does NOT run on hardware\n";
+    summary_stream(a.output) << a.output << ": synthetic " << chip.display_name << " app image, " << image.size()
+                             << " bytes, " << opts.project << " " << opts.version << "\n"
+                             << "  demo/test image: valid format, does NOT run on hardware\n";
 }
 
 } // namespace
@@ -389,7 +394,7 @@ void register_image(CLI::App& app, Context& ctx) {
     auto merge_args = std::make_shared<MergeArgs>();
     auto* merge = image->add_subcommand("merge", "Merge ADDRESS FILE pairs into one image flashed at 0x0");
     merge->add_option("--chip", merge_args->chip, "Target chip (esp32, esp32s3, esp32c3, ...)")->required();
-    merge->add_option("-o,--output", merge_args->output, "Merged image to write")->required();
+    merge->add_option("-o,--output", merge_args->output, "Merged image to write (- for stdout)")->required();
     merge->add_option("--flash-mode", merge_args->flash_mode, "Bootloader header: keep, qio, qout, dio, dout")
         ->capture_default_str();
     merge->add_option("--flash-size", merge_args->flash_size, "Bootloader header: keep, 1MB, 2MB, 4MB, ...")
@@ -406,7 +411,7 @@ void register_image(CLI::App& app, Context& ctx) {
     auto* synth = image->add_subcommand(
         "synth", "Write a synthetic app image for demos and benchmarks (valid format, does NOT run on hardware)");
     synth->add_option("--chip", synth_args->chip, "Chip (ESP32 family)")->required();
-    synth->add_option("-o,--output", synth_args->output, "Image to write")->required();
+    synth->add_option("-o,--output", synth_args->output, "Image to write (- for stdout)")->required();
     synth->add_option("--size", synth_args->size, "File size: 1MB, 256KB, bytes (multiple of 16)")
         ->capture_default_str();
     synth->add_option("--project", synth_args->project, "Project name in the app description")->capture_default_str();

@@ -3,10 +3,13 @@
 #include <cstdlib>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/interrupt.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/nvs/dump_format.hpp"
 #include "vesper/nvs/image_batch.hpp"
@@ -18,6 +21,9 @@ namespace vesper::cli {
 namespace {
 
 using creds::kMqttPasswordField;
+
+// Written last by `nvs batch`: a folder without it is incomplete.
+constexpr const char* kManifestName = "vesper-nvs-batch.json";
 
 std::string hex_size(std::size_t size) { return hex_u(size); }
 
@@ -48,11 +54,11 @@ void print_built(const Context& ctx, nlohmann::json doc) {
         ctx.print_json(doc);
         return;
     }
-    std::cout << "wrote " << doc["output"].get<std::string>() << ": " << hex_size(doc["size"].get<std::size_t>())
-              << " bytes, NVS v" << doc["version"].get<int>() << ", " << doc["entries"].get<std::size_t>()
-              << " entries in " << doc["namespaces"].get<std::size_t>() << " namespace(s), "
-              << doc["pages_used"].get<std::size_t>() << " page(s) used, sha256 " << doc["sha256"].get<std::string>()
-              << "\n";
+    summary_stream(doc["output"].get<std::string>())
+        << "wrote " << doc["output"].get<std::string>() << ": " << hex_size(doc["size"].get<std::size_t>())
+        << " bytes, NVS v" << doc["version"].get<int>() << ", " << doc["entries"].get<std::size_t>() << " entries in "
+        << doc["namespaces"].get<std::size_t>() << " namespace(s), " << doc["pages_used"].get<std::size_t>()
+        << " page(s) used, sha256 " << doc["sha256"].get<std::string>() << "\n";
 }
 
 struct BuildArgs {
@@ -67,6 +73,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         fail(ErrorKind::input, "nvs build: --template needs --serial SN (the ledger device to fill it from)");
     if (a.template_path.empty() && (!a.serial.empty() || !a.secret_file.empty()))
         fail(ErrorKind::input, "nvs build: --serial and --secret-file only go with --template");
+    check_output_option(ctx, a.output);
     const std::size_t size = nvs::parse_partition_size(a.size, "--size");
     const nvs::Version version = to_version(a.version);
 
@@ -93,7 +100,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         doc["template"] = a.template_path;
         doc["serial"] = d.serial;
     }
-    write_file_atomic(a.output, image);
+    write_output(a.output, image);
     print_built(ctx, doc);
 }
 
@@ -119,8 +126,8 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
     names.reserve(devices.size());
     for (const auto& d : devices)
         names.push_back(d.serial + ".bin");
-    // Digests only for the JSON report; each producer call writes its own slot.
-    std::vector<std::string> digests(ctx.json ? devices.size() : 0);
+    // Each producer call writes its own slot; the digests go into the manifest.
+    std::vector<std::string> digests(devices.size());
     std::vector<nvs::RenderInfo> infos(devices.size());
 
     auto produce = [&](std::size_t i, Bytes& out) {
@@ -130,30 +137,54 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
         } catch (const Error& e) {
             fail(e.kind(), "device " + devices[i].serial + ": " + e.what());
         }
-        if (ctx.json) digests[i] = to_hex(sha256(out));
+        digests[i] = to_hex(sha256(out));
+    };
+    auto images_json = [&](bool with_paths) {
+        nlohmann::json images = nlohmann::json::array();
+        for (std::size_t i = 0; i < devices.size(); ++i) {
+            nlohmann::json image{{"serial", devices[i].serial}, {"file", names[i]}, {"sha256", digests[i]}};
+            if (with_paths) {
+                image.erase("file");
+                image["output"] = (std::filesystem::path(a.out_dir) / names[i]).string();
+                image["entries"] = infos[i].values;
+            }
+            images.push_back(image);
+        }
+        return images;
     };
     nvs::ImageBatchOptions options;
     options.threads = a.jobs;
-    auto result = nvs::write_image_batch(a.out_dir, names, produce, options);
+    // Ctrl-C/SIGTERM stop between images and remove what this run wrote (docs/nvs.md).
+    interrupt::Deferral defer;
+    options.stop = &interrupt::stop_requested();
+    options.manifest_name = kManifestName;
+    options.manifest = [&] {
+        return json_text(nlohmann::json{{"format", "vesper-nvs-batch"},
+                                        {"batch_id", batch.id},
+                                        {"template", a.template_path},
+                                        {"size", size},
+                                        {"version", a.version},
+                                        {"count", devices.size()},
+                                        {"images", images_json(false)}},
+                         1) +
+               "\n";
+    };
+    nvs::write_image_batch(a.out_dir, names, produce, options);
+    const std::string manifest = (std::filesystem::path(a.out_dir) / kManifestName).string();
 
     if (ctx.json) {
-        nlohmann::json images = nlohmann::json::array();
-        for (std::size_t i = 0; i < devices.size(); ++i)
-            images.push_back({{"serial", devices[i].serial},
-                              {"output", result.paths[i].string()},
-                              {"entries", infos[i].values},
-                              {"sha256", digests[i]}});
         ctx.print_json({{"batch_id", batch.id},
                         {"template", a.template_path},
                         {"output", a.out_dir},
+                        {"manifest", manifest},
                         {"size", size},
                         {"version", a.version},
                         {"count", devices.size()},
-                        {"images", images}});
+                        {"images", images_json(true)}});
         return;
     }
     std::cout << "batch " << batch.id << ": wrote " << devices.size() << " image(s) of " << hex_size(size)
-              << " bytes (NVS v" << a.version << ") to " << a.out_dir << "\n";
+              << " bytes (NVS v" << a.version << ") to " << a.out_dir << ", listed in " << manifest << "\n";
 }
 
 void run_dump(const Context& ctx, const std::string& path) {
@@ -187,7 +218,7 @@ void register_nvs(CLI::App& app, Context& ctx) {
     build->add_option("input", b->input, "CSV file: key,type,encoding,value");
     build->add_option("--template", b->template_path, "Template CSV with {{field}} placeholders");
     build->add_option("--serial", b->serial, "Ledger device whose fields fill the template");
-    build->add_option("-o,--output", b->output, "Output image (written atomically)")->required();
+    build->add_option("-o,--output", b->output, "Output image (written atomically; - for stdout)")->required();
     build->add_option("--size", b->size, "Partition size: decimal or 0x hex, a multiple of 0x1000, at least 0x3000")
         ->required();
     build->add_option("--version", b->version, "NVS format: 1 (no multi-page blobs) or 2")

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
@@ -49,6 +50,7 @@ struct DumpArgs {
 };
 
 void run_build(const Context& ctx, const BuildArgs& a) {
+    check_output_option(ctx, a.output);
     esp::TableOptions opts;
     opts.table_offset = parse_offset_option("--offset", a.offset);
     opts.md5 = !a.no_md5;
@@ -60,7 +62,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
     const std::string text = read_text_file(a.input);
     const auto table = esp::parse_partition_csv(text, a.input, opts);
     const Bytes bin = esp::encode_partition_table(table, opts);
-    write_file_atomic(a.output, bin);
+    write_output(a.output, bin);
 
     if (ctx.json) {
         ctx.print_json({{"input", a.input},
@@ -70,8 +72,8 @@ void run_build(const Context& ctx, const BuildArgs& a) {
                         {"md5", opts.md5},
                         {"partitions", partitions_json(table)}});
     } else {
-        std::cout << a.output << ": " << table.size() << " partitions, " << bin.size() << " bytes"
-                  << (opts.md5 ? ", with MD5 row" : ", no MD5 row") << "\n";
+        summary_stream(a.output) << a.output << ": " << table.size() << " partitions, " << bin.size() << " bytes"
+                                 << (opts.md5 ? ", with MD5 row" : ", no MD5 row") << "\n";
     }
 }
 
@@ -81,16 +83,17 @@ void run_dump(const Context& ctx, const DumpArgs& a) {
     const Bytes bin = read_file(a.input);
     const auto decoded = esp::decode_partition_table(bin, a.input, opts);
     const std::string csv = esp::format_partition_csv(decoded.table);
-    if (!a.output.empty()) write_file_atomic(a.output, csv);
+    const bool to_file = !a.output.empty() && !is_stdout(a.output); // `-o -` is stdout, as without -o
+    if (to_file) write_file_atomic(a.output, csv);
 
     if (ctx.json) {
         nlohmann::json doc{{"input", a.input},
                            {"table_offset", opts.table_offset},
                            {"md5", decoded.has_md5},
-                           {"output", a.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.output)},
+                           {"output", to_file ? nlohmann::json(a.output) : nlohmann::json(nullptr)},
                            {"partitions", partitions_json(decoded.table)}};
         ctx.print_json(doc);
-    } else if (a.output.empty()) {
+    } else if (!to_file) {
         std::cout << csv;
     } else {
         std::cout << a.output << ": " << decoded.table.size() << " partitions"
@@ -107,7 +110,7 @@ void register_part(CLI::App& app, Context& ctx) {
     auto build_args = std::make_shared<BuildArgs>();
     auto* build = part->add_subcommand("build", "Build a partition table binary from a CSV");
     build->add_option("input", build_args->input, "Partition table CSV")->required();
-    build->add_option("-o,--output", build_args->output, "Binary to write (0xC00 bytes)")->required();
+    build->add_option("-o,--output", build_args->output, "Binary to write (0xC00 bytes; - for stdout)")->required();
     build->add_option("--offset", build_args->offset, "Flash offset of the table")->capture_default_str();
     build->add_flag("--no-md5", build_args->no_md5, "Leave out the MD5 row (gen_esp32part.py --disable-md5sum)");
     build->add_option("--primary-bootloader-offset", build_args->primary_bootloader,
@@ -119,7 +122,7 @@ void register_part(CLI::App& app, Context& ctx) {
     auto dump_args = std::make_shared<DumpArgs>();
     auto* dump = part->add_subcommand("dump", "Check a partition table binary and print it as CSV");
     dump->add_option("input", dump_args->input, "Partition table binary")->required();
-    dump->add_option("-o,--output", dump_args->output, "Write the CSV here instead of stdout");
+    dump->add_option("-o,--output", dump_args->output, "Write the CSV here instead of stdout (- is stdout)");
     dump->add_option("--offset", dump_args->offset, "Flash offset of the table")->capture_default_str();
     dump->callback([&ctx, dump_args] { run_dump(ctx, *dump_args); });
 }

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "output_file.hpp"
 #include "progress_bar.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -28,6 +29,7 @@ void run_read(const Context& ctx, ReadArgs& a, const CLI::App* cmd) {
     const std::uint32_t address = parse_u32("address", a.address);
     const std::uint32_t size = parse_u32("size", a.size);
     if (size == 0) fail(ErrorKind::input, "size must not be 0");
+    check_output_option(ctx, a.output);
     if (static_cast<std::uint64_t>(address) + size > esp::kRomMaxFlashAddress)
         fail(ErrorKind::input, "reading " + std::to_string(size) + " bytes at " + esp::hex32(address) +
                                    " reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
@@ -42,7 +44,7 @@ void run_read(const Context& ctx, ReadArgs& a, const CLI::App* cmd) {
     Bytes data = flasher.read(address, size, progress);
     bar.clear();
     dev.loader->leave(after_option(a.device.after));
-    write_file_atomic(a.output, data);
+    write_output(a.output, data);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (ctx.json) {
         ctx.print_json({{"port", a.device.port},
@@ -53,8 +55,8 @@ void run_read(const Context& ctx, ReadArgs& a, const CLI::App* cmd) {
     } else {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f s", seconds);
-        std::cout << "Read " << size << " bytes at " << esp::hex32(address) << " into " << a.output << " in " << buf
-                  << "\n";
+        summary_stream(a.output) << "Read " << size << " bytes at " << esp::hex32(address) << " into " << a.output
+                                 << " in " << buf << "\n";
     }
 }
 
@@ -66,7 +68,7 @@ void register_read_flash(CLI::App& app, Context& ctx) {
     add_device_options(cmd, args->device);
     cmd->add_option("address", args->address, "Flash address (decimal or 0x hex)")->required();
     cmd->add_option("size", args->size, "Bytes to read (decimal or 0x hex)")->required();
-    cmd->add_option("-o,--output", args->output, "File to write (atomically)")->required();
+    cmd->add_option("-o,--output", args->output, "File to write (atomically; - for stdout)")->required();
     cmd->callback([&ctx, args, cmd] { run_read(ctx, *args, cmd); });
 }
 

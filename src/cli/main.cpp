@@ -8,6 +8,7 @@
 #include "json_output.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/interrupt.hpp"
 
 namespace vesper::cli {
 
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
     using namespace vesper;
     cli::Context ctx;
     ctx.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;
+    // Ctrl-C/SIGTERM anywhere: temporary files removed, one "interrupted" line, exit 130/143.
+    interrupt::install("vesperctl", &ctx.json);
 
     CLI::App app{"vesperctl: factory provisioning for ESP32-family boards"};
     app.set_version_flag("--version", std::string("vesperctl ") + VESPER_VERSION);
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
         if (!json) std::cerr << "Run with --help for usage.\n";
         return code;
     } catch (const Error& e) {
+        if (e.kind() == ErrorKind::interrupted) return interrupt::report(); // a deferred stop, unwound
         // stdout carries only results; the error is one line on stderr (a JSON object with --json).
         return cli::print_error(ctx.json, e.kind(), e.what());
     } catch (const std::exception& e) {

@@ -1,12 +1,10 @@
 #include "station_cli.hpp"
 
-#include <signal.h>
-
-#include <atomic>
 #include <iostream>
 
 #include "station_view.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/interrupt.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/station/config.hpp"
@@ -17,37 +15,6 @@
 namespace vesper::cli {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-// First Ctrl-C: finish the boards in progress, start nothing new. Second: the default action (exit now;
-// the ledger stays consistent because every change is a transaction, and a rerun resumes).
-void on_interrupt(int sig) {
-    if (g_stop.exchange(true)) {
-        ::signal(sig, SIG_DFL);
-        ::raise(sig);
-    }
-}
-
-class InterruptGuard {
-public:
-    InterruptGuard() {
-        g_stop = false;
-        struct sigaction sa {};
-        sa.sa_handler = on_interrupt;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, &old_int_);
-        ::sigaction(SIGTERM, &sa, &old_term_);
-    }
-    ~InterruptGuard() {
-        ::sigaction(SIGINT, &old_int_, nullptr);
-        ::sigaction(SIGTERM, &old_term_, nullptr);
-    }
-
-private:
-    struct sigaction old_int_ {
-    }, old_term_{};
-};
 
 std::vector<std::string> chosen_ports(const station::StationSpec& st, const std::vector<std::string>& wanted,
                                       const std::filesystem::path& config) {
@@ -129,9 +96,12 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
 
     station::RunSummary summary;
     {
-        InterruptGuard guard;
+        // First Ctrl-C: finish the boards in progress, start nothing new. Second: exit now (the ledger
+        // stays consistent because every change is a transaction, and a rerun resumes).
+        interrupt::Deferral defer;
         summary = station::run_station(
-            ro, firmware, make_pipeline, [&](const station::Event& e) { view->on_event(e); }, g_stop);
+            ro, firmware, make_pipeline, [&](const station::Event& e) { view->on_event(e); },
+            interrupt::stop_requested());
     }
     view->finish(summary);
 

@@ -11,6 +11,7 @@ int exit_code_for(ErrorKind kind) noexcept {
     case ErrorKind::device: return 6;
     case ErrorKind::verify: return 7;
     case ErrorKind::internal: return 1;
+    case ErrorKind::interrupted: return 130; // SIGINT; a SIGTERM exits 143 (interrupt::exit_code)
     }
     return 1;
 }
@@ -24,6 +25,7 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::device: return "device";
     case ErrorKind::verify: return "verify";
     case ErrorKind::internal: return "internal";
+    case ErrorKind::interrupted: return "interrupted";
     }
     return "internal";
 }

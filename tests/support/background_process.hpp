@@ -24,9 +24,13 @@ class BackgroundProcess {
 public:
     using Clock = std::chrono::steady_clock;
 
-    BackgroundProcess(std::vector<std::string> argv, const std::map<std::string, std::string>& env = {}) {
+    // stderr goes to `stderr_file` when given (for a test that reads it after the process ended), else
+    // to /dev/null.
+    BackgroundProcess(std::vector<std::string> argv, const std::map<std::string, std::string>& env = {},
+                      const std::string& stderr_file = "") {
         int out[2];
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+        const std::string err_path = stderr_file.empty() ? "/dev/null" : stderr_file;
         ProcessOptions opts;
         opts.env = env;
         std::vector<std::string> env_strings = environment_for(opts);
@@ -35,8 +39,8 @@ public:
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
             ::dup2(out[1], 1);
-            const int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 2);
+            const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(err, 2);
             ::execve(args[0], args.data(), envp.data());
             ::_exit(127);
         }

@@ -14,6 +14,8 @@ enum class ErrorKind {
     device,    // a board or port did not answer as expected (exit 6)
     verify,    // data written did not read back the same (exit 7)
     internal,  // a bug: an invariant broke (exit 1)
+    // stopped by SIGINT (exit 130) or SIGTERM (exit 143); see core/interrupt
+    interrupted,
 };
 
 class Error : public std::runtime_error {
