@@ -89,6 +89,9 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
         return p;
     };
 
+    // Refused before the live view draws anything: a bad run prints its one error line and nothing else.
+    station::check_station(ro, firmware, make_pipeline());
+
     StationRunInfo info{st.name, ro.batch_id, command, a.config};
     const bool live = ctx.stdout_is_tty && !ctx.json;
     std::unique_ptr<StationView> view =

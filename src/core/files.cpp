@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -200,13 +201,34 @@ void sync_directory(const fs::path& dir) {
     if (rc != 0) io_fail(dir, "cannot sync folder", err);
 }
 
-Bytes read_file(const fs::path& path) {
+namespace {
+
+std::ifstream open_for_reading(const fs::path& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) fail(ErrorKind::not_found, path.string() + ": no such file");
     if (fs::is_directory(path, ec)) fail(ErrorKind::input, path.string() + ": is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
     if (!in) io_fail(path, "cannot open", errno);
+    return in;
+}
+
+} // namespace
+
+Bytes read_file(const fs::path& path) {
+    std::ifstream in = open_for_reading(path);
     Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) io_fail(path, "cannot read", errno);
+    return data;
+}
+
+Bytes read_file_head(const fs::path& path, std::size_t max_bytes) {
+    std::ifstream in = open_for_reading(path);
+    Bytes data;
+    char buf[64 * 1024];
+    while (data.size() < max_bytes && in) {
+        in.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, max_bytes - data.size())));
+        data.insert(data.end(), buf, buf + in.gcount());
+    }
     if (in.bad()) io_fail(path, "cannot read", errno);
     return data;
 }

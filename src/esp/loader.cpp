@@ -434,8 +434,12 @@ void check_after_mode(const ChipInfo& chip, AfterFlash after) {
 }
 
 ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options) {
+    return connect_board(open_transport(port, kRomBaud), options);
+}
+
+ConnectedBoard connect_board(std::unique_ptr<Transport> transport, const ConnectOptions& options) {
     ConnectedBoard b;
-    b.transport = open_transport(port, kRomBaud);
+    b.transport = std::move(transport);
     b.loader = std::make_unique<Loader>(*b.transport);
     b.loader->connect(options);
     return b;

@@ -71,6 +71,14 @@ bool Template::uses(const std::string& name) const {
     return std::binary_search(impl_->placeholders.begin(), impl_->placeholders.end(), name);
 }
 
+void Template::check_fields(const std::vector<std::string>& fields) const {
+    for (const CompiledRow& row : impl_->rows)
+        for (const Segment& s : row.segments)
+            if (s.placeholder && std::find(fields.begin(), fields.end(), s.text) == fields.end())
+                fail(ErrorKind::input,
+                     row.context + "unknown placeholder {{" + s.text + "}} (fields: " + join(fields) + ")");
+}
+
 Template Template::compile(const CsvFile& csv, TemplateOptions options) {
     auto impl = std::make_unique<Impl>();
     impl->source = csv.source;

@@ -34,10 +34,13 @@ fs::path resolve(const fs::path& base, const std::string& written) {
     return (p.is_absolute() ? p : base / p).lexically_normal();
 }
 
-// Runs `f`, turning a library Error(input) about a value into one that says where the value is.
-template <class F> decltype(auto) located(const Reader& r, const YAML::Node& node, const std::string& field, F&& f) {
+// Runs `f`, turning a library Error about a value into one that says where the value is. The
+// Reader's own errors already do (f often reads the value first) and pass through as they are.
+template <class F> decltype(auto) located(const Reader& r, const yaml::Node& node, const std::string& field, F&& f) {
     try {
         return f();
+    } catch (const yaml::LocatedError&) {
+        throw;
     } catch (const Error& e) {
         r.fail_at(node, field, e.what(), e.kind());
     }
@@ -50,7 +53,7 @@ std::string names_of(std::span<const esp::FlashCode> codes) {
     return out;
 }
 
-FlashSettings read_flash_settings(const Reader& r, const YAML::Node& node) {
+FlashSettings read_flash_settings(const Reader& r, const yaml::Node& node) {
     FlashSettings s;
     for (const auto& e :
          r.entries(node, "flash", {"baud", "retries", "max_seconds_per_board", "compress", "before", "after"})) {
@@ -79,7 +82,7 @@ struct PortUse {
 StationSpec read_station(const Reader& r, const Entry& entry, std::map<std::string, PortUse>& ports_seen) {
     StationSpec st;
     st.name = entry.key;
-    st.line = Reader::line(entry.key_node);
+    st.line = entry.key_node.line;
     const std::string base = "stations." + st.name;
     const auto fields = r.entries(entry.value, base, {"ports", "baud"});
     const Entry* ports = yaml::find(fields, "ports");
@@ -87,13 +90,13 @@ StationSpec read_station(const Reader& r, const Entry& entry, std::map<std::stri
     if (const Entry* baud = yaml::find(fields, "baud"))
         st.baud = static_cast<std::uint32_t>(r.uint(baud->value, base + ".baud", kMinBaud, kMaxBaud));
 
-    const auto items = r.items(ports->value, base + ".ports");
+    const auto& items = r.items(ports->value, base + ".ports");
     if (items.empty()) r.fail_at(ports->value, base + ".ports", "empty: a station needs at least one port");
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::string field = base + ".ports[" + std::to_string(i) + "]";
         std::string port = r.string(items[i], field);
         located(r, items[i], field, [&] { return esp::parse_port_url(port); });
-        const int line = Reader::line(items[i]);
+        const int line = items[i].line;
         auto [it, fresh] = ports_seen.emplace(port, PortUse{field, line});
         if (!fresh)
             r.fail_at(items[i], field,
@@ -104,7 +107,7 @@ StationSpec read_station(const Reader& r, const Entry& entry, std::map<std::stri
     return st;
 }
 
-void read_profile_flash(const Reader& r, const YAML::Node& node, const std::string& base, BoardProfile& p) {
+void read_profile_flash(const Reader& r, const yaml::Node& node, const std::string& base, BoardProfile& p) {
     const esp::ChipInfo& chip = *p.chip;
     for (const auto& e : r.entries(node, base, {"mode", "size", "freq"})) {
         const std::string field = base + "." + e.key;
@@ -130,9 +133,9 @@ void read_profile_flash(const Reader& r, const YAML::Node& node, const std::stri
     }
 }
 
-ImageSpec read_image(const Reader& r, const YAML::Node& node, const std::string& field, const fs::path& base_dir) {
+ImageSpec read_image(const Reader& r, const yaml::Node& node, const std::string& field, const fs::path& base_dir) {
     ImageSpec img;
-    img.line = Reader::line(node);
+    img.line = node.line;
     const auto fields = r.entries(node, field, {"name", "file", "address", "partition"});
     const Entry* name = yaml::find(fields, "name");
     const Entry* file = yaml::find(fields, "file");
@@ -151,7 +154,7 @@ ImageSpec read_image(const Reader& r, const YAML::Node& node, const std::string&
         const std::uint64_t a = r.uint(address->value, field + ".address", 0, 0xFFFFFFFF);
         if (a % esp::kFlashSectorSize != 0)
             r.fail_at(address->value, field + ".address",
-                      address->value.Scalar() + " is not on a 4 KiB sector boundary (a multiple of 0x1000)");
+                      address->value.scalar + " is not on a 4 KiB sector boundary (a multiple of 0x1000)");
         img.address = static_cast<std::uint32_t>(a);
     } else {
         img.partition = r.string(partition->value, field + ".partition");
@@ -161,7 +164,7 @@ ImageSpec read_image(const Reader& r, const YAML::Node& node, const std::string&
 
 NvsSpec read_nvs(const Reader& r, const Entry& entry, const std::string& field, const fs::path& base_dir) {
     NvsSpec nvs;
-    nvs.line = Reader::line(entry.key_node);
+    nvs.line = entry.key_node.line;
     const auto fields = r.entries(entry.value, field, {"template", "partition", "version"});
     const Entry* tmpl = yaml::find(fields, "template");
     if (!tmpl) r.fail_at(entry.key_node, field + ".template", "missing: the NVS CSV template to render per board");
@@ -176,7 +179,7 @@ NvsSpec read_nvs(const Reader& r, const Entry& entry, const std::string& field, 
 BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& base_dir) {
     BoardProfile p;
     p.name = entry.key;
-    p.line = Reader::line(entry.key_node);
+    p.line = entry.key_node.line;
     const std::string base = "profiles." + p.name;
     const auto fields = r.entries(
         entry.value, base,
@@ -203,17 +206,16 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     if (const Entry* flash = yaml::find(fields, "flash")) read_profile_flash(r, flash->value, base + ".flash", p);
 
     p.partition_table = resolve(base_dir, r.string(table.value, base + ".partition_table"));
-    p.partition_table_line = Reader::line(table.value);
+    p.partition_table_line = table.value.line;
     if (const Entry* off = yaml::find(fields, "partition_table_offset")) {
         const std::string field = base + ".partition_table_offset";
         const std::uint64_t v = r.uint(off->value, field, esp::kFlashSectorSize, 0xFFFFFFFF);
         if (v % esp::kFlashSectorSize != 0)
-            r.fail_at(off->value, field,
-                      off->value.Scalar() + " is not a multiple of 0x1000 (the table owns a sector)");
+            r.fail_at(off->value, field, off->value.scalar + " is not a multiple of 0x1000 (the table owns a sector)");
         p.partition_table_offset = static_cast<std::uint32_t>(v);
     }
 
-    const auto items = r.items(images.value, base + ".images");
+    const auto& items = r.items(images.value, base + ".images");
     if (items.empty()) r.fail_at(images.value, base + ".images", "empty: a profile flashes at least one image");
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::string field = base + ".images[" + std::to_string(i) + "]";
@@ -235,8 +237,8 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
 
 std::string joined_names(const std::vector<std::string>& names) { return names.empty() ? "none" : join(names); }
 
-Config read_config(const Reader& r, const YAML::Node& root, const fs::path& file) {
-    if (root.IsNull()) r.fail_line(1, "", "the config is empty (it needs at least `version: 1`)");
+Config read_config(const Reader& r, const yaml::Node& root, const fs::path& file) {
+    if (root.kind == yaml::Kind::null) r.fail_line(1, "", "the config is empty (it needs at least `version: 1`)");
     // The version first: a newer file's unknown keys are better explained by its version.
     const auto any = r.entries(root, "", {});
     const Entry* version = yaml::find(any, "version");
@@ -311,22 +313,15 @@ const BoardProfile& Config::profile_for(std::string_view board_type, std::string
 
 Config parse_config(std::string_view yaml_text, const fs::path& file) {
     const Reader r(file.string());
-    std::vector<YAML::Node> docs;
-    try {
-        docs = YAML::LoadAll(std::string(yaml_text));
-    } catch (const YAML::Exception& e) {
-        const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-        r.fail_line(line, "", "invalid YAML: " + e.msg);
-    }
-    if (docs.empty()) r.fail_line(1, "", "the config is empty (it needs at least `version: 1`)");
-    if (docs.size() > 1) r.fail_at(docs[1], "", "more than one YAML document; a config is one document");
-    return read_config(r, docs.front(), file);
+    return read_config(r, yaml::parse(yaml_text, file.string()), file);
 }
 
 Config load_config(const fs::path& file) {
     std::error_code ec;
     if (!fs::exists(file, ec)) fail(ErrorKind::not_found, "config file " + file.string() + ": no such file");
-    return parse_config(read_text_file(file), file);
+    // One byte over the cap is enough for parse_config to refuse it, whatever the file is (/dev/zero too).
+    const Bytes head = read_file_head(file, yaml::Limits{}.max_bytes + 1);
+    return parse_config(std::string_view(reinterpret_cast<const char*>(head.data()), head.size()), file);
 }
 
 fs::path locate_config(const std::optional<fs::path>& flag) {

@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "vesper/core/error.hpp"
-#include "vesper/creds/mqtt.hpp"
 #include "vesper/esp/bootloader_patch.hpp"
 
 namespace vesper::station {
@@ -35,6 +34,10 @@ bool FlashStep::done(const ledger::Device& device) const {
     return device.status == S::flashed || device.status == S::tested || device.status == S::registered;
 }
 
+void FlashStep::check(const FirmwareSet& firmware, const ledger::Device& sample) const {
+    check_nvs(firmware, sample, options_.mqtt_secret);
+}
+
 void FlashStep::run(BoardContext& board) {
     const FirmwareSet& fw = *board.firmware;
     esp::Loader& loader = *board.loader;
@@ -45,17 +48,7 @@ void FlashStep::run(BoardContext& board) {
     board.progress(Phase::nvs, 0, 0);
     auto t = Clock::now();
     std::vector<esp::RegionSource> regions = fw.regions;
-    if (fw.nvs_template) {
-        nvs::Fields fields = ledger::template_fields(board.device);
-        if (fw.nvs_template->uses(creds::kMqttPasswordField)) {
-            if (options_.mqtt_secret.empty())
-                fail(ErrorKind::input, fw.nvs_template->source() +
-                                           ": the template uses {{mqtt_password}} but no MQTT master secret was "
-                                           "given ($VESPER_MQTT_SECRET or --secret-file)");
-            fields[creds::kMqttPasswordField] = creds::mqtt_password(options_.mqtt_secret, serial);
-        }
-        regions.push_back(render_nvs(fw, fields, serial));
-    }
+    if (fw.nvs_template) regions.push_back(render_nvs(fw, nvs_fields(fw, board.device, options_.mqtt_secret), serial));
     board.phases["nvs"] = since(t);
 
     // Plan against what this board reported (flash size, chip), patching the bootloader header as the

@@ -63,7 +63,7 @@ void PortWorker::enter(Phase phase, std::uint64_t done, std::uint64_t total) {
     Event e = event(EventKind::phase);
     e.done = done;
     e.total = total;
-    if (phase == Phase::waiting) e.message = waiting_message_;
+    if (phase == Phase::waiting) e.message = port_trouble_.empty() ? waiting_message_ : "cannot open the port";
     emit_.event(e);
 }
 
@@ -92,15 +92,17 @@ void PortWorker::note(const std::string& text) {
 
 // --- the board ---------------------------------------------------------------------------------------
 
-PortWorker::Link PortWorker::connect(int attempts) {
+esp::ConnectOptions PortWorker::connect_options(int attempts) {
     esp::ConnectOptions opts;
     opts.baud = options_.baud;
     opts.before = options_.reset_before ? esp::BeforeConnect::reset : esp::BeforeConnect::no_reset;
     opts.expect_chip = options_.expect_chip;
     opts.attempts = attempts;
     opts.note = [this](std::string_view w) { note(std::string(w)); };
-    return esp::open_and_connect(port_, opts);
+    return opts;
 }
+
+PortWorker::Link PortWorker::connect(int attempts) { return esp::open_and_connect(port_, connect_options(attempts)); }
 
 PortWorker::Failure PortWorker::classify(const Error& e) const {
     Failure f;
@@ -243,11 +245,39 @@ void PortWorker::sleep_poll(std::chrono::milliseconds interval) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
+void PortWorker::set_port_trouble(const std::string& why) {
+    if (why == port_trouble_) return;
+    const bool recovered = why.empty();
+    port_trouble_ = why;
+    if (recovered) {
+        note("the port opens again; waiting for a board");
+    } else {
+        // The transport's messages start with the port, which the note carries already.
+        std::string reason = why;
+        if (reason.rfind(port_ + ": ", 0) == 0) reason.erase(0, port_.size() + 2);
+        note("cannot open the port: " + reason + "; still trying every " +
+             std::to_string(options_.poll_interval.count()) + " ms");
+    }
+    if (phase_ == Phase::waiting) enter(Phase::waiting); // the live line says it too
+}
+
 std::optional<PortWorker::Link> PortWorker::poll_for_board() {
     // A local port that is not there has no board: do not even try to open it.
     if (is_local_path(port_) && !std::filesystem::exists(port_)) return std::nullopt;
+    std::unique_ptr<esp::Transport> transport;
     try {
-        return connect(kPollConnectAttempts);
+        transport = esp::open_transport(port_, esp::kRomBaud);
+    } catch (const Error& e) {
+        // Unplugged between the look and the open: still just no board.
+        if (e.kind() == ErrorKind::not_found) return std::nullopt;
+        // A port that is there but will not open (a server refusing the connection, a device node the
+        // user may not open) is not an empty port, and waiting in silence would hide it.
+        set_port_trouble(e.what());
+        return std::nullopt;
+    }
+    set_port_trouble({});
+    try {
+        return esp::connect_board(std::move(transport), connect_options(kPollConnectAttempts));
     } catch (const Error& e) {
         // A wrong chip is a board, and the operator must hear about it: let the attempt report it.
         if (e.kind() == ErrorKind::input) throw;

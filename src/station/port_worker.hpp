@@ -38,8 +38,11 @@ private:
         bool retryable = false;
     };
 
+    esp::ConnectOptions connect_options(int attempts);
     Link connect(int attempts);
     std::optional<Link> poll_for_board();
+    // Why the port does not open ("" when it does); a change is reported as a note.
+    void set_port_trouble(const std::string& why);
     BoardOutcome board_with_retries(std::optional<Link> first);
     BoardOutcome one_attempt(std::optional<Link>& link, int attempt);
     bool batch_complete() const { return detail::batch_complete(ledger_, options_.batch_id, pipeline_); }
@@ -65,6 +68,7 @@ private:
     int attempt_ = 1;
     Phase phase_ = Phase::waiting;
     std::string waiting_message_;
+    std::string port_trouble_;
     std::chrono::steady_clock::time_point phase_started_{}, last_progress_{};
     std::uint64_t phase_start_done_ = 0;
 };

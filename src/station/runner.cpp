@@ -22,10 +22,22 @@ std::vector<std::string> RunSummary::failed_ports() const {
     return out;
 }
 
+void check_station(const RunOptions& options, const FirmwareSet& firmware, const Pipeline& pipeline) {
+    const ledger::Ledger ledger = ledger::Ledger::open(options.ledger_path, options.actor);
+    const auto devices = ledger.devices_of_batch(options.batch_id);
+    if (devices.empty()) return;
+    ledger::Device sample = devices.front();
+    // Steps see a device once its board is bound, so with a MAC.
+    if (sample.mac.empty()) sample.mac = "00:00:00:00:00:00";
+    for (const auto& step : pipeline)
+        step->check(firmware, sample);
+}
+
 RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
                        const std::function<Pipeline()>& make_pipeline, const EventSink& sink,
                        const std::atomic<bool>& stop) {
     if (options.ports.empty()) fail(ErrorKind::input, "station " + options.station + ": no ports to run");
+    check_station(options, firmware, make_pipeline());
     RunSummary summary;
     std::mutex mutex; // one event at a time to the sink; guards summary.boards
     detail::Emitter emitter;

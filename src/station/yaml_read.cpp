@@ -11,22 +11,22 @@ namespace vesper::station::yaml {
 
 namespace {
 
-std::string kind_name(const YAML::Node& node) {
-    switch (node.Type()) {
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Undefined: break;
+std::string kind_name(const Node& node) {
+    switch (node.kind) {
+    case Kind::null: return "nothing";
+    case Kind::scalar: return "'" + node.scalar + "'";
+    case Kind::sequence: return "a list";
+    case Kind::map: return "a mapping";
     }
     return "nothing";
 }
 
 // Numbers are written without quotes and without '_' or '+' so that what the file says is what is
 // meant; YAML's own number forms (octal 0o, .inf) are not accepted.
-std::string scalar_text(const Reader& r, const YAML::Node& node, const std::string& field, const char* expected) {
-    if (!node.IsScalar()) r.fail_at(node, field, std::string("expected ") + expected + ", got " + kind_name(node));
-    return std::string(trim(node.Scalar()));
+std::string scalar_text(const Reader& r, const Node& node, const std::string& field, const char* expected) {
+    if (node.kind != Kind::scalar)
+        r.fail_at(node, field, std::string("expected ") + expected + ", got " + kind_name(node));
+    return std::string(trim(node.scalar));
 }
 
 std::string number_text(double v) {
@@ -37,32 +37,24 @@ std::string number_text(double v) {
 
 } // namespace
 
-int Reader::line(const YAML::Node& node) {
-    const auto mark = node.Mark();
-    return mark.line >= 0 ? mark.line + 1 : 1;
-}
-
-void Reader::fail_at(const YAML::Node& node, const std::string& field, const std::string& reason,
-                     ErrorKind kind) const {
-    fail_line(line(node), field, reason, kind);
+void Reader::fail_at(const Node& node, const std::string& field, const std::string& reason, ErrorKind kind) const {
+    fail_line(node.line, field, reason, kind);
 }
 
 void Reader::fail_line(int line, const std::string& field, const std::string& reason, ErrorKind kind) const {
-    std::string msg = file_ + ":" + std::to_string(line) + ": ";
-    if (!field.empty()) msg += field + ": ";
-    fail(kind, msg + reason);
+    fail_located(file_, line, field, reason, kind);
 }
 
-std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& field,
+std::vector<Entry> Reader::entries(const Node& map, const std::string& field,
                                    std::initializer_list<std::string_view> allowed) const {
-    if (!map.IsMap()) fail_at(map, field, "expected a mapping (key: value lines), got " + kind_name(map));
+    if (map.kind != Kind::map) fail_at(map, field, "expected a mapping (key: value lines), got " + kind_name(map));
     std::vector<Entry> out;
     std::set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-        const YAML::Node key = it->first;
-        if (!key.IsScalar() || key.Scalar().empty())
+    for (const MapEntry& it : map.entries) {
+        const Node& key = it.key;
+        if (key.kind != Kind::scalar || key.scalar.empty())
             fail_at(key, field, "keys must be plain names, got " + kind_name(key));
-        const std::string name = key.Scalar();
+        const std::string name = key.scalar;
         const std::string where = field.empty() ? name : field + "." + name;
         if (allowed.size() != 0) {
             bool known = false;
@@ -70,31 +62,27 @@ std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& fie
                 known = known || a == name;
             if (!known) fail_at(key, where, "unknown key (expected one of: " + join(allowed) + ")");
         }
-        // yaml-cpp keeps both copies of a repeated key; which one wins would be a guess.
+        // The tree keeps both copies of a repeated key; which one wins would be a guess.
         if (!seen.insert(name).second) fail_at(key, where, "given twice");
         // An empty value's mark points past it, at whatever follows; the key's line is the one to show.
-        if (it->second.IsNull()) fail_at(key, where, "has no value");
-        out.push_back(Entry{name, key, it->second});
+        if (it.value.kind == Kind::null) fail_at(key, where, "has no value");
+        out.push_back(Entry{name, key, it.value});
     }
     return out;
 }
 
-std::vector<YAML::Node> Reader::items(const YAML::Node& seq, const std::string& field) const {
-    if (!seq.IsSequence()) fail_at(seq, field, "expected a list, got " + kind_name(seq));
-    std::vector<YAML::Node> out;
-    for (const auto& item : seq)
-        out.push_back(item);
-    return out;
+const std::vector<Node>& Reader::items(const Node& seq, const std::string& field) const {
+    if (seq.kind != Kind::sequence) fail_at(seq, field, "expected a list, got " + kind_name(seq));
+    return seq.items;
 }
 
-std::string Reader::string(const YAML::Node& node, const std::string& field) const {
+std::string Reader::string(const Node& node, const std::string& field) const {
     std::string s = scalar_text(*this, node, field, "a text value");
     if (s.empty()) fail_at(node, field, "must not be empty");
     return s;
 }
 
-std::uint64_t Reader::uint(const YAML::Node& node, const std::string& field, std::uint64_t min,
-                           std::uint64_t max) const {
+std::uint64_t Reader::uint(const Node& node, const std::string& field, std::uint64_t min, std::uint64_t max) const {
     const std::string s = scalar_text(*this, node, field, "a number");
     auto v = parse_uint(s);
     if (!v) fail_at(node, field, "'" + s + "' is not a whole number (decimal or 0x hex)");
@@ -103,7 +91,7 @@ std::uint64_t Reader::uint(const YAML::Node& node, const std::string& field, std
     return *v;
 }
 
-double Reader::number(const YAML::Node& node, const std::string& field, double min, double max) const {
+double Reader::number(const Node& node, const std::string& field, double min, double max) const {
     const std::string s = scalar_text(*this, node, field, "a number");
     double v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -114,14 +102,14 @@ double Reader::number(const YAML::Node& node, const std::string& field, double m
     return v;
 }
 
-bool Reader::boolean(const YAML::Node& node, const std::string& field) const {
+bool Reader::boolean(const Node& node, const std::string& field) const {
     const std::string s = scalar_text(*this, node, field, "true or false");
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
     fail_at(node, field, "'" + s + "': expected true or false");
 }
 
-std::string Reader::choice(const YAML::Node& node, const std::string& field,
+std::string Reader::choice(const Node& node, const std::string& field,
                            std::initializer_list<std::string_view> choices) const {
     const std::string s = scalar_text(*this, node, field, "a text value");
     for (auto c : choices)

@@ -1,5 +1,10 @@
 // Stations end to end: vesperctl flash --station / provision against one vesper-devsim per board,
 // checking the boards' flash files, the ledger's bindings and the JSON events.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <future>
 #include <set>
 
@@ -348,4 +353,94 @@ TEST_CASE("station: options the board profile decides are refused, not ignored",
         CHECK_THAT(r.err, Catch::Contains("flash --station: " + name + " comes from the board profile"));
         CHECK(r.out.empty());
     }
+}
+
+namespace {
+
+// The run's JSON error line: exit 2, one line on stderr, nothing on stdout, and no board touched (no
+// MAC bound, no attempt in the ledger).
+std::string load_error_of(const FactoryLine& line, const test::ProcessResult& r) {
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    line.check_bindings(0);
+    CHECK(ledger::Ledger::open(line.ledger(), "test").attempts_of_batch(line.batch()).empty());
+    return json::parse(r.err).at("error").at("message").get<std::string>();
+}
+
+int line_of_text(const fs::path& file, const std::string& needle) {
+    const std::string text = read_text_file(file);
+    const auto pos = text.find(needle);
+    REQUIRE(pos != std::string::npos);
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+}
+
+} // namespace
+
+TEST_CASE("station: a template that cannot render stops the run before any board is bound", "[integration][station]") {
+    FactoryLine line(boards("bench", 2), 2);
+    const std::string where = line.config().string() + ":" + std::to_string(line_of_text(line.config(), "    nvs:")) +
+                              ": profiles.vesper-bc-02.nvs.template: ";
+    const fs::path tmpl = line.dir() / "device.csv";
+    const std::string original = read_text_file(tmpl);
+
+    // A placeholder no field fills (docs/config.md: exit 2 naming the config line): it was bound to
+    // both boards' serials, and both were marked failed.
+    write_file_atomic(tmpl, original + "sn,data,string,{{serial}}\n");
+    const std::string unknown = load_error_of(line, line.flash_station("bench"));
+    CHECK_THAT(unknown, Catch::StartsWith(where) && Catch::Contains("unknown placeholder {{serial}}"));
+
+    // A value no device of the batch can have in its encoding: refused for the batch, at load.
+    write_file_atomic(tmpl, original + "sn,data,u32,{{serial_number}}\n");
+    const std::string value = load_error_of(line, line.flash_station("bench"));
+    CHECK_THAT(value, Catch::StartsWith(where) && Catch::Contains("key 'sn'"));
+}
+
+TEST_CASE("provision: a port that refuses the connection says so while it waits", "[integration][station]") {
+    FactoryLine line(boards("bench", 1), 1);
+    // A loopback port that refuses connections: bound (so nothing else takes it) but not listening.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const std::string refused = "socket://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+    std::string yaml = read_text_file(line.config());
+    yaml.replace(yaml.find(line.ports()[0]), line.ports()[0].size(), refused);
+    write_file_atomic(line.config(), yaml);
+
+    auto args = line.station_args("provision", "bench");
+    args.insert(args.end(), {"--poll-interval", "100"});
+    test::BackgroundProcess run(args, {{"VESPER_MQTT_SECRET", kSecret}});
+    json note;
+    const bool said = run.wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            if (e.at("event") == "note") note = e;
+            return e.at("event") == "note";
+        },
+        std::chrono::seconds(20));
+    REQUIRE(said);
+    CHECK(note.at("port") == refused);
+    CHECK_THAT(note.at("message").get<std::string>(), Catch::Contains("Connection refused"));
+    // Still waiting for a board, as provision does: the live line says why nothing comes.
+    bool waiting = false;
+    REQUIRE(run.wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            waiting = e.at("event") == "phase" && e.at("phase") == "waiting" &&
+                      e.value("message", "") == "cannot open the port";
+            return waiting;
+        },
+        std::chrono::seconds(20)));
+    ::kill(run.pid(), SIGINT);
+    REQUIRE(run.wait_for_line([](const std::string& l) { return json::parse(l).at("event") == "summary"; },
+                              std::chrono::seconds(20)));
+    const int status = run.kill(0);
+    CHECK(WIFEXITED(status));
+    ::close(fd);
 }

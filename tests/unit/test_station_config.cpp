@@ -460,3 +460,80 @@ TEST_CASE("station config: the shipped configs/factory.yaml parses", "[station][
     CHECK(fs::exists(p.nvs->template_file));
     CHECK(p.nvs->partition == "fctry");
 }
+
+TEST_CASE("station config: inputs that hang yaml-cpp 0.7 are refused at once", "[station][config][yaml-hang]") {
+    // Each file made the loader loop, growing ~160 MB/s until bad_alloc (tests/vectors/yaml-hang/README.md).
+    const fs::path corpus = fs::path(VESPER_TEST_VECTORS) / "yaml-hang";
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(corpus)) {
+        if (entry.path().extension() != ".yaml") continue;
+        ++files;
+        INFO(entry.path());
+        const std::string name = entry.path().filename().string();
+        const Bytes bytes = read_file(entry.path());
+        const Error e = error_from([&] { parse_config(std::string(bytes.begin(), bytes.end()), name); });
+        CHECK(e.kind() == ErrorKind::input);
+        const std::string msg = e.what();
+        CHECK_THAT(msg, Catch::StartsWith(name + ":") && Catch::Contains("invalid YAML"));
+        CHECK(msg.find('\n') == std::string::npos);
+        const Error loaded = error_from([&] { load_config(entry.path()); });
+        CHECK_THAT(loaded.what(), Catch::StartsWith(entry.path().string() + ":"));
+    }
+    CHECK(files >= 10);
+    // The message says where the parser stopped and at what.
+    CHECK(parse_error("\n,\n") == "f.yaml:2: invalid YAML: unexpected ','");
+    CHECK(parse_error("version: 1\n...\n,x\n") == "f.yaml:3: invalid YAML: unexpected ','");
+}
+
+TEST_CASE("station config: size, depth and alias limits", "[station][config]") {
+    // Size: over 1 MiB is refused before parsing, whatever the file is.
+    const std::string big = "version: 1\n" + std::string(1024 * 1024, '#');
+    CHECK_THAT(parse_error(big), Catch::StartsWith("f.yaml: more than 1048576 bytes"));
+    const Error zero = error_from([] { load_config("/dev/zero"); });
+    CHECK(zero.kind() == ErrorKind::input);
+    CHECK_THAT(zero.what(), Catch::StartsWith("/dev/zero: more than 1048576 bytes"));
+
+    // Depth.
+    const std::string deep = "version: 1\nx: " + std::string(40, '[') + std::string(40, ']') + "\n";
+    CHECK(parse_error(deep) == "f.yaml:2: nested deeper than 32 levels");
+
+    // Aliases are copies and count in full: six levels of ten make a million nodes from 60 lines' worth.
+    std::string bomb = "version: 1\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i <= 6; ++i) {
+        const std::string prev = "*a" + std::to_string(i - 1);
+        bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+        for (int k = 0; k < 10; ++k)
+            bomb += (k ? ", " : "") + prev;
+        bomb += "]\n";
+    }
+    CHECK_THAT(parse_error(bomb), Catch::Contains("more than 100000 YAML nodes"));
+
+    // Within the limits, anchors and aliases work as YAML says.
+    const Config c = parse_config(
+        kMinimal + "    flash: &flash {mode: dio, size: 4MB}\n"
+                   "  q:\n    board_type: RL\n    revision: 1\n    chip: esp32\n    flash: *flash\n"
+                   "    partition_table: parts.csv\n    images: [{name: app, file: app.bin, partition: ota_0}]\n",
+        "f.yaml");
+    REQUIRE(c.profiles.size() == 2);
+    CHECK(c.profiles[1].flash_mode == "dio");
+    CHECK(c.profiles[1].flash_size == "4MB");
+}
+
+TEST_CASE("station config: a value of the wrong type is located once", "[station][config]") {
+    // These fields are read and then checked by a library function whose errors get the location added;
+    // the type error came with its own and got a second one.
+    struct Case {
+        std::string from, to, expected;
+    };
+    const std::vector<Case> cases = {
+        {"board_type: BC", "board_type: [BC]", "f.yaml:7: profiles.p.board_type: expected a text value, got a list"},
+        {"revision: 2", "revision: {r: 2}", "f.yaml:8: profiles.p.revision: expected a text value, got a mapping"},
+        {"chip: esp32", "chip: [esp32]", "f.yaml:9: profiles.p.chip: expected a text value, got a list"},
+        {"ports: [socket://127.0.0.1:4000]", "ports: [[socket://127.0.0.1:4000]]",
+         "f.yaml:4: stations.a.ports[0]: expected a text value, got a list"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.to);
+        CHECK(parse_error(replaced(kMinimal, c.from, c.to)) == c.expected);
+    }
+}

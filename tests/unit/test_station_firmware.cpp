@@ -343,3 +343,42 @@ TEST_CASE("station firmware: render_nvs gives the device's NVS image at its part
     const Error none = error_from([&] { render_nvs(plain, {}, serial); });
     CHECK_THAT(none.what(), Catch::Contains("profile p has no nvs"));
 }
+
+TEST_CASE("station firmware: a template placeholder no field fills is refused at load", "[station][firmware]") {
+    Line line;
+    // Line 4 of the template; every board would have failed on it after being bound.
+    write_file_atomic(line.root / "templates" / "device.csv",
+                      replaced(kTemplate, "{{serial_number}}\n", "{{serial_number}}\nsn,data,string,{{serial}}\n"));
+    const Error e = line.error();
+    CHECK(e.kind() == ErrorKind::input);
+    CHECK_THAT(e.what(), Catch::StartsWith(line.prefix(12, "profiles.p.nvs.template")) &&
+                             Catch::Contains("device.csv:4: key 'sn': unknown placeholder {{serial}} (fields: ") &&
+                             Catch::Contains("serial_number") && Catch::Contains("mqtt_password"));
+}
+
+TEST_CASE("station firmware: check_nvs renders once for a device of the batch, naming the config line",
+          "[station][firmware]") {
+    Line line;
+    ledger::Device sample;
+    sample.serial = "PV-26113-BC02R-7K3QX";
+    sample.available_outputs = 8;
+    // Renders: nothing to say.
+    const FirmwareSet fw = line.load();
+    CHECK_NOTHROW(check_nvs(fw, sample, ""));
+
+    // A value its encoding refuses for this batch's devices: a serial number is no u32.
+    write_file_atomic(line.root / "templates" / "device.csv", kTemplate + "sn,data,u32,{{serial_number}}\n");
+    const FirmwareSet bad = line.load();
+    const Error e = error_from([&] { check_nvs(bad, sample, ""); });
+    CHECK(e.kind() == ErrorKind::input);
+    CHECK_THAT(e.what(), Catch::StartsWith(line.prefix(12, "profiles.p.nvs.template") + "nvs for " + sample.serial) &&
+                             Catch::Contains("device.csv:5: key 'sn'"));
+
+    // {{mqtt_password}} without a secret.
+    write_file_atomic(line.root / "templates" / "device.csv", kTemplate + "pw,data,string,{{mqtt_password}}\n");
+    const FirmwareSet secret = line.load();
+    const Error none = error_from([&] { check_nvs(secret, sample, ""); });
+    CHECK_THAT(none.what(), Catch::StartsWith(line.prefix(12, "profiles.p.nvs.template")) &&
+                                Catch::Contains("no MQTT master secret"));
+    CHECK_NOTHROW(check_nvs(secret, sample, "a-secret"));
+}

@@ -57,5 +57,8 @@ void sync_directory(const fs::path& dir);
 // Reads a whole file. Throws Error(not_found) if missing, Error(io) if unreadable; both name the path.
 Bytes read_file(const fs::path& path);
 std::string read_text_file(const fs::path& path);
+// Reads at most `max_bytes` of a file, so that a huge file, a device or a FIFO cannot take all memory:
+// a caller that wants to refuse files over a limit asks for one byte more than the limit.
+Bytes read_file_head(const fs::path& path, std::size_t max_bytes);
 
 } // namespace vesper

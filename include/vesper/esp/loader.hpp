@@ -131,6 +131,8 @@ struct ConnectedBoard {
 };
 // Opens `port` (a URL, as open_transport takes) at the ROM's 115200 baud and runs Loader::connect.
 ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options);
+// The same on a port already opened (by a caller that tells a port it cannot open from a silent board).
+ConnectedBoard connect_board(std::unique_ptr<Transport> transport, const ConnectOptions& options);
 
 // Error(input) naming the chip when it cannot end the way `after` says (watchdog-reset on a chip
 // whose row has no RTC watchdog).

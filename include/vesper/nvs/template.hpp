@@ -48,6 +48,9 @@ public:
     // Placeholder names used, sorted, each once.
     const std::vector<std::string>& placeholders() const;
     bool uses(const std::string& name) const;
+    // Error(input) "SOURCE:LINE: key 'k': unknown placeholder {{name}} (fields: ...)" for the first
+    // placeholder not in `fields`: what every render would fail on, found before any.
+    void check_fields(const std::vector<std::string>& fields) const;
 
     // Renders an image of `size` bytes into `out` (resized; its capacity is reused, so a caller
     // rendering many images keeps one buffer). Throws Error(input) "SOURCE:LINE: key 'k': reason" for a

@@ -24,6 +24,7 @@ public:
     std::string name() const override { return "flash"; }
     bool done(const ledger::Device& device) const override;
     void run(BoardContext& board) override;
+    void check(const FirmwareSet& firmware, const ledger::Device& sample) const override;
 
 private:
     esp::DeflateCache& cache_;

@@ -40,6 +40,13 @@ public:
     virtual bool done(const ledger::Device& device) const = 0;
     // Does the work; throws vesper::Error on failure. `cause` words come from the worker's phase.
     virtual void run(BoardContext& board) = 0;
+    // Run once before any port is opened, with `sample` a device of the run's batch: throws what run()
+    // would throw for reasons no board can change (bad templates, missing secrets), so a run that
+    // would fail every board stops at load instead of binding them and marking them failed.
+    virtual void check(const FirmwareSet& firmware, const ledger::Device& sample) const {
+        (void)firmware;
+        (void)sample;
+    }
 };
 
 using Pipeline = std::vector<std::unique_ptr<Step>>;

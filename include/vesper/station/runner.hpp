@@ -60,8 +60,13 @@ struct RunSummary {
     std::vector<std::string> failed_ports() const; // each once, in station order of first failure
 };
 
+// What the steps can find out without a board (Step::check), tried on a device of the batch: throws what
+// would otherwise fail every board (a template that cannot render, a missing secret) after binding it.
+// run_station does this first; a caller may do it earlier, e.g. before drawing a live view.
+void check_station(const RunOptions& options, const FirmwareSet& firmware, const Pipeline& pipeline);
+
 // `make_pipeline` builds one pipeline per worker (steps may keep per-board state). `sink` gets every
-// event, never two at once.
+// event, never two at once. Nothing is opened before check_station has passed.
 RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
                        const std::function<Pipeline()>& make_pipeline, const EventSink& sink,
                        const std::atomic<bool>& stop);
