@@ -67,6 +67,8 @@ FileIdentity look_at(const std::filesystem::path& path) {
         sqlite3* db;
         ~Closer() { sqlite3_close(db); }
     } probe{open_connection(path, SQLITE_OPEN_READONLY)};
+    // One snapshot for all the reads: another process may be making this very file a ledger meanwhile.
+    sql::Transaction snapshot(probe.db, sql::Transaction::Mode::read);
     return identify(probe.db);
 }
 
@@ -233,7 +235,8 @@ Ledger::~Ledger() {
 }
 
 Ledger::Ledger(Ledger&& o) noexcept
-    : path_(std::move(o.path_)), db_(o.db_), actor_(std::move(o.actor_)), rng_(std::move(o.rng_)) {
+    : path_(std::move(o.path_)), db_(o.db_), actor_(std::move(o.actor_)), created_(o.created_),
+      rng_(std::move(o.rng_)) {
     o.db_ = nullptr;
 }
 
@@ -243,6 +246,7 @@ Ledger& Ledger::operator=(Ledger&& o) noexcept {
         path_ = std::move(o.path_);
         db_ = o.db_;
         actor_ = std::move(o.actor_);
+        created_ = o.created_;
         rng_ = std::move(o.rng_);
         o.db_ = nullptr;
     }

@@ -10,7 +10,7 @@ namespace vesper::ledger {
 
 int schema_version_count();
 
-// What a SQLite file is, from reads only.
+// What a SQLite file is, from reads only; call it inside a transaction, so that its reads agree.
 struct FileIdentity {
     enum Kind {
         empty,    // no tables, no version, no application_id: a new ledger may be made in it

@@ -405,7 +405,7 @@ TEST_CASE("cli: a ledger this user may not write says so in one line; reading it
     auto as_other = [&](std::vector<std::string> args) {
         args.insert(args.begin(), VESPERCTL_BIN);
         if (::geteuid() == 0)
-            args.insert(args.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
+            args.insert(args.begin(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
         return vesper::test::run_process(args, opts);
     };
     const auto before = vesper::read_text_file(dir / "l.db");
