@@ -7,19 +7,26 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "vesper/ledger/ledger.hpp"
+#include "vesper/ledger/location.hpp"
 
 namespace vesper::cli {
 
 struct Context {
     bool json = false;       // --json: machine output on stdout
-    std::string ledger_path; // --ledger, else $VESPER_HOME/ledger.db
+    std::string ledger_path; // --ledger; else the config's ledger: (station commands), else the default place
     bool stdout_is_tty = false;
 
-    std::filesystem::path resolved_ledger_path() const;
-    ledger::Ledger open_ledger() const;
+    // Where the ledger is: --ledger, else `config_ledger` (a factory config's ledger:), else the default
+    // place (ledger::locate_ledger: $VESPER_HOME, then the XDG data folder).
+    ledger::LedgerLocation ledger_location(const std::optional<std::filesystem::path>& config_ledger = {}) const;
+    // Opens the ledger for what the command does with it (a read never creates one), and says on
+    // stderr when this made a new ledger.
+    ledger::Ledger open_ledger(ledger::Access access) const;
+    ledger::Ledger open_ledger(const ledger::LedgerLocation& where, ledger::Access access) const;
     // Who is acting, for the audit log: $VESPER_OPERATOR, else $USER, else "unknown".
     static std::string actor();
 

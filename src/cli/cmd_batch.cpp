@@ -1,5 +1,6 @@
 // vesperctl batch: create batches of devices, list them, show one, export its device records, report
 // on its stations' work.
+#include <cstdio>
 #include <sstream>
 
 #include "cli.hpp"
@@ -128,11 +129,22 @@ nlohmann::json report_json(const ledger::BatchReport& r) {
         stations.push_back({{"station", st.station},
                             {"passed", st.passed},
                             {"failed", st.failed},
+                            {"unbound_failed", st.unbound_failed},
                             {"span_seconds", st.span_seconds},
-                            {"boards_per_hour", st.boards_per_hour}});
-    nlohmann::json causes = nlohmann::json::object();
-    for (const auto& [cause, n] : r.failures_by_cause)
-        causes[cause] = n;
+                            {"boards_per_hour", opt_number(st.boards_per_hour)},
+                            {"no_rate", null_if_empty(st.no_rate)}});
+    auto causes_json = [](const std::map<std::string, int>& by_cause) {
+        nlohmann::json j = nlohmann::json::object();
+        for (const auto& [cause, n] : by_cause)
+            j[cause] = n;
+        return j;
+    };
+    nlohmann::json unbound = nlohmann::json::array();
+    for (const auto& u : r.unbound_failures)
+        unbound.push_back({{"station", u.station},
+                           {"port", u.port},
+                           {"failed", u.failed},
+                           {"failures_by_cause", causes_json(u.by_cause)}});
     return {{"batch", batch_json(r.batch)},
             {"devices", devices},
             {"summary",
@@ -140,7 +152,8 @@ nlohmann::json report_json(const ledger::BatchReport& r) {
               {"stations", stations},
               {"p50_seconds", opt_number(r.p50_seconds)},
               {"p95_seconds", opt_number(r.p95_seconds)},
-              {"failures_by_cause", causes},
+              {"failures_by_cause", causes_json(r.failures_by_cause)},
+              {"unbound_failures", unbound},
               {"attempts", r.attempts}}}};
 }
 
@@ -180,18 +193,37 @@ std::string report_text(const ledger::BatchReport& r) {
         out << "board time: p50 " << fixed(*r.p50_seconds, 1) << " s, p95 " << fixed(*r.p95_seconds, 1) << " s\n";
     else
         out << "board time: no passed flash yet\n";
-    out << "failures:";
-    if (r.failures_by_cause.empty()) out << " none";
-    for (const auto& [cause, n] : r.failures_by_cause)
-        out << " " << cause << "=" << n;
-    out << "\n";
+    auto causes_text = [](const std::map<std::string, int>& by_cause) {
+        std::string t;
+        for (const auto& [cause, n] : by_cause)
+            t += (t.empty() ? "" : " ") + cause + "=" + std::to_string(n);
+        return t;
+    };
+    out << "failures: " << (r.failures_by_cause.empty() ? "none" : causes_text(r.failures_by_cause)) << "\n";
+    if (!r.unbound_failures.empty()) {
+        // No device row shows these: the boards never got a serial.
+        out << "\nfailures before a board was bound to a serial:\n";
+        std::vector<std::vector<std::string>> u_rows;
+        for (const auto& u : r.unbound_failures)
+            u_rows.push_back({or_dash(u.station), or_dash(u.port), std::to_string(u.failed), causes_text(u.by_cause)});
+        print_table(out, {"STATION", "PORT", "FAILED", "CAUSES"}, u_rows);
+    }
     if (!r.stations.empty()) {
         out << "\n";
         std::vector<std::vector<std::string>> st_rows;
-        for (const auto& st : r.stations)
+        bool no_rate = false;
+        for (const auto& st : r.stations) {
             st_rows.push_back({or_dash(st.station), std::to_string(st.passed), std::to_string(st.failed),
-                               fixed(st.span_seconds, 0), fixed(st.boards_per_hour, 1)});
+                               fixed(st.span_seconds, 1),
+                               st.boards_per_hour ? fixed(*st.boards_per_hour, 1) : std::string("n/a")});
+            no_rate = no_rate || !st.boards_per_hour;
+        }
         print_table(out, {"STATION", "PASSED", "FAILED", "SPAN S", "BOARDS/H"}, st_rows);
+        if (no_rate) {
+            char min[16];
+            std::snprintf(min, sizeof min, "%.0f", ledger::kMinRateSpanSeconds);
+            out << "n/a: no rate from a span under " << min << " s (too short to tell a throughput)\n";
+        }
     }
     return out.str();
 }
@@ -224,7 +256,7 @@ void register_batch(CLI::App& app, Context& ctx) {
         spec.subscription_plan = c->plan;
         spec.available_outputs = c->outputs;
         if (!c->date.empty()) spec.date = serial::parse_iso_date(c->date);
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::create);
         auto b = ledger.create_batch(spec);
         auto devices = ledger.devices_of_batch(b.id);
         if (ctx.json) {
@@ -242,7 +274,7 @@ void register_batch(CLI::App& app, Context& ctx) {
     // batch list
     auto* list = batch->add_subcommand("list", "List batches with their device status counts");
     list->callback([&ctx] {
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::read_only);
         auto batches = ledger.list_batches();
         if (ctx.json) {
             nlohmann::json arr = nlohmann::json::array();
@@ -279,7 +311,7 @@ void register_batch(CLI::App& app, Context& ctx) {
     auto* show = batch->add_subcommand("show", "Show a batch: its settings, status counts and devices");
     show->add_option("id", *show_id, "Batch id")->required();
     show->callback([&ctx, show_id] {
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::read_only);
         ledger::Batch b;
         std::map<ledger::DeviceStatus, int> counts;
         std::vector<ledger::Device> devices;
@@ -318,7 +350,7 @@ void register_batch(CLI::App& app, Context& ctx) {
     exp->add_option("--format", e->format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
     exp->add_option("-o,--output", e->output, "Write to FILE (atomically) instead of stdout (- is stdout)");
     exp->callback([&ctx, e] {
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::read_only);
         auto b = ledger.get_batch(e->id);
         auto devices = ledger.devices_of_batch(b.id);
         if (e->output.empty() || is_stdout(e->output)) {
@@ -356,7 +388,7 @@ void register_batch(CLI::App& app, Context& ctx) {
         if (ctx.json && (r->output.empty() || is_stdout(r->output)) && format != "json")
             fail(ErrorKind::input, "--format " + format + " with --json: stdout takes JSON only; use -o FILE for a " +
                                        format + " report");
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::read_only);
         auto report = ledger::batch_report(ledger, r->id);
         const bool to_stdout = r->output.empty() || is_stdout(r->output);
         if (to_stdout && format == "json") {

@@ -302,7 +302,7 @@ void run_flash_station(const Context& ctx, FlashArgs& a, CLI::App* cmd) {
     if (cmd->count("--after")) s.after = a.device.after;
     s.force = a.force;
     s.no_compress = a.no_compress;
-    run_station_command(ctx, s, "flash");
+    run_station_command(ctx, s, *cmd);
 }
 
 } // namespace

@@ -89,7 +89,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
     } else {
         // Template first: a bad template is reported before the ledger or the secret are touched.
         nvs::Template t = nvs::Template::load(a.template_path);
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::read_only);
         ledger::Device d = ledger.get_device(a.serial);
         std::string secret;
         if (t.uses(kMqttPasswordField)) secret = read_mqtt_secret(a.secret_file);
@@ -115,7 +115,7 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
     const std::size_t size = nvs::parse_partition_size(a.size, "--size");
     const nvs::Version version = to_version(a.version);
     nvs::Template t = nvs::Template::load(a.template_path);
-    auto ledger = ctx.open_ledger();
+    auto ledger = ctx.open_ledger(ledger::Access::read_only);
     ledger::Batch batch = ledger.get_batch(a.batch_id);
     std::vector<ledger::Device> devices = ledger.devices_of_batch(batch.id);
     std::string secret;

@@ -23,9 +23,9 @@ void register_provision(CLI::App& app, Context& ctx) {
     cmd->add_option("-b,--baud", args->baud, "Baud rate after connecting (default: the config's)")
         ->check(CLI::Range(esp::kMinBaud, esp::kMaxBaud));
     cmd->add_flag("--force", args->force, "Write every region even when the board already holds the same bytes");
-    cmd->callback([&ctx, args] {
+    cmd->callback([&ctx, args, cmd] {
         args->wait_for_boards = true;
-        run_station_command(ctx, *args, "provision");
+        run_station_command(ctx, *args, *cmd);
     });
 }
 

@@ -40,7 +40,7 @@ void register_serial(CLI::App& app, Context& ctx) {
         std::string type = serial::normalize_board_type(gen_args->type);
         std::string rev = serial::normalize_revision(gen_args->rev);
         serial::Date date = gen_args->date.empty() ? serial::today_local() : serial::parse_iso_date(gen_args->date);
-        auto ledger = ctx.open_ledger();
+        auto ledger = ctx.open_ledger(ledger::Access::create);
         auto serials = ledger.reserve_serials(type, rev, date, gen_args->count);
         if (ctx.json) {
             nlohmann::json arr = nlohmann::json::array();
@@ -57,10 +57,12 @@ void register_serial(CLI::App& app, Context& ctx) {
     auto* check = serial_cmd->add_subcommand("check", "Validate serial numbers and explain their fields");
     check->add_option("serial", *check_serials, "Serial number(s) to check")->required();
     check->callback([&ctx, check_serials] {
-        // Say whether each serial was issued here, but only if a ledger already exists: checking must
-        // not create one.
+        // Say whether each serial was issued here when there is a ledger: checking never creates one,
+        // and a ledger named by --ledger that is not there is a mistake to report, not to pass over.
         std::optional<ledger::Ledger> ledger;
-        if (std::filesystem::exists(ctx.resolved_ledger_path())) ledger = ctx.open_ledger();
+        const auto where = ctx.ledger_location();
+        if (where.named || std::filesystem::exists(where.path))
+            ledger = ctx.open_ledger(where, ledger::Access::read_only);
         nlohmann::json results = nlohmann::json::array();
         std::vector<std::string> invalid;
         for (const auto& s : *check_serials) {

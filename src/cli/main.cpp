@@ -12,14 +12,19 @@
 
 namespace vesper::cli {
 
-std::filesystem::path Context::resolved_ledger_path() const {
-    if (!ledger_path.empty()) return ledger_path;
-    const char* home = std::getenv("VESPER_HOME");
-    std::filesystem::path dir = home && *home ? home : ".vesper";
-    return dir / "ledger.db";
+ledger::LedgerLocation Context::ledger_location(const std::optional<std::filesystem::path>& config_ledger) const {
+    return ledger::locate_ledger(ledger_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(ledger_path),
+                                 config_ledger);
 }
 
-ledger::Ledger Context::open_ledger() const { return ledger::Ledger::open(resolved_ledger_path(), actor()); }
+ledger::Ledger Context::open_ledger(ledger::Access access) const { return open_ledger(ledger_location(), access); }
+
+ledger::Ledger Context::open_ledger(const ledger::LedgerLocation& where, ledger::Access access) const {
+    auto l = ledger::Ledger::open(where.path, actor(), access);
+    // A new ledger in a place nobody expected would split "unique against the ledger" in two: say so.
+    if (l.created()) std::cerr << "vesperctl: created a new ledger at " << where.path.string() << "\n";
+    return l;
+}
 
 std::string Context::actor() {
     for (const char* var : {"VESPER_OPERATOR", "USER", "LOGNAME"}) {
@@ -44,7 +49,8 @@ int main(int argc, char** argv) {
     app.fallthrough(); // global options may follow the subcommand
     app.add_flag("--json", ctx.json, "Machine output on stdout (see docs/cli.md for each command's shape)");
     app.add_option("--ledger", ctx.ledger_path,
-                   "Ledger database (default $VESPER_HOME/ledger.db, VESPER_HOME=./.vesper)");
+                   "Ledger database (default $VESPER_HOME/ledger.db, else $XDG_DATA_HOME/vesper/ledger.db, else "
+                   "~/.local/share/vesper/ledger.db)");
 
     cli::register_serial(app, ctx);
     cli::register_batch(app, ctx);

@@ -1,6 +1,7 @@
 #include "station_cli.hpp"
 
 #include <iostream>
+#include <set>
 
 #include "station_view.hpp"
 #include "vesper/core/error.hpp"
@@ -27,6 +28,27 @@ std::vector<std::string> chosen_ports(const station::StationSpec& st, const std:
     return wanted;
 }
 
+// The options given to `app` on the command line, as words, in the order the app declares them; the
+// names in `skip` left out. Flags once, options once per value, by their long name.
+std::vector<std::string> given_options(const CLI::App& app, const std::set<std::string>& skip) {
+    std::vector<std::string> words;
+    for (const CLI::Option* opt : app.get_options()) {
+        if (opt->get_positional() || opt->count() == 0) continue;
+        const std::string name =
+            !opt->get_lnames().empty() ? "--" + opt->get_lnames().front() : "-" + opt->get_snames().front();
+        if (skip.count(name)) continue;
+        if (opt->get_expected_max() == 0) { // a flag: given (and not --flag=false)
+            if (opt->as<bool>()) words.push_back(name);
+            continue;
+        }
+        for (const auto& value : opt->results()) {
+            words.push_back(name);
+            words.push_back(value);
+        }
+    }
+    return words;
+}
+
 } // namespace
 
 void add_station_options(CLI::App* cmd, StationArgs& a, bool station_optional) {
@@ -40,7 +62,7 @@ void add_station_options(CLI::App* cmd, StationArgs& a, bool station_optional) {
     cmd->add_flag("--reflash", a.reflash, "Run boards again that the ledger says are already done");
 }
 
-void run_station_command(const Context& ctx, const StationArgs& a, const std::string& command) {
+void run_station_command(const Context& ctx, const StationArgs& a, const CLI::App& cmd) {
     const auto config_path =
         station::locate_config(a.config.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.config));
     const station::Config cfg = station::load_config(config_path);
@@ -49,9 +71,7 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
     station::RunOptions ro;
     ro.station = st.name;
     ro.ports = chosen_ports(st, a.ports, cfg.file);
-    ro.ledger_path = !ctx.ledger_path.empty() ? std::filesystem::path(ctx.ledger_path)
-                     : cfg.ledger             ? *cfg.ledger
-                                              : ctx.resolved_ledger_path();
+    ro.ledger_path = ctx.ledger_location(cfg.ledger).path;
     ro.actor = Context::actor();
     if (a.batch)
         ro.batch_id = *a.batch;
@@ -61,7 +81,9 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
         fail(ErrorKind::input, "no batch: give --batch ID or set batch: in " + cfg.file.string());
 
     // The batch says which board this is, the board says what to flash: all checked before any port.
-    const ledger::Batch batch = ledger::Ledger::open(ro.ledger_path, ro.actor).get_batch(ro.batch_id);
+    // A station needs the batch in a ledger that exists: it never creates one.
+    const ledger::Batch batch =
+        ledger::Ledger::open(ro.ledger_path, ro.actor, ledger::Access::existing).get_batch(ro.batch_id);
     const station::BoardProfile& profile = cfg.profile_for(batch.board_type, batch.revision);
     const station::FirmwareSet firmware = station::load_firmware(profile, cfg.file);
 
@@ -92,7 +114,11 @@ void run_station_command(const Context& ctx, const StationArgs& a, const std::st
     // Refused before the live view draws anything: a bad run prints its one error line and nothing else.
     station::check_station(ro, firmware, make_pipeline());
 
-    StationRunInfo info{st.name, ro.batch_id, command, a.config};
+    // The retry runs what this run ran, on the failed ports: every option as given (all of them change
+    // what the run does), only --port replaced, and output-only ones left to the person retrying.
+    StationRunInfo info{st.name, ro.batch_id, cmd.get_name(), given_options(*cmd.get_parent(), {"--json", "--help"}),
+                        given_options(cmd, {"--port", "--help"})};
+    if (!a.batch) info.options.insert(info.options.end(), {"--batch", std::to_string(ro.batch_id)});
     const bool live = ctx.stdout_is_tty && !ctx.json;
     std::unique_ptr<StationView> view =
         live ? make_tty_view(std::cout, ro.ports, info) : make_json_view(std::cout, info);

@@ -30,8 +30,8 @@ struct StationArgs {
 // --station (required unless `station_optional`), --batch, --config, --secret-file, --reflash.
 void add_station_options(CLI::App* cmd, StationArgs& args, bool station_optional);
 
-// Runs the station; throws Error(device) naming the failed ports when any board failed. `command` is
-// the subcommand for the retry hint ("flash" or "provision").
-void run_station_command(const Context& ctx, const StationArgs& args, const std::string& command);
+// Runs the station; throws Error(device) naming the failed ports when any board failed. `cmd` is the
+// parsed subcommand ("flash" or "provision"): the retry hint repeats its options as they were given.
+void run_station_command(const Context& ctx, const StationArgs& args, const CLI::App& cmd);
 
 } // namespace vesper::cli

@@ -18,10 +18,11 @@ using station::Event;
 using station::EventKind;
 using station::Phase;
 
-// Shell-quotes a word when it needs it (ports can hold ':' and '?', never a quote in practice).
+// Quotes a word for a POSIX shell when it needs it: single quotes keep every byte as it is (a quote
+// inside is closed, escaped and reopened); an empty word becomes ''.
 std::string shell_word(const std::string& w) {
-    if (w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./:=@,+") ==
-        std::string::npos)
+    if (!w.empty() && w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./:=@,+") ==
+                          std::string::npos)
         return w;
     std::string out = "'";
     for (char c : w)
@@ -254,11 +255,17 @@ std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo in
 }
 
 std::string retry_command(const StationRunInfo& info, const std::vector<std::string>& ports) {
-    std::string cmd = "vesperctl " + info.command + " --station " + shell_word(info.station) + " --batch " +
-                      std::to_string(info.batch_id);
-    if (!info.config.empty()) cmd += " --config " + shell_word(info.config);
-    for (const auto& p : ports)
-        cmd += " --port " + shell_word(p);
+    std::string cmd = "vesperctl";
+    auto add = [&](const std::string& word) { cmd += " " + shell_word(word); };
+    for (const auto& w : info.global_options)
+        add(w);
+    add(info.command);
+    for (const auto& w : info.options)
+        add(w);
+    for (const auto& p : ports) {
+        add("--port");
+        add(p);
+    }
     return cmd;
 }
 

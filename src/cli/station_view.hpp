@@ -16,7 +16,11 @@ struct StationRunInfo {
     std::string station;
     std::int64_t batch_id = 0;
     std::string command; // the subcommand to retry failed ports with ("flash" or "provision")
-    std::string config;  // --config as given, repeated in the retry command; empty when found by default
+    // The run's options as given, as words, for the retry command: global ones (--ledger) and the
+    // subcommand's (--station, --config, --reflash, --baud, ...), without --port (the retry names the
+    // failed ports) and output-only ones (--json); --batch N added when the batch came from the config.
+    std::vector<std::string> global_options;
+    std::vector<std::string> options;
 };
 
 class StationView {
@@ -32,7 +36,8 @@ std::unique_ptr<StationView> make_tty_view(std::ostream& out, const std::vector<
                                            StationRunInfo info, Terminal term = terminal_for(1));
 std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo info);
 
-// "vesperctl flash --station A --batch 3 --port P1 --port P2": what to run again for the failed ports.
+// "vesperctl --ledger L flash --station A --reflash --batch 3 --port P1 --port P2": what to run again for
+// the failed ports, every word quoted for a POSIX shell where it needs it.
 std::string retry_command(const StationRunInfo& info, const std::vector<std::string>& ports);
 
 } // namespace vesper::cli

@@ -1,4 +1,5 @@
 // Step attempts: every run of a pipeline step on a board, and the device move it causes.
+#include <chrono>
 #include <cmath>
 
 #include "records.hpp"
@@ -12,8 +13,11 @@ namespace vesper::ledger {
 namespace {
 
 const char* const kAttemptColumns =
-    "id, serial, step, station, port, mac, started_at, COALESCE(finished_at,''), result, cause, error, "
-    "firmware_version, firmware_sha256, seconds, phases";
+    "id, COALESCE(serial,''), step, station, port, mac, started_at, COALESCE(finished_at,''), result, cause, error, "
+    "firmware_version, firmware_sha256, seconds, phases, batch_id";
+
+// Attempt times carry milliseconds: a board's steps, and a short run, are often under a second.
+std::string now_ms() { return utc_iso8601_ms(std::chrono::system_clock::now()); }
 
 std::optional<AttemptResult> parse_result(std::string_view s) {
     for (auto r : {AttemptResult::running, AttemptResult::passed, AttemptResult::failed, AttemptResult::interrupted})
@@ -38,6 +42,7 @@ Attempt read_attempt(const sql::Stmt& st) {
     a.firmware_sha256 = st.text(12);
     a.seconds = st.real(13);
     a.phases = st.text(14);
+    a.batch_id = st.integer(15);
     return a;
 }
 
@@ -50,8 +55,7 @@ void validate_step(std::string_view step) {
              "step '" + std::string(step) + "': must be 1-32 lowercase letters, digits, '-' or '_' (e.g. flash)");
 }
 
-void validate_outcome(std::int64_t id, const AttemptOutcome& o) {
-    const std::string what = "attempt " + std::to_string(id);
+void validate_outcome(const std::string& what, const AttemptOutcome& o) {
     if (!std::isfinite(o.seconds) || o.seconds < 0)
         fail(ErrorKind::input, what + ": seconds " + std::to_string(o.seconds) + ": must be a finite number >= 0");
     auto phases = nlohmann::json::parse(o.phases, nullptr, false);
@@ -85,9 +89,10 @@ std::int64_t Ledger::begin_attempt(std::string_view serial, std::string_view ste
         st.bind(1, d.serial).bind(2, step);
         st.run();
     }
-    sql::Stmt st(db_, "INSERT INTO attempts(serial, step, station, port, mac, started_at, result) "
-                      "VALUES (?,?,?,?,?,?,'running')");
-    st.bind(1, d.serial).bind(2, step).bind(3, station).bind(4, port).bind(5, d.mac).bind(6, now_utc_iso8601());
+    sql::Stmt st(db_, "INSERT INTO attempts(batch_id, serial, step, station, port, mac, started_at, result) "
+                      "VALUES (?,?,?,?,?,?,?,'running')");
+    st.bind(1, d.batch_id).bind(2, d.serial).bind(3, step).bind(4, station).bind(5, port).bind(6, d.mac);
+    st.bind(7, now_ms());
     st.run();
     const std::int64_t id = sqlite3_last_insert_rowid(db_);
     tx.commit();
@@ -95,7 +100,7 @@ std::int64_t Ledger::begin_attempt(std::string_view serial, std::string_view ste
 }
 
 void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome) {
-    validate_outcome(attempt_id, outcome);
+    validate_outcome("attempt " + std::to_string(attempt_id), outcome);
     sql::Transaction tx(db_);
     Attempt a;
     {
@@ -115,7 +120,7 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
     {
         sql::Stmt st(db_, "UPDATE attempts SET finished_at = ?, result = ?, cause = ?, error = ?, "
                           "firmware_version = ?, firmware_sha256 = ?, seconds = ?, phases = ? WHERE id = ?");
-        st.bind(1, now_utc_iso8601()).bind(2, outcome.passed ? "passed" : "failed").bind(3, cause).bind(4, error);
+        st.bind(1, now_ms()).bind(2, outcome.passed ? "passed" : "failed").bind(3, cause).bind(4, error);
         st.bind(5, outcome.firmware_version).bind(6, outcome.firmware_sha256).bind_real(7, outcome.seconds);
         st.bind(8, outcome.phases).bind(9, a.id);
         st.run();
@@ -142,6 +147,32 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
     tx.commit();
 }
 
+std::int64_t Ledger::record_unbound_failure(std::int64_t batch_id, std::string_view step, std::string_view station,
+                                            std::string_view port, std::string_view mac,
+                                            const AttemptOutcome& outcome) {
+    validate_step(step);
+    if (outcome.passed)
+        fail(ErrorKind::input, "a step that passed on port " + std::string(port) +
+                                   " had a board bound: record it "
+                                   "with begin_attempt/finish_attempt");
+    validate_outcome("failure on port " + std::string(port), outcome);
+    sql::Transaction tx(db_);
+    get_batch(batch_id);
+    const auto finished = std::chrono::system_clock::now();
+    const auto started = finished - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                        std::chrono::duration<double>(outcome.seconds));
+    const std::string cause = outcome.cause.empty() ? "unknown" : outcome.cause;
+    sql::Stmt st(db_, "INSERT INTO attempts(batch_id, serial, step, station, port, mac, started_at, finished_at, "
+                      "result, cause, error, seconds, phases) VALUES (?,NULL,?,?,?,?,?,?,'failed',?,?,?,?)");
+    st.bind(1, batch_id).bind(2, step).bind(3, station).bind(4, port).bind(5, mac);
+    st.bind(6, utc_iso8601_ms(started)).bind(7, utc_iso8601_ms(finished)).bind(8, cause);
+    st.bind(9, outcome.error.empty() ? cause : outcome.error).bind_real(10, outcome.seconds).bind(11, outcome.phases);
+    st.run();
+    const std::int64_t id = sqlite3_last_insert_rowid(db_);
+    tx.commit();
+    return id;
+}
+
 std::vector<Attempt> Ledger::attempts_of(std::string_view serial) const {
     sql::Stmt st(db_, std::string("SELECT ") + kAttemptColumns + " FROM attempts WHERE serial = ? ORDER BY id");
     st.bind(1, serial);
@@ -152,8 +183,7 @@ std::vector<Attempt> Ledger::attempts_of(std::string_view serial) const {
 }
 
 std::vector<Attempt> Ledger::attempts_of_batch(std::int64_t batch_id) const {
-    sql::Stmt st(db_, std::string("SELECT ") + kAttemptColumns +
-                          " FROM attempts WHERE serial IN (SELECT serial FROM devices WHERE batch_id = ?) ORDER BY id");
+    sql::Stmt st(db_, std::string("SELECT ") + kAttemptColumns + " FROM attempts WHERE batch_id = ? ORDER BY id");
     st.bind(1, batch_id);
     std::vector<Attempt> out;
     while (st.step())

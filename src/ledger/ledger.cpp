@@ -41,9 +41,36 @@ void enable_wal(sqlite3* db, const std::filesystem::path& path) {
             return;
         }
         if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
-            fail(ErrorKind::io, "ledger " + path.string() + ": cannot switch to WAL journal: " + sqlite3_errstr(rc));
+            fail(sql::error_kind(rc), "ledger " + path.string() + ": cannot switch to WAL journal: " +
+                                          sql::sqlite_problem(rc, sqlite3_errmsg(db)));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+sqlite3* open_connection(const std::filesystem::path& path, int flags) {
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        const int code = db ? sqlite3_extended_errcode(db) : rc;
+        const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close(db);
+        fail(sql::error_kind(code), "ledger " + path.string() + ": " + sql::sqlite_problem(code, msg));
+    }
+    // Concurrent vesperctl processes wait for each other's transactions instead of failing.
+    sqlite3_busy_timeout(db, 30000);
+    return db;
+}
+
+// What the file at `path` is, looked at through a read-only connection: nothing is written, so a file
+// that turns out not to be ours is left exactly as it was.
+FileIdentity look_at(const std::filesystem::path& path) {
+    struct Closer {
+        sqlite3* db;
+        ~Closer() { sqlite3_close(db); }
+    } probe{open_connection(path, SQLITE_OPEN_READONLY)};
+    // One snapshot for all the reads: another process may be making this very file a ledger meanwhile.
+    sql::Transaction snapshot(probe.db, sql::Transaction::Mode::read);
+    return identify(probe.db);
 }
 
 // How many draws in a row may hit serials already issued before we call the prefix full. With 32^5
@@ -209,7 +236,8 @@ Ledger::~Ledger() {
 }
 
 Ledger::Ledger(Ledger&& o) noexcept
-    : path_(std::move(o.path_)), db_(o.db_), actor_(std::move(o.actor_)), rng_(std::move(o.rng_)) {
+    : path_(std::move(o.path_)), db_(o.db_), actor_(std::move(o.actor_)), created_(o.created_),
+      rng_(std::move(o.rng_)) {
     o.db_ = nullptr;
 }
 
@@ -219,33 +247,52 @@ Ledger& Ledger::operator=(Ledger&& o) noexcept {
         path_ = std::move(o.path_);
         db_ = o.db_;
         actor_ = std::move(o.actor_);
+        created_ = o.created_;
         rng_ = std::move(o.rng_);
         o.db_ = nullptr;
     }
     return *this;
 }
 
-Ledger Ledger::open(const std::filesystem::path& path, std::string actor) {
+Ledger Ledger::open(const std::filesystem::path& path, std::string actor, Access access) {
+    namespace fs = std::filesystem;
+    const std::string where = "ledger " + path.string();
     std::error_code ec;
-    if (path.has_parent_path()) {
-        std::filesystem::create_directories(path.parent_path(), ec);
-        if (ec) fail(ErrorKind::io, "ledger " + path.string() + ": cannot create folder: " + ec.message());
+    const fs::file_status status = fs::status(path, ec);
+    const bool exists = fs::exists(status);
+    if (!exists && ec && ec != std::errc::no_such_file_or_directory)
+        fail(ErrorKind::io, where + ": cannot look at it: " + ec.message());
+    if (exists && fs::is_directory(status)) fail(ErrorKind::input, where + ": is a folder, not a ledger file");
+    bool set_up = access != Access::read_only; // WAL journal and migrations, on a connection that writes
+    if (!exists) {
+        if (access != Access::create) fail(ErrorKind::not_found, where + " does not exist");
+        if (path.has_parent_path()) {
+            fs::create_directories(path.parent_path(), ec);
+            if (ec) fail(ErrorKind::io, where + ": cannot create its folder: " + ec.message());
+        }
+    } else {
+        const FileIdentity id = look_at(path);
+        refuse_unless_ledger(id, path.string());
+        if (id.kind == FileIdentity::empty && access != Access::create)
+            fail(ErrorKind::not_found, where + " holds no ledger yet (an empty database)");
+        set_up = set_up || needs_migration(id);
     }
-    sqlite3* db = nullptr;
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-        std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-        sqlite3_close(db);
-        fail(ErrorKind::io, "ledger " + path.string() + ": cannot open: " + msg);
+
+    if (set_up) {
+        Ledger l(path, open_connection(path, SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE)), actor);
+        // SQLite opens a file it may not write read-only without a word; say so before the first write.
+        if (sqlite3_db_readonly(l.db_, "main") == 1)
+            fail(ErrorKind::io,
+                 where + ": " + sql::sqlite_problem(SQLITE_READONLY, "") +
+                     (access == Access::read_only ? "; it needs an upgrade from an earlier vesperctl" : ""));
+        sql::exec(l.db_, "PRAGMA foreign_keys = ON");
+        enable_wal(l.db_, path);
+        sql::exec(l.db_, "PRAGMA synchronous = FULL");
+        l.created_ = migrate(l.db_);
+        if (access != Access::read_only) return l;
     }
-    Ledger l(path, db, std::move(actor));
-    // Concurrent vesperctl processes wait for each other's transactions instead of failing.
-    sqlite3_busy_timeout(db, 30000);
-    sql::exec(db, "PRAGMA foreign_keys = ON");
-    enable_wal(db, path);
-    sql::exec(db, "PRAGMA synchronous = FULL");
-    migrate(db);
+    Ledger l(path, open_connection(path, SQLITE_OPEN_READONLY), std::move(actor));
+    sql::exec(l.db_, "PRAGMA foreign_keys = ON");
     return l;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace vesper::ledger {
 
@@ -38,6 +39,23 @@ struct StationSpan {
     std::optional<double> last_finish;
 };
 
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", s);
+    return buf;
+}
+
+// The rate, or why there is none.
+void set_rate(StationReport& st) {
+    if (st.span_seconds >= kMinRateSpanSeconds) {
+        st.boards_per_hour = st.passed * 3600.0 / st.span_seconds;
+        return;
+    }
+    char min[16];
+    std::snprintf(min, sizeof min, "%.0f", kMinRateSpanSeconds);
+    st.no_rate = "span " + seconds_text(st.span_seconds) + " s is under " + min + " s, too short for a rate";
+}
+
 } // namespace
 
 BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
@@ -61,12 +79,20 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
 
     std::map<std::string, std::string> last_failure; // serial -> cause of its last failed attempt
     std::map<std::string, StationSpan> stations;
+    std::map<std::pair<std::string, std::string>, UnboundFailures> unbound; // (station, port) ->
     std::vector<double> board_seconds;
     for (const auto& a : attempts) { // oldest first, so later attempts overwrite earlier ones
         ++r.attempts;
         const bool failed = a.result == AttemptResult::failed || a.result == AttemptResult::interrupted;
         if (failed) ++r.failures_by_cause[a.cause];
-        if (a.result == AttemptResult::failed) last_failure[a.serial] = a.cause;
+        if (a.result == AttemptResult::failed && !a.serial.empty()) last_failure[a.serial] = a.cause;
+        if (failed && a.serial.empty()) {
+            auto& u = unbound[{a.station, a.port}];
+            u.station = a.station;
+            u.port = a.port;
+            ++u.failed;
+            ++u.by_cause[a.cause];
+        }
         if (a.step != "flash") continue;
         DeviceReportRow* row = by_serial.count(a.serial) ? by_serial[a.serial] : nullptr;
         if (row) ++row->flash_attempts;
@@ -81,6 +107,7 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
             }
         } else if (failed) {
             ++st.report.failed;
+            if (a.serial.empty()) ++st.report.unbound_failed;
         }
         if (auto t = epoch_seconds(a.started_at)) st.first_start = std::min(st.first_start.value_or(*t), *t);
         if (auto t = epoch_seconds(a.finished_at)) st.last_finish = std::max(st.last_finish.value_or(*t), *t);
@@ -93,9 +120,11 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
     for (auto& [name, st] : stations) {
         if (st.first_start && st.last_finish && *st.last_finish > *st.first_start)
             st.report.span_seconds = *st.last_finish - *st.first_start;
-        if (st.report.span_seconds > 0) st.report.boards_per_hour = st.report.passed * 3600.0 / st.report.span_seconds;
+        set_rate(st.report);
         r.stations.push_back(st.report);
     }
+    for (auto& [key, u] : unbound)
+        r.unbound_failures.push_back(std::move(u));
     std::sort(board_seconds.begin(), board_seconds.end());
     r.p50_seconds = percentile(board_seconds, 50);
     r.p95_seconds = percentile(board_seconds, 95);

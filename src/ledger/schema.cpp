@@ -1,9 +1,14 @@
 #include "schema.hpp"
 
+#include <cstdio>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "sqlite.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+#include "vesper/ledger/ledger.hpp"
 
 namespace vesper::ledger {
 
@@ -100,31 +105,131 @@ CREATE TABLE attempts (
 -- attempts are found through devices_by_batch, then this index per device.
 CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
 )sql",
+    // 3: an attempt belongs to a batch and may have no device: a board that failed before it was bound
+    // to a serial (it did not connect, was another chip, the batch was full) still counts in reports.
+    // SQLite cannot drop NOT NULL from a column, so the table is rebuilt (ids kept).
+    R"sql(
+CREATE TABLE attempts_v3 (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id         INTEGER NOT NULL REFERENCES batches(id),
+  serial           TEXT REFERENCES devices(serial), -- NULL: failed before a device was bound
+  step             TEXT NOT NULL,
+  station          TEXT NOT NULL DEFAULT '',
+  port             TEXT NOT NULL DEFAULT '',
+  mac              TEXT NOT NULL DEFAULT '',
+  started_at       TEXT NOT NULL,
+  finished_at      TEXT,
+  result           TEXT NOT NULL CHECK (result IN ('running','passed','failed','interrupted')),
+  cause            TEXT NOT NULL DEFAULT '',
+  error            TEXT NOT NULL DEFAULT '',
+  firmware_version TEXT NOT NULL DEFAULT '',
+  firmware_sha256  TEXT NOT NULL DEFAULT '',
+  seconds          REAL NOT NULL DEFAULT 0,
+  phases           TEXT NOT NULL DEFAULT '{}'
+);
+INSERT INTO attempts_v3(id, batch_id, serial, step, station, port, mac, started_at, finished_at, result, cause,
+                        error, firmware_version, firmware_sha256, seconds, phases)
+  SELECT a.id, d.batch_id, a.serial, a.step, a.station, a.port, a.mac, a.started_at, a.finished_at, a.result,
+         a.cause, a.error, a.firmware_version, a.firmware_sha256, a.seconds, a.phases
+  FROM attempts a JOIN devices d ON d.serial = a.serial;
+DROP TABLE attempts;
+ALTER TABLE attempts_v3 RENAME TO attempts;
+CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
+CREATE INDEX attempts_by_batch ON attempts(batch_id);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 
-int read_version(sqlite3* db) {
-    sql::Stmt st(db, "PRAGMA user_version");
+// Schema versions that shipped before ledgers carried the application_id.
+constexpr int kLastUnmarkedVersion = 2;
+// The tables every ledger has had since schema 1.
+const char* const kLedgerTables[] = {"batches", "serials", "devices", "audit_log", "outbox"};
+
+std::int64_t pragma(sqlite3* db, const char* name) {
+    sql::Stmt st(db, std::string("PRAGMA ") + name);
     st.step();
-    return static_cast<int>(st.integer(0));
+    return st.integer(0);
+}
+
+std::string hex32(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+std::string path_of(sqlite3* db) {
+    const char* file = sqlite3_db_filename(db, "main");
+    return file ? file : "";
 }
 
 } // namespace
 
 int schema_version_count() { return kCount; }
 
-void migrate(sqlite3* db) {
+FileIdentity identify(sqlite3* db) {
+    FileIdentity id;
+    id.application_id = static_cast<std::uint32_t>(pragma(db, "application_id"));
+    id.version = static_cast<int>(pragma(db, "user_version"));
+    std::set<std::string> tables;
+    {
+        sql::Stmt st(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+        while (st.step())
+            tables.insert(st.text(0));
+    }
+    if (id.application_id == kApplicationId) {
+        id.kind = FileIdentity::ours;
+    } else if (id.application_id != 0) {
+        id.kind = FileIdentity::foreign;
+        id.why = "a SQLite database of another application (application_id " + hex32(id.application_id) + ")";
+    } else if (tables.empty() && id.version == 0) {
+        id.kind = FileIdentity::empty;
+    } else {
+        bool ledger_tables = true;
+        for (const char* t : kLedgerTables)
+            ledger_tables = ledger_tables && tables.count(t) == 1;
+        if (ledger_tables && id.version >= 1 && id.version <= kLastUnmarkedVersion) {
+            id.kind = FileIdentity::unmarked;
+        } else {
+            id.kind = FileIdentity::foreign;
+            std::vector<std::string> names(tables.begin(), tables.end());
+            if (names.size() > 5) {
+                names.resize(5);
+                names.push_back("...");
+            }
+            id.why = "a SQLite database that is not a vesperctl ledger (tables: " +
+                     (names.empty() ? std::string("none") : join(names)) + ")";
+        }
+    }
+    return id;
+}
+
+void refuse_unless_ledger(const FileIdentity& id, const std::string& path) {
+    if (id.kind == FileIdentity::foreign)
+        fail(ErrorKind::input,
+             "ledger " + path + ": " + id.why + "; refusing to use it as the ledger (nothing changed)");
+    if (id.kind == FileIdentity::ours && id.version > kCount)
+        fail(ErrorKind::conflict, "ledger " + path + ": written by a newer vesperctl (schema " +
+                                      std::to_string(id.version) + ", this build knows up to " +
+                                      std::to_string(kCount) + ")");
+}
+
+bool needs_migration(const FileIdentity& id) {
+    return id.kind == FileIdentity::empty || id.kind == FileIdentity::unmarked || id.version < kCount;
+}
+
+bool migrate(sqlite3* db) {
     sql::Transaction tx(db);
-    int version = read_version(db);
-    if (version > kCount)
-        fail(ErrorKind::conflict, std::string("ledger ") + sqlite3_db_filename(db, "main") +
-                                      ": written by a newer vesperctl (schema " + std::to_string(version) +
-                                      ", this build knows up to " + std::to_string(kCount) + ")");
-    for (int v = version; v < kCount; ++v)
+    // Again under the write lock: the file may have changed since it was first looked at.
+    const FileIdentity id = identify(db);
+    refuse_unless_ledger(id, path_of(db));
+    for (int v = id.version; v < kCount; ++v)
         sql::exec(db, kMigrations[v]);
-    if (version != kCount) sql::exec(db, ("PRAGMA user_version = " + std::to_string(kCount)).c_str());
+    if (id.version != kCount) sql::exec(db, ("PRAGMA user_version = " + std::to_string(kCount)).c_str());
+    if (id.application_id != kApplicationId)
+        sql::exec(db, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
     tx.commit();
+    return id.kind == FileIdentity::empty;
 }
 
 } // namespace vesper::ledger

@@ -1,14 +1,67 @@
 #include "sqlite.hpp"
 
+#include <optional>
+
 #include "vesper/core/error.hpp"
 
 namespace vesper::ledger::sql {
 
+namespace {
+
+// The problems a person can do something about, in words; nullopt for the rest (bugs, mostly), which
+// keep SQLite's own message after what was attempted.
+std::optional<std::string> in_words(int code, const std::string& msg) {
+    switch (code & 0xFF) {
+    case SQLITE_READONLY:
+        return std::string("cannot write the ledger: the file or its folder is read-only here (check its permissions)");
+    case SQLITE_NOTADB: return std::string("not a SQLite database, so not a vesperctl ledger");
+    case SQLITE_CORRUPT: return "the file is damaged (SQLite: " + msg + "); restore the ledger from a backup";
+    case SQLITE_FULL: return std::string("the disk is full");
+    case SQLITE_CANTOPEN: return "cannot open the file or its journal files next to it (" + msg + ")";
+    case SQLITE_IOERR: return "read or write error on the file (" + msg + ")";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return std::string("another process kept the ledger locked for more than 30 s");
+    case SQLITE_PERM:
+    case SQLITE_AUTH: return "permission denied (" + msg + ")";
+    }
+    return std::nullopt;
+}
+
+// SQL text for a message: on one line, shortened.
+std::string one_line(std::string_view sql) {
+    std::string out;
+    for (char c : sql) {
+        const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+        if (space && (out.empty() || out.back() == ' ')) continue;
+        out += space ? ' ' : c;
+        if (out.size() > 80) return out.substr(0, 77) + "...";
+    }
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return out;
+}
+
+} // namespace
+
+std::string sqlite_problem(int code, const std::string& sqlite_message) {
+    return in_words(code, sqlite_message).value_or(sqlite_message);
+}
+
+ErrorKind error_kind(int code) {
+    switch (code & 0xFF) {
+    case SQLITE_CONSTRAINT: return ErrorKind::conflict;
+    case SQLITE_NOTADB: return ErrorKind::input; // the file given is not a ledger
+    default: return ErrorKind::io;
+    }
+}
+
 void fail_sqlite(sqlite3* db, const std::string& what) {
     const char* file = sqlite3_db_filename(db, "main");
-    int code = sqlite3_extended_errcode(db);
-    ErrorKind kind = (code & 0xFF) == SQLITE_CONSTRAINT ? ErrorKind::conflict : ErrorKind::io;
-    fail(kind, std::string("ledger ") + (file && *file ? file : "(memory)") + ": " + what + ": " + sqlite3_errmsg(db));
+    const int code = sqlite3_extended_errcode(db);
+    const std::string msg = sqlite3_errmsg(db);
+    const auto words = in_words(code, msg);
+    fail(error_kind(code),
+         std::string("ledger ") + (file && *file ? file : "(memory)") + ": " + (words ? *words : what + ": " + msg));
 }
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
@@ -43,7 +96,7 @@ bool Stmt::step() {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    fail_sqlite(db_, std::string("statement failed: ") + sqlite3_sql(stmt_));
+    fail_sqlite(db_, "statement failed: " + one_line(sqlite3_sql(stmt_)));
 }
 
 void Stmt::run() {
@@ -69,13 +122,7 @@ double Stmt::real(int col) const { return sqlite3_column_double(stmt_, col); }
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 void exec(sqlite3* db, const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : "unknown error";
-        sqlite3_free(err);
-        const char* file = sqlite3_db_filename(db, "main");
-        fail(ErrorKind::io, std::string("ledger ") + (file ? file : "") + ": " + msg);
-    }
+    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_sqlite(db, one_line(sql));
 }
 
 Transaction::Transaction(sqlite3* db, Mode mode) : db_(db) {

@@ -1,6 +1,6 @@
 #include "vesper/station/events.hpp"
 
-#include <ctime>
+#include "vesper/core/text.hpp"
 
 namespace vesper::station {
 
@@ -39,24 +39,8 @@ const char* to_string(BoardResult r) noexcept {
     return "?";
 }
 
-namespace {
-
-// UTC with milliseconds: events of one board are often less than a second apart.
-std::string iso8601_ms(std::chrono::system_clock::time_point at) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[40];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-    return buf;
-}
-
-} // namespace
-
 nlohmann::json to_json(const Event& e) {
-    nlohmann::json j = {{"time", iso8601_ms(e.at)},
+    nlohmann::json j = {{"time", utc_iso8601_ms(e.at)},
                         {"event", to_string(e.kind)},
                         {"station", e.station},
                         {"port", e.port},

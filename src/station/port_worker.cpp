@@ -40,7 +40,7 @@ bool batch_complete(const ledger::Ledger& ledger, std::int64_t batch_id, const P
 PortWorker::PortWorker(const RunOptions& options, const FirmwareSet& firmware, Pipeline pipeline, std::string port,
                        const Emitter& emitter, const std::atomic<bool>& stop)
     : options_(options), firmware_(firmware), pipeline_(std::move(pipeline)), port_(std::move(port)), emit_(emitter),
-      stop_(stop), ledger_(ledger::Ledger::open(options.ledger_path, options.actor)) {}
+      stop_(stop), ledger_(ledger::Ledger::open(options.ledger_path, options.actor, ledger::Access::existing)) {}
 
 // --- events ------------------------------------------------------------------------------------------
 
@@ -126,22 +126,44 @@ PortWorker::Failure PortWorker::classify(const Error& e) const {
     return f;
 }
 
+void PortWorker::record_unbound(const std::string& cause, const std::string& error, double seconds) {
+    ledger::AttemptOutcome bad;
+    bad.cause = cause;
+    bad.error = error;
+    bad.seconds = seconds;
+    const std::string step = pipeline_.empty() ? "flash" : pipeline_.front()->name();
+    try {
+        ledger_.record_unbound_failure(options_.batch_id, step, options_.station, port_, mac_, bad);
+    } catch (const Error& e) {
+        note(std::string("this failure could not be recorded in the ledger: ") + e.what());
+    }
+}
+
 BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
     attempt_ = attempt;
     const auto t0 = Clock::now();
     std::map<std::string, double> timings;
 
     enter(Phase::connect);
-    if (!link) link = connect(0);
-    const esp::DeviceInfo& info = link->loader->info();
-    mac_ = esp::format_mac(info.mac);
-    timings["connect"] = since(t0);
+    ledger::BindResult bound;
+    try {
+        if (!link) link = connect(0);
+        const esp::DeviceInfo& info = link->loader->info();
+        mac_ = esp::format_mac(info.mac);
+        timings["connect"] = since(t0);
 
-    enter(Phase::bind);
-    auto tb = Clock::now();
-    const ledger::BindResult bound = ledger_.bind_mac(options_.batch_id, mac_);
-    serial_ = bound.device.serial;
-    timings["bind"] = since(tb);
+        enter(Phase::bind);
+        auto tb = Clock::now();
+        bound = ledger_.bind_mac(options_.batch_id, mac_);
+        serial_ = bound.device.serial;
+        timings["bind"] = since(tb);
+    } catch (const Error& e) {
+        // No serial yet, so no device attempt to finish: without this the failure would exist only in
+        // this run's summary, and the batch report would say "failures: none".
+        const Failure f = classify(e);
+        record_unbound(f.cause, f.error, since(t0));
+        throw;
+    }
     enter(Phase::bind); // again, now with the serial on the event
 
     BoardOutcome out;
@@ -336,6 +358,7 @@ void PortWorker::run() {
                 out.cause = "chip_mismatch";
                 out.error = e.what();
                 out.attempts = 1;
+                record_unbound(out.cause, out.error, 0);
                 emit_.outcome(out);
                 if (!options_.loop) return;
                 waiting_message_ = "wrong board: replace it";

@@ -54,6 +54,8 @@ private:
     void note(const std::string& text);
     Event event(EventKind kind) const;
     Failure classify(const Error& e) const;
+    // A failure before the board was bound to a serial, recorded against the batch so reports count it.
+    void record_unbound(const std::string& cause, const std::string& error, double seconds);
 
     const RunOptions& options_;
     const FirmwareSet& firmware_;

@@ -86,7 +86,8 @@ RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
 
     summary.stopped = stop.load();
     try {
-        const ledger::Ledger ledger = ledger::Ledger::open(options.ledger_path, options.actor);
+        const ledger::Ledger ledger =
+            ledger::Ledger::open(options.ledger_path, options.actor, ledger::Access::read_only);
         summary.batch_complete = detail::batch_complete(ledger, options.batch_id, make_pipeline());
     } catch (const Error&) {
         summary.batch_complete = false;

@@ -272,3 +272,78 @@ TEST_CASE("cli: batch show and export carry the station fields", "[cli][report]"
         if (d["serial_number"] == p.failed_b) CHECK(d["station"].is_null());
     }
 }
+
+TEST_CASE("cli: batch report counts failures before a board was bound, per station and port", "[cli][report]") {
+    TempDir dir;
+    {
+        auto l = ledger::Ledger::open(dir / "l.db", "prep");
+        auto b = l.create_batch(vesper::test::batch_spec(2));
+        // Two boards that never connected on station A (no serial was spent on them).
+        for (const char* port : {"socket://127.0.0.1:4001", "socket://127.0.0.1:4002"})
+            l.record_unbound_failure(b.id, "flash", "A", port, "", outcome(false, 2, "connect"));
+    }
+    auto r = vesperctl({"--ledger", "l.db", "batch", "report", "1"}, in_dir(dir));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("failures: connect=2\n"));
+    CHECK_THAT(r.out, Catch::Contains("attempts: 2\n"));
+    CHECK_THAT(r.out, Catch::Contains("failures before a board was bound to a serial:"));
+    auto out = lines(r.out);
+    auto port_row = [&](const std::string& port) {
+        auto it = std::find_if(out.begin(), out.end(),
+                               [&](const std::string& l) { return l.find(port) != std::string::npos; });
+        REQUIRE(it != out.end());
+        return *it;
+    };
+    CHECK_THAT(port_row("socket://127.0.0.1:4001"), Catch::StartsWith("A ") && Catch::EndsWith("connect=1"));
+    CHECK_THAT(port_row("socket://127.0.0.1:4002"), Catch::StartsWith("A ") && Catch::EndsWith("connect=1"));
+
+    auto j = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--json"}, in_dir(dir));
+    REQUIRE(j.exit_code == 0);
+    const auto s = nlohmann::json::parse(j.out)["summary"];
+    CHECK(s["failures_by_cause"] == nlohmann::json{{"connect", 2}});
+    CHECK(s["attempts"] == 2);
+    REQUIRE(s["unbound_failures"].size() == 2);
+    CHECK(s["unbound_failures"][0] == nlohmann::json{{"station", "A"},
+                                                     {"port", "socket://127.0.0.1:4001"},
+                                                     {"failed", 1},
+                                                     {"failures_by_cause", {{"connect", 1}}}});
+    REQUIRE(s["stations"].size() == 1);
+    CHECK(s["stations"][0]["failed"] == 2);
+    CHECK(s["stations"][0]["unbound_failed"] == 2);
+    CHECK(s["stations"][0]["passed"] == 0);
+}
+
+TEST_CASE("cli: batch report gives no rate from a span under a minute, and says why", "[cli][report]") {
+    TempDir dir;
+    std::int64_t a1 = 0, a2 = 0;
+    {
+        auto l = ledger::Ledger::open(dir / "l.db", "prep");
+        auto b = l.create_batch(vesper::test::batch_spec(2));
+        a1 = l.begin_attempt(l.bind_mac(b.id, "24:0a:c4:00:00:01").device.serial, "flash", "A", "/dev/ttyUSB0");
+        l.finish_attempt(a1, outcome(true, 0.3));
+        a2 = l.begin_attempt(l.bind_mac(b.id, "24:0a:c4:00:00:02").device.serial, "flash", "A", "/dev/ttyUSB1");
+        l.finish_attempt(a2, outcome(true, 0.4));
+    }
+    vesper::test::exec_sql(dir / "l.db",
+                           "UPDATE attempts SET started_at = '2026-01-18T10:00:00.100Z', finished_at = "
+                           "'2026-01-18T10:00:00.400Z' WHERE id = " +
+                               std::to_string(a1) +
+                               "; UPDATE attempts SET started_at = '2026-01-18T10:00:00.150Z', finished_at = "
+                               "'2026-01-18T10:00:00.550Z' WHERE id = " +
+                               std::to_string(a2) + ";");
+    auto j = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--json"}, in_dir(dir));
+    REQUIRE(j.exit_code == 0);
+    const auto st = nlohmann::json::parse(j.out)["summary"]["stations"].at(0);
+    CHECK(st["span_seconds"].get<double>() == Approx(0.45));
+    CHECK(st["boards_per_hour"].is_null());
+    CHECK(st["no_rate"] == "span 0.5 s is under 60 s, too short for a rate");
+
+    auto r = vesperctl({"--ledger", "l.db", "batch", "report", "1"}, in_dir(dir));
+    REQUIRE(r.exit_code == 0);
+    auto out = lines(r.out);
+    auto station_a = std::find_if(out.begin(), out.end(), [](const std::string& l) { return l.rfind("A ", 0) == 0; });
+    REQUIRE(station_a != out.end());
+    CHECK_THAT(*station_a, Catch::Contains(" 0.5 ") && Catch::EndsWith("n/a"));
+    CHECK_THAT(r.out, Catch::Contains("n/a: no rate from a span under 60 s"));
+}

@@ -93,7 +93,8 @@ public:
     test::ProcessOptions options() const {
         test::ProcessOptions o;
         o.env["VESPER_MQTT_SECRET"] = kSecret;
-        o.unset_env = {"VESPER_CONFIG", "VESPER_HOME"};
+        o.unset_env = {"VESPER_CONFIG", "VESPER_HOME", "XDG_DATA_HOME"};
+        o.env["HOME"] = dir_.path().string(); // a default ledger would stay in the test's folder
         o.timeout_ms = 120000;
         return o;
     }

@@ -443,4 +443,85 @@ TEST_CASE("provision: a port that refuses the connection says so while it waits"
     const int status = run.kill(0);
     CHECK(WIFEXITED(status));
     ::close(fd);
+
+TEST_CASE("station: boards that fail at connect count in the batch report, per port", "[integration][station]") {
+    // Ports 1 and 2 hold boards that never answer the loader (every reply frame dropped): they fail at
+    // connect, before any serial is bound to them.
+    FactoryLine line({{"bench", {}}, {"bench", {"--fault", "drop-every=1"}}, {"bench", {"--fault", "drop-every=1"}}},
+                     3);
+    const auto r = line.flash_station("bench");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 6);
+    const json s = summary_of(r.out);
+    CHECK(s.at("passed") == 1);
+    CHECK(s.at("failed") == 2);
+    for (std::size_t i : {1u, 2u}) {
+        const json b = board_on(s, line.ports()[i]);
+        CHECK(b.at("cause") == "connect");
+        CHECK(b.at("serial").is_null());
+    }
+    line.check_bindings(1);
+
+    auto text = line.ctl({"batch", "report", std::to_string(line.batch())});
+    INFO(text.out << text.err);
+    REQUIRE(text.exit_code == 0);
+    CHECK_THAT(text.out, !Catch::Contains("failures: none"));
+    CHECK_THAT(text.out, Catch::Contains("failures: connect=4\n")); // two tries per port (retries: 1)
+    CHECK_THAT(text.out, Catch::Contains(line.ports()[1]) && Catch::Contains(line.ports()[2]));
+
+    auto doc = line.ctl({"--json", "batch", "report", std::to_string(line.batch())});
+    REQUIRE(doc.exit_code == 0);
+    const json summary = json::parse(doc.out).at("summary");
+    CHECK(summary.at("failures_by_cause") == json{{"connect", 4}});
+    CHECK(summary.at("attempts") == 5);
+    REQUIRE(summary.at("unbound_failures").size() == 2);
+    std::set<std::string> ports;
+    for (const auto& u : summary.at("unbound_failures")) {
+        CHECK(u.at("station") == "bench");
+        CHECK(u.at("failed") == 2);
+        CHECK(u.at("failures_by_cause") == json{{"connect", 2}});
+        ports.insert(u.at("port").get<std::string>());
+    }
+    CHECK(ports == std::set<std::string>{line.ports()[1], line.ports()[2]});
+    REQUIRE(summary.at("stations").size() == 1);
+    CHECK(summary.at("stations")[0].at("passed") == 1);
+    CHECK(summary.at("stations")[0].at("failed") == 4);
+    // A run of a few seconds gives no boards-per-hour figure, and says why.
+    CHECK(summary.at("stations")[0].at("boards_per_hour").is_null());
+    CHECK_THAT(summary.at("stations")[0].at("no_rate").get<std::string>(), Catch::Contains("too short for a rate"));
+}
+
+TEST_CASE("station: the retry command repeats the run's options, quoted for the shell", "[integration][station]") {
+    FactoryLine line({{"bench", {}}, {"bench", {"--fault", "fail-write-at=0x20000"}}}, 2);
+    // A config path a shell would split and unquote.
+    const fs::path config = line.dir() / "line's config $HOME.yaml";
+    fs::copy_file(line.config(), config);
+    const std::string batch = std::to_string(line.batch());
+    const std::vector<std::string> args = {"--json",        "--ledger",  line.ledger().string(),
+                                           "flash",         "--station", "bench",
+                                           "--batch",       batch,       "--config",
+                                           config.string(), "--reflash", "--no-compress",
+                                           "--baud",        "460800",    "--before",
+                                           "default",       "--force"};
+    const auto r = test::vesperctl(args, line.options());
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 6);
+    const std::string retry = summary_of(r.out).at("retry");
+    CHECK(retry == "vesperctl --ledger " + line.ledger().string() +
+                       " flash --baud 460800 --before default --station "
+                       "bench --batch " +
+                       batch + " --config '" + line.dir().string() +
+                       "/line'\\''s config $HOME.yaml' --reflash --no-compress --force --port " + line.ports()[1]);
+    CHECK_THAT(r.err, Catch::EndsWith("retry: " + retry + "\n"));
+
+    // Run through a shell, the retry runs the same way on the failed port only, and hints the same.
+    auto opts = line.options();
+    opts.env["PATH"] = fs::path(VESPERCTL_BIN).parent_path().string() + ":" + std::getenv("PATH");
+    const auto again = test::run_process({"bash", "-c", retry}, opts);
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 6);
+    const json s = summary_of(again.out);
+    REQUIRE(s.at("boards").size() == 1);
+    CHECK(s.at("boards")[0].at("port") == line.ports()[1]);
+    CHECK(s.at("retry") == retry);
 }

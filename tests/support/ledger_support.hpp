@@ -30,6 +30,46 @@ inline ledger::BatchSpec batch_spec(int qty) {
     return s;
 }
 
+// The ledger schema as vesperctl shipped it at versions 1 and 2, before ledgers carried an
+// application_id: what old ledgers hold, for migration tests. Never edit.
+inline constexpr const char* kSchema1Sql = R"sql(
+CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, board_type TEXT NOT NULL, revision TEXT NOT NULL,
+  quantity INTEGER NOT NULL CHECK (quantity > 0), subscription_plan TEXT NOT NULL,
+  available_outputs INTEGER NOT NULL CHECK (available_outputs BETWEEN 0 AND 255), created_at TEXT NOT NULL,
+  operator TEXT NOT NULL);
+CREATE TABLE serials (serial TEXT PRIMARY KEY, prefix TEXT NOT NULL, reserved_at TEXT NOT NULL,
+  batch_id INTEGER REFERENCES batches(id));
+CREATE INDEX serials_by_prefix ON serials(prefix);
+CREATE TABLE devices (serial TEXT PRIMARY KEY REFERENCES serials(serial),
+  batch_id INTEGER NOT NULL REFERENCES batches(id), hw_type TEXT NOT NULL, hw_version TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('manufactured','flashed','tested','registered','failed')),
+  mac TEXT NOT NULL DEFAULT '', subscription_plan TEXT NOT NULL, available_outputs INTEGER NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, flashed_at TEXT, tested_at TEXT, registered_at TEXT,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX devices_by_batch ON devices(batch_id);
+CREATE UNIQUE INDEX devices_by_mac ON devices(mac) WHERE mac <> '';
+CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX audit_by_subject ON audit_log(subject);
+CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL, kind TEXT NOT NULL,
+  payload TEXT NOT NULL, created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '', next_attempt_at TEXT, sent_at TEXT);
+CREATE INDEX outbox_pending ON outbox(sent_at, id);
+)sql";
+inline constexpr const char* kSchema2Sql = R"sql(
+ALTER TABLE devices ADD COLUMN station TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN port TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN firmware_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN firmware_sha256 TEXT NOT NULL DEFAULT '';
+CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL REFERENCES devices(serial),
+  step TEXT NOT NULL, station TEXT NOT NULL DEFAULT '', port TEXT NOT NULL DEFAULT '', mac TEXT NOT NULL DEFAULT '',
+  started_at TEXT NOT NULL, finished_at TEXT,
+  result TEXT NOT NULL CHECK (result IN ('running','passed','failed','interrupted')),
+  cause TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', firmware_version TEXT NOT NULL DEFAULT '',
+  firmware_sha256 TEXT NOT NULL DEFAULT '', seconds REAL NOT NULL DEFAULT 0, phases TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
+)sql";
+
 // The first column of the first row of a query.
 inline std::int64_t count_rows(const std::filesystem::path& db, const char* sql) {
     sqlite3* h = nullptr;

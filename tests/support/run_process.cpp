@@ -120,9 +120,15 @@ ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptio
 ProcessOptions isolated_in(const std::filesystem::path& dir) {
     ProcessOptions o;
     o.cwd = dir;
-    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG"};
+    o.unset_env = {"VESPER_HOME", "VESPER_MQTT_SECRET", "VESPER_CONFIG", "XDG_DATA_HOME"};
+    // The default ledger lives in the user's data folder: keep the tester's own out of reach.
+    o.env["HOME"] = dir.string();
     o.env["VESPER_OPERATOR"] = "cli-test";
     return o;
+}
+
+std::filesystem::path default_ledger_in(const std::filesystem::path& dir) {
+    return dir / ".local" / "share" / "vesper" / "ledger.db";
 }
 
 } // namespace vesper::test

@@ -34,8 +34,11 @@ std::vector<std::string> environment_for(const ProcessOptions& opts);
 std::vector<char*> c_strings(std::vector<std::string>& strings);
 
 // Options for a vesperctl run in `dir` that none of the caller's vesperctl settings reach
-// (VESPER_HOME, VESPER_MQTT_SECRET and VESPER_CONFIG unset; operator "cli-test").
+// (VESPER_HOME, VESPER_MQTT_SECRET, VESPER_CONFIG and XDG_DATA_HOME unset, HOME=dir; operator
+// "cli-test").
 ProcessOptions isolated_in(const std::filesystem::path& dir);
+// Where such a run keeps its default ledger: HOME's XDG data folder.
+std::filesystem::path default_ledger_in(const std::filesystem::path& dir);
 
 // Runs the vesperctl built alongside the tests.
 ProcessResult vesperctl(const std::vector<std::string>& args, const ProcessOptions& opts = {});

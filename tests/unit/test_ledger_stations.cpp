@@ -70,32 +70,10 @@ std::string flash_board(ledger::Ledger& l, std::int64_t batch, int board, const 
 
 } // namespace
 
-TEST_CASE("ledger stations: a schema-1 ledger with data migrates to schema 2", "[ledger][stations]") {
+TEST_CASE("ledger stations: a schema-1 ledger with data migrates to the current schema", "[ledger][stations]") {
     TempLedger t;
     // Schema 1 as shipped, with one batch: a flashed device holding a MAC, a manufactured one.
-    exec_sql(t.path, R"sql(
-CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, board_type TEXT NOT NULL, revision TEXT NOT NULL,
-  quantity INTEGER NOT NULL CHECK (quantity > 0), subscription_plan TEXT NOT NULL,
-  available_outputs INTEGER NOT NULL CHECK (available_outputs BETWEEN 0 AND 255), created_at TEXT NOT NULL,
-  operator TEXT NOT NULL);
-CREATE TABLE serials (serial TEXT PRIMARY KEY, prefix TEXT NOT NULL, reserved_at TEXT NOT NULL,
-  batch_id INTEGER REFERENCES batches(id));
-CREATE INDEX serials_by_prefix ON serials(prefix);
-CREATE TABLE devices (serial TEXT PRIMARY KEY REFERENCES serials(serial),
-  batch_id INTEGER NOT NULL REFERENCES batches(id), hw_type TEXT NOT NULL, hw_version TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('manufactured','flashed','tested','registered','failed')),
-  mac TEXT NOT NULL DEFAULT '', subscription_plan TEXT NOT NULL, available_outputs INTEGER NOT NULL,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, flashed_at TEXT, tested_at TEXT, registered_at TEXT,
-  last_error TEXT NOT NULL DEFAULT '');
-CREATE INDEX devices_by_batch ON devices(batch_id);
-CREATE UNIQUE INDEX devices_by_mac ON devices(mac) WHERE mac <> '';
-CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
-  action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL DEFAULT '{}');
-CREATE INDEX audit_by_subject ON audit_log(subject);
-CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL, kind TEXT NOT NULL,
-  payload TEXT NOT NULL, created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT NOT NULL DEFAULT '', next_attempt_at TEXT, sent_at TEXT);
-CREATE INDEX outbox_pending ON outbox(sent_at, id);
+    exec_sql(t.path, std::string(test::kSchema1Sql) + R"sql(
 INSERT INTO batches VALUES (1,'BC','02',2,'standard',8,'2026-01-18T08:00:00Z','old');
 INSERT INTO serials VALUES ('PV-26A18-BC02R-AAAAA','PV-26A18-BC02R','2026-01-18T08:00:00Z',1),
                            ('PV-26A18-BC02R-BBBBB','PV-26A18-BC02R','2026-01-18T08:00:00Z',1);
@@ -111,8 +89,9 @@ PRAGMA user_version = 1;
 )sql");
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 2);
-        CHECK(ledger::Ledger::current_schema_version() == 2);
+        CHECK(l.schema_version() == 3);
+        CHECK(ledger::Ledger::current_schema_version() == 3);
+        CHECK_FALSE(l.created());
         auto a = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(a.status == DeviceStatus::flashed);
         CHECK(a.mac == "24:0a:c4:00:00:01");
@@ -132,9 +111,10 @@ PRAGMA user_version = 1;
         l.finish_attempt(l.begin_attempt(b.device.serial, "flash", "A", "/dev/ttyUSB0"), passed(40));
         CHECK(l.get_device(b.device.serial).station == "A");
     }
-    // Reopening migrates nothing again.
-    CHECK(t.open().schema_version() == 2);
+    // Reopening migrates nothing again; the ledger now carries the application_id.
+    CHECK(t.open().schema_version() == 3);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM attempts") == 1);
+    CHECK(count_rows(t.path, "PRAGMA application_id") == ledger::kApplicationId);
 }
 
 TEST_CASE("ledger stations: bind_mac takes the first unbound device by serial", "[ledger][stations]") {
@@ -526,12 +506,15 @@ TEST_CASE("ledger stations: the batch report", "[ledger][stations][report]") {
     CHECK(r.stations[0].passed == 2);
     CHECK(r.stations[0].failed == 1);
     CHECK(r.stations[0].span_seconds == Approx(70));
-    CHECK(r.stations[0].boards_per_hour == Approx(2 * 3600.0 / 70));
+    REQUIRE(r.stations[0].boards_per_hour);
+    CHECK(*r.stations[0].boards_per_hour == Approx(2 * 3600.0 / 70));
+    CHECK(r.stations[0].no_rate.empty());
     CHECK(r.stations[1].station == "B");
     CHECK(r.stations[1].passed == 1);
     CHECK(r.stations[1].failed == 2); // failed + interrupted
     CHECK(r.stations[1].span_seconds == Approx(120));
-    CHECK(r.stations[1].boards_per_hour == Approx(30));
+    REQUIRE(r.stations[1].boards_per_hour);
+    CHECK(*r.stations[1].boards_per_hour == Approx(30));
     REQUIRE(r.p50_seconds);
     CHECK(*r.p50_seconds == Approx(50));
     REQUIRE(r.p95_seconds);
@@ -539,6 +522,101 @@ TEST_CASE("ledger stations: the batch report", "[ledger][stations][report]") {
     CHECK(r.failures_by_cause ==
           std::map<std::string, int>{{"connect", 1}, {"console", 1}, {"interrupted", 1}, {"verify", 1}});
     CHECK(r.attempts == 7);
+    CHECK(r.unbound_failures.empty());
+}
+
+TEST_CASE("ledger stations: failures before a board was bound count in the report, per station and port",
+          "[ledger][stations][report]") {
+    TempLedger t;
+    auto l = t.open();
+    auto b = l.create_batch(test::batch_spec(3));
+    auto other = l.create_batch(test::batch_spec(1));
+    flash_board(l, b.id, 1, "A", passed(40));
+    // Two ports of station A never connected (each tried twice), one board on B was another chip.
+    for (const char* port : {"/dev/ttyUSB1", "/dev/ttyUSB2"})
+        for (int i = 0; i < 2; ++i)
+            l.record_unbound_failure(b.id, "flash", "A", port, "",
+                                     failed("connect", std::string("no sync on ") + port));
+    const auto chip = l.record_unbound_failure(b.id, "flash", "B", "/dev/ttyACM0", "",
+                                               failed("chip_mismatch", "ESP32-S3 found, profile wants ESP32"));
+    l.record_unbound_failure(other.id, "flash", "A", "/dev/ttyUSB9", "", failed("connect", "other batch"));
+
+    const auto attempts = l.attempts_of_batch(b.id);
+    REQUIRE(attempts.size() == 6);
+    const auto& last = attempts.back();
+    CHECK(last.id == chip);
+    CHECK(last.serial.empty());
+    CHECK(last.batch_id == b.id);
+    CHECK(last.result == AttemptResult::failed);
+    CHECK(last.cause == "chip_mismatch");
+    CHECK(last.error == "ESP32-S3 found, profile wants ESP32");
+    CHECK(last.seconds == Approx(3));
+    CHECK_FALSE(last.finished_at.empty());
+    // No device moved: nothing was bound.
+    CHECK(l.status_counts(b.id)[DeviceStatus::manufactured] == 2);
+    CHECK(l.status_counts(b.id)[DeviceStatus::failed] == 0);
+
+    const auto r = ledger::batch_report(l, b.id);
+    CHECK(r.attempts == 6);
+    CHECK(r.failures_by_cause == std::map<std::string, int>{{"chip_mismatch", 1}, {"connect", 4}});
+    REQUIRE(r.unbound_failures.size() == 3);
+    CHECK(r.unbound_failures[0].station == "A");
+    CHECK(r.unbound_failures[0].port == "/dev/ttyUSB1");
+    CHECK(r.unbound_failures[0].failed == 2);
+    CHECK(r.unbound_failures[0].by_cause == std::map<std::string, int>{{"connect", 2}});
+    CHECK(r.unbound_failures[1].port == "/dev/ttyUSB2");
+    CHECK(r.unbound_failures[2].station == "B");
+    CHECK(r.unbound_failures[2].by_cause == std::map<std::string, int>{{"chip_mismatch", 1}});
+    REQUIRE(r.stations.size() == 2);
+    CHECK(r.stations[0].passed == 1);
+    CHECK(r.stations[0].failed == 4);
+    CHECK(r.stations[0].unbound_failed == 4);
+    CHECK(r.stations[1].failed == 1);
+
+    CHECK(test::error_from([&] {
+              l.record_unbound_failure(99, "flash", "A", "p", "", failed("connect", "x"));
+          }).kind() == ErrorKind::not_found);
+    CHECK(test::error_from([&] { l.record_unbound_failure(b.id, "flash", "A", "p", "", passed(1)); }).kind() ==
+          ErrorKind::input);
+}
+
+TEST_CASE("ledger stations: no rate from a span too short to mean one; spans keep milliseconds",
+          "[ledger][stations][report]") {
+    TempLedger t;
+    auto l = t.open();
+    auto b = l.create_batch(test::batch_spec(4));
+    const auto a1 = l.begin_attempt(l.bind_mac(b.id, mac_of(1)).device.serial, "flash", "A", "/dev/ttyUSB0");
+    l.finish_attempt(a1, passed(0.3));
+    const auto a2 = l.begin_attempt(l.bind_mac(b.id, mac_of(2)).device.serial, "flash", "A", "/dev/ttyUSB1");
+    l.finish_attempt(a2, passed(0.4));
+    // Attempt times carry milliseconds.
+    const auto at = l.attempts_of_batch(b.id).front();
+    CHECK(at.started_at.size() == std::string("2026-01-18T10:00:00.000Z").size());
+
+    SECTION("under a second") {
+        set_times(t, a1, "2026-01-18T10:00:00.100Z", "2026-01-18T10:00:00.400Z");
+        set_times(t, a2, "2026-01-18T10:00:00.150Z", "2026-01-18T10:00:00.550Z");
+        const auto st = ledger::batch_report(l, b.id).stations.at(0);
+        CHECK(st.span_seconds == Approx(0.45));
+        CHECK_FALSE(st.boards_per_hour);
+        CHECK(st.no_rate == "span 0.5 s is under 60 s, too short for a rate");
+    }
+    SECTION("one second") {
+        set_times(t, a1, "2026-01-18T10:00:00Z", "2026-01-18T10:00:01Z");
+        set_times(t, a2, "2026-01-18T10:00:00Z", "2026-01-18T10:00:00.500Z");
+        const auto st = ledger::batch_report(l, b.id).stations.at(0);
+        CHECK(st.span_seconds == Approx(1));
+        CHECK_FALSE(st.boards_per_hour); // not 7,200/h
+    }
+    SECTION("a minute or more") {
+        set_times(t, a1, "2026-01-18T10:00:00.250Z", "2026-01-18T10:00:30Z");
+        set_times(t, a2, "2026-01-18T10:00:30Z", "2026-01-18T10:01:00.250Z");
+        const auto st = ledger::batch_report(l, b.id).stations.at(0);
+        CHECK(st.span_seconds == Approx(60));
+        REQUIRE(st.boards_per_hour);
+        CHECK(*st.boards_per_hour == Approx(120));
+        CHECK(st.no_rate.empty());
+    }
 }
 
 TEST_CASE("ledger stations: report percentiles are nearest-rank, none without passed flashes",

@@ -1,5 +1,6 @@
 #pragma once
 // Small text parsing helpers shared by the CSV, YAML and CLI readers.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,5 +31,8 @@ std::optional<std::int64_t> parse_int(std::string_view s);
 
 // Current UTC time as ISO 8601 with seconds, e.g. 2026-11-21T09:30:00Z.
 std::string now_utc_iso8601();
+// A UTC time as ISO 8601 with milliseconds, e.g. 2026-11-21T09:30:00.125Z: for things often less than a
+// second apart (station events, step attempts).
+std::string utc_iso8601_ms(std::chrono::system_clock::time_point at);
 
 } // namespace vesper

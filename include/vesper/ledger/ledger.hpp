@@ -97,7 +97,8 @@ const char* to_string(AttemptResult r);
 
 struct Attempt {
     std::int64_t id = 0;
-    std::string serial;
+    std::int64_t batch_id = 0;
+    std::string serial; // empty: the board failed before it was bound to a device (schema 3)
     std::string step;
     std::string station;
     std::string port;
@@ -135,16 +136,34 @@ struct SerialReservation {
     std::optional<std::int64_t> batch_id;
 };
 
+// How a command uses the ledger file.
+enum class Access {
+    create,    // read and write; a missing file becomes a new ledger (folders made as needed)
+    existing,  // read and write; a missing file is Error(not_found)
+    read_only, // reads only (the connection cannot write); a missing file is Error(not_found)
+};
+
+// Every ledger carries this SQLite application_id ("VSPR"), so no other SQLite file is taken for one.
+inline constexpr std::uint32_t kApplicationId = 0x56535052;
+
 class Ledger {
 public:
-    // Opens (creating folders and the file if needed) and migrates the schema to the current version.
-    // Throws Error(io) naming the path when it cannot. A ledger from a newer vesperctl is refused.
-    static Ledger open(const std::filesystem::path& path, std::string actor);
+    // Opens the ledger and migrates its schema to the current version (also under read_only: a
+    // migration is not a change of its records). Before anything is written the file is identified,
+    // and any file that is not a vesperctl ledger is refused untouched: Error(input) for a SQLite
+    // database of something else or a file that is not SQLite at all. Ledgers of earlier versions
+    // without the application_id (schema 1 and 2 with the ledger's tables) are ours and get it set.
+    // Errors name the path and say the problem in words: Error(not_found) for a missing file (unless
+    // `create`), Error(io) for a file that cannot be written (read-only) or is damaged,
+    // Error(conflict) for a ledger from a newer vesperctl.
+    static Ledger open(const std::filesystem::path& path, std::string actor, Access access = Access::create);
     ~Ledger();
     Ledger(Ledger&&) noexcept;
     Ledger& operator=(Ledger&&) noexcept;
 
     const std::filesystem::path& path() const { return path_; }
+    // True when this open made a new ledger (the file did not exist, or held an empty database).
+    bool created() const { return created_; }
     int schema_version() const;
     static int current_schema_version();
 
@@ -192,8 +211,14 @@ public:
     // Error(input) when phases is not a JSON object or seconds is negative. A failure without a cause
     // is recorded as cause "unknown" (and its cause as last_error when there is no error text).
     void finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome);
+    // Records a step attempt that failed before the board was bound to a device of the batch (it did
+    // not connect, was another chip, or the batch had no device left), so that reports count it: no
+    // serial, finished now, started `outcome.seconds` ago. Error(input) for a passed outcome,
+    // Error(not_found) for an unknown batch. Returns the attempt id.
+    std::int64_t record_unbound_failure(std::int64_t batch_id, std::string_view step, std::string_view station,
+                                        std::string_view port, std::string_view mac, const AttemptOutcome& outcome);
     std::vector<Attempt> attempts_of(std::string_view serial) const;     // oldest first
-    std::vector<Attempt> attempts_of_batch(std::int64_t batch_id) const; // oldest first
+    std::vector<Attempt> attempts_of_batch(std::int64_t batch_id) const; // oldest first, unbound ones included
 
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
     // one consistent state of the ledger while other processes write.
@@ -210,6 +235,7 @@ private:
     std::filesystem::path path_;
     sqlite3* db_ = nullptr;
     std::string actor_;
+    bool created_ = false;
     serial::RandomSource rng_;
 };
 

@@ -19,12 +19,28 @@ struct DeviceReportRow {
     std::string failure_cause; // cause of the last failed attempt while the device is failed, else empty
 };
 
+// A rate per hour from less than this much work is an extrapolation, not a throughput.
+inline constexpr double kMinRateSpanSeconds = 60;
+
 struct StationReport {
     std::string station;
-    int passed = 0;             // passed flash attempts
-    int failed = 0;             // failed or interrupted flash attempts
-    double span_seconds = 0;    // first attempt start to last attempt finish on this station
-    double boards_per_hour = 0; // passed / span (0 when the span is 0)
+    int passed = 0;          // passed flash attempts
+    int failed = 0;          // failed or interrupted flash attempts, unbound ones included
+    int unbound_failed = 0;  // of those, the ones before a board was bound to a device (no serial)
+    double span_seconds = 0; // first attempt start to last attempt finish on this station (milliseconds)
+    // passed / span; none when the span is under kMinRateSpanSeconds, and then `no_rate` says why.
+    std::optional<double> boards_per_hour;
+    std::string no_rate;
+};
+
+// Failed attempts at one port of one station that never reached a device: the board did not connect,
+// was another chip, or the batch had no device left for it. They have no serial, so no device row
+// shows them.
+struct UnboundFailures {
+    std::string station;
+    std::string port;
+    int failed = 0;
+    std::map<std::string, int> by_cause;
 };
 
 struct BatchReport {
@@ -34,7 +50,8 @@ struct BatchReport {
     std::vector<StationReport> stations;  // by name
     std::optional<double> p50_seconds;    // board time of passed flash attempts, nearest rank
     std::optional<double> p95_seconds;
-    std::map<std::string, int> failures_by_cause; // over every failed or interrupted attempt
+    std::map<std::string, int> failures_by_cause;  // over every failed or interrupted attempt, unbound included
+    std::vector<UnboundFailures> unbound_failures; // by station, then port
     int attempts = 0;
 };
 
