@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "json_output.hpp"
+#include "usage_errors.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
     cli::Context ctx;
     ctx.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;
 
-    CLI::App app{"vesperctl: factory provisioning for ESP32-family boards"};
+    // Named, so usage lines and generated files say "vesperctl" whatever path it was started by.
+    CLI::App app{"vesperctl: factory provisioning for ESP32-family boards", "vesperctl"};
     app.set_version_flag("--version", std::string("vesperctl ") + VESPER_VERSION);
     app.require_subcommand(1);
     app.fallthrough(); // global options may follow the subcommand
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
     cli::register_image(app, ctx);
     cli::register_ports(app, ctx);
     cli::register_provision(app, ctx);
+    cli::register_help(app, ctx);
 
     try {
         app.parse(argc, argv);
@@ -65,12 +68,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        // CLI11's own errors (missing option, bad value, unknown subcommand) are input errors like ours.
-        // CLI11 may fail before it has seen --json, so argv is asked too.
+        // CLI11's own errors (missing option, bad value, unknown subcommand) are input errors like ours;
+        // a mistyped command gets the nearest name. CLI11 may fail before it has seen --json, so argv is
+        // asked too. One line, as every error.
         const bool json = ctx.json || cli::json_requested(argc, argv);
-        const int code = cli::print_error(json, ErrorKind::input, e.what());
-        if (!json) std::cerr << "Run with --help for usage.\n";
-        return code;
+        return cli::print_error(json, ErrorKind::input, cli::usage_error_message(app, e));
     } catch (const Error& e) {
         // stdout carries only results; the error is one line on stderr (a JSON object with --json).
         return cli::print_error(ctx.json, e.kind(), e.what());

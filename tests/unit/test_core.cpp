@@ -76,6 +76,17 @@ TEST_CASE("core: join puts the separator between items only", "[core]") {
     CHECK(join(std::initializer_list<std::string_view>{"k1", "k2"}) == "k1, k2");
 }
 
+TEST_CASE("core: edit distance counts a swap of neighbours as one edit", "[core]") {
+    CHECK(edit_distance("", "") == 0);
+    CHECK(edit_distance("flash", "flash") == 0);
+    CHECK(edit_distance("flsh", "flash") == 1);   // insert
+    CHECK(edit_distance("flassh", "flash") == 1); // delete
+    CHECK(edit_distance("flesh", "flash") == 1);  // substitute
+    CHECK(edit_distance("shwo", "show") == 1);    // swap
+    CHECK(edit_distance("", "erase") == 5);
+    CHECK(edit_distance("ports", "") == 5);
+}
+
 TEST_CASE("core: checksums match published values", "[core]") {
     // CRC-32 of "123456789" is 0xCBF43926 (start 0); NVS uses start 0xFFFFFFFF.
     CHECK(crc32(0, as_bytes("123456789")) == 0xCBF43926u);
