@@ -38,12 +38,9 @@ OptionInfo describe_option(CLI::Option& opt) {
         o.names.push_back("--" + l);
     if (opt.get_positional()) o.positional = opt.get_name(true, false);
     o.description = opt.get_description();
-    if (opt.get_type_size_max() > 0) {
-        o.value_type = opt.get_type_name();
-        // get_type_name() appends the validators' descriptions ("TEXT:{a,b}"); the type is the first part.
-        if (const auto colon = o.value_type.find(':'); colon != std::string::npos) o.value_type.resize(colon);
-        if (o.value_type.empty()) o.value_type = "VALUE";
-    }
+    // A flag has no type name; get_type_name() appends the validators' descriptions ("TEXT:{a,b}").
+    o.value_type = opt.get_type_name();
+    if (const auto colon = o.value_type.find(':'); colon != std::string::npos) o.value_type.resize(colon);
     o.choices = choices_of(opt);
     o.required = opt.get_required();
     o.repeats = opt.get_items_expected_max() > 1;

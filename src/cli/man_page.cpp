@@ -1,8 +1,9 @@
 #include "man_page.hpp"
 
+#include <map>
 #include <sstream>
 
-#include "vesper/core/error.hpp"
+#include "vesper/core/error_kinds.hpp"
 
 namespace vesper::cli {
 
@@ -48,6 +49,7 @@ std::string option_term(const OptionInfo& o) {
     for (const auto& n : o.names)
         names += (names.empty() ? "" : ", ") + bold(n);
     if (names.empty()) return italic(o.positional) + (o.repeats ? " ..." : "");
+    if (!o.positional.empty()) names = italic(o.positional) + ", " + names; // given either way
     if (!o.takes_value()) return names;
     if (!o.choices.empty()) {
         std::string choices;
@@ -71,13 +73,10 @@ void describe_commands(std::ostringstream& s, const CommandInfo& c, const std::s
     for (const auto& sub : c.subcommands) {
         const std::string here = path + " " + sub.name;
         if (sub.subcommands.empty()) {
-            std::string usage = bold(here);
+            std::string usage = bold(here) + " [" + italic("OPTIONS") + "]";
             for (const auto& o : sub.options)
-                if (!o.positional.empty() && o.names.empty())
-                    usage += " " + italic(o.positional) + (o.repeats ? " ..." : "");
-            s << ".SS \"" << here << "\"\n"
-              << usage << " [" << italic("OPTIONS") << "]\n.PP\n"
-              << roff(sub.description);
+                if (!o.positional.empty()) usage += " " + italic(o.positional) + (o.repeats ? " ..." : "");
+            s << ".SS \"" << here << "\"\n" << usage << "\n.PP\n" << roff(sub.description);
             if (!sub.aliases.empty()) {
                 std::string aliases;
                 for (const auto& a : sub.aliases)
@@ -111,8 +110,11 @@ std::string man_page(const CommandInfo& root, const std::string& version) {
     s << ".SH COMMANDS\n";
     describe_commands(s, root, root.name);
     s << ".SH EXIT STATUS\n.TP\n0\nsuccess\n";
+    std::map<int, ErrorKind> by_code;
     for (ErrorKind kind : kAllErrorKinds)
-        s << ".TP\n" << exit_code_for(kind) << "\n" << to_string(kind) << ": " << roff(exit_meaning(kind)) << "\n";
+        by_code.emplace(exit_code_for(kind), kind);
+    for (const auto& [code, kind] : by_code)
+        s << ".TP\n" << code << "\n" << to_string(kind) << ": " << roff(exit_meaning(kind)) << "\n";
     s << ".SH ENVIRONMENT\n"
       << ".TP\n"
       << bold("VESPER_HOME") << "\nthe data folder holding the default ledger\n"

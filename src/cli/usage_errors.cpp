@@ -1,6 +1,7 @@
 #include "usage_errors.hpp"
 
 #include "command_tree.hpp"
+#include "vesper/core/edit_distance.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::cli {

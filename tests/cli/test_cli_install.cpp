@@ -18,8 +18,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool on_path(const std::string& program) {
-    return vesper::test::run_process({"/bin/sh", "-c", "command -v " + program}).exit_code == 0;
+// The program's path on $PATH, empty when it is not there (run_process takes a path, not a name).
+std::string which(const std::string& program) {
+    const auto r = vesper::test::run_process({"/bin/sh", "-c", "command -v " + program});
+    return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string();
 }
 
 // Installs the build into a fresh prefix once for all sections of a test case.
@@ -96,7 +98,8 @@ TEST_CASE("cli install: the bash completion completes commands, options and valu
 }
 
 TEST_CASE("cli install: the zsh completion loads in zsh", "[cli][install]") {
-    if (!on_path("zsh")) {
+    const std::string zsh = which("zsh");
+    if (zsh.empty()) {
         WARN("zsh is not installed (scripts/install-deps installs it): the zsh completion is not checked");
         return;
     }
@@ -106,7 +109,7 @@ TEST_CASE("cli install: the zsh completion loads in zsh", "[cli][install]") {
     opts.env["ZDOTDIR"] = home.path().string(); // no user startup files
     opts.env["HOME"] = home.path().string();
     const std::string file = inst.zsh().string();
-    auto syntax = vesper::test::run_process({"zsh", "-n", file}, opts);
+    auto syntax = vesper::test::run_process({zsh, "-n", file}, opts);
     INFO(syntax.err);
     CHECK(syntax.exit_code == 0);
     // compinit, then the file: it registers itself for vesperctl, and from $fpath (as installed) the
@@ -117,7 +120,7 @@ TEST_CASE("cli install: the zsh completion loads in zsh", "[cli][install]") {
                             inst.zsh().parent_path().string() +
                             "' $fpath) && unset '_comps[vesperctl]' && "
                             "compinit -u -D && [[ ${_comps[vesperctl]} == _vesperctl ]] && echo ok";
-    auto load = vesper::test::run_process({"zsh", "-f", "-c", cmd}, opts);
+    auto load = vesper::test::run_process({zsh, "-f", "-c", cmd}, opts);
     INFO(cmd << "\n" << load.out << load.err);
     CHECK(load.exit_code == 0);
     CHECK(load.out == "ok\n");
@@ -128,7 +131,9 @@ TEST_CASE("cli install: the man page renders without warnings", "[cli][install]"
     Installed inst;
     ProcessOptions opts;
     opts.env["MANWIDTH"] = "80";
-    const auto page = vesper::test::run_process({"man", "-l", inst.man().string()}, opts);
+    const std::string man = which("man");
+    REQUIRE_FALSE(man.empty()); // man-db: scripts/install-deps installs it
+    const auto page = vesper::test::run_process({man, "-l", inst.man().string()}, opts);
     INFO(page.err);
     CHECK(page.exit_code == 0);
     CHECK(page.err.empty());
@@ -137,8 +142,8 @@ TEST_CASE("cli install: the man page renders without warnings", "[cli][install]"
     CHECK_THAT(page.out, Catch::Contains("erase-flash"));
     CHECK_THAT(page.out, Catch::Contains("--before"));
     // groff's own check: every warning enabled, output discarded.
-    if (on_path("groff")) {
-        const auto warnings = vesper::test::run_process({"groff", "-man", "-ww", "-z", inst.man().string()});
+    if (const std::string groff = which("groff"); !groff.empty()) {
+        const auto warnings = vesper::test::run_process({groff, "-man", "-ww", "-z", inst.man().string()});
         INFO(warnings.err);
         CHECK(warnings.exit_code == 0);
         CHECK(warnings.err.empty());

@@ -4,6 +4,7 @@
 
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/checksum.hpp"
+#include "vesper/core/edit_distance.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"

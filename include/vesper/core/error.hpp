@@ -25,12 +25,6 @@ private:
     ErrorKind kind_;
 };
 
-// Every kind, for what lists them all (the man page, the test that docs/cli.md documents each exit code).
-// Keep in step with the enum.
-inline constexpr ErrorKind kAllErrorKinds[] = {ErrorKind::input,   ErrorKind::not_found, ErrorKind::conflict,
-                                               ErrorKind::io,      ErrorKind::device,    ErrorKind::verify,
-                                               ErrorKind::internal};
-
 // Exit codes are part of the CLI contract (docs/cli.md); keep them stable.
 int exit_code_for(ErrorKind kind) noexcept;
 const char* to_string(ErrorKind kind) noexcept;

@@ -28,10 +28,6 @@ template <class Range> std::string join(const Range& items, std::string_view sep
 std::optional<std::uint64_t> parse_uint(std::string_view s);
 std::optional<std::int64_t> parse_int(std::string_view s);
 
-// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`: the optimal string
-// alignment distance, so "shwo" is 1 from "show". For "did you mean" suggestions.
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 // Current UTC time as ISO 8601 with seconds, e.g. 2026-11-21T09:30:00Z.
 std::string now_utc_iso8601();
 
