@@ -48,6 +48,8 @@ void register_erase(CLI::App& app, Context& ctx);
 void register_image(CLI::App& app, Context& ctx);
 void register_ports(CLI::App& app, Context& ctx);
 void register_provision(CLI::App& app, Context& ctx);
+// help, and the hidden completion and man (cmd_help.cpp): registered last, they read the whole tree.
+void register_help(CLI::App& app, Context& ctx);
 
 // Reads a secret (the MQTT master secret) from $VESPER_MQTT_SECRET or a --secret-file; never argv.
 std::string read_mqtt_secret(const std::string& secret_file);

@@ -311,6 +311,7 @@ void register_flash(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<FlashArgs>();
     auto* cmd = app.add_subcommand(
         "flash", "Write files to a board's flash through the ROM loader, verified; or a whole station (--station)");
+    cmd->alias("write-flash"); // esptool's name
     add_device_options(cmd, args->device, true, false);
     cmd->add_option("-p,--port", args->ports,
                     "Port: /dev/ttyUSB0, socket://HOST:PORT or rfc2217://HOST:PORT (default $VESPER_PORT, else the "

@@ -68,7 +68,8 @@ void register_read_flash(CLI::App& app, Context& ctx) {
     add_device_options(cmd, args->device);
     cmd->add_option("address", args->address, "Flash address (decimal or 0x hex)")->required();
     cmd->add_option("size", args->size, "Bytes to read (decimal or 0x hex)")->required();
-    cmd->add_option("-o,--output", args->output, "File to write (atomically; - for stdout)")->required();
+    // FILE as esptool takes it (read-flash ADDR SIZE FILE), or -o FILE.
+    cmd->add_option("file,-o,--output", args->output, "File to write (atomically; - for stdout)")->required();
     cmd->callback([&ctx, args, cmd] { run_read(ctx, *args, cmd); });
 }
 

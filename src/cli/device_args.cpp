@@ -22,6 +22,11 @@ std::uint32_t parse_u32(const std::string& what, const std::string& text) {
 
 namespace {
 
+std::string without_spaces(std::string s) {
+    std::erase(s, ' ');
+    return s;
+}
+
 // A CLI11 transform that accepts every spelling `parse` knows and stores the canonical name, so the
 // value is checked while parsing, long before a port is opened.
 template <class Parse, class Name> CLI::Validator mode_validator(Parse parse, Name name, std::string list) {
@@ -32,7 +37,9 @@ template <class Parse, class Name> CLI::Validator mode_validator(Parse parse, Na
             value = std::string(name(*mode));
             return {};
         },
-        "MODE");
+        // Described as CLI11 describes a set ("{a,b}"), so help, the shell completions and the man page
+        // list the canonical names.
+        "{" + without_spaces(list) + "}");
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "json_output.hpp"
+#include "usage_errors.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/interrupt.hpp"
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
     // Ctrl-C/SIGTERM anywhere: temporary files removed, one "interrupted" line, exit 130/143.
     interrupt::install("vesperctl", &ctx.json);
 
-    CLI::App app{"vesperctl: factory provisioning for ESP32-family boards"};
+    // Named, so usage lines and generated files say "vesperctl" whatever path it was started by.
+    CLI::App app{"vesperctl: factory provisioning for ESP32-family boards", "vesperctl"};
     app.set_version_flag("--version", std::string("vesperctl ") + VESPER_VERSION);
     app.require_subcommand(1);
     app.fallthrough(); // global options may follow the subcommand
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     cli::register_image(app, ctx);
     cli::register_ports(app, ctx);
     cli::register_provision(app, ctx);
+    cli::register_help(app, ctx);
 
     try {
         app.parse(argc, argv);
@@ -74,12 +77,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        // CLI11's own errors (missing option, bad value, unknown subcommand) are input errors like ours.
-        // CLI11 may fail before it has seen --json, so argv is asked too.
+        // CLI11's own errors (missing option, bad value, unknown subcommand) are input errors like ours;
+        // a mistyped command gets the nearest name. CLI11 may fail before it has seen --json, so argv is
+        // asked too. One line, as every error.
         const bool json = ctx.json || cli::json_requested(argc, argv);
-        const int code = cli::print_error(json, ErrorKind::input, e.what());
-        if (!json) std::cerr << "Run with --help for usage.\n";
-        return code;
+        return cli::print_error(json, ErrorKind::input, cli::usage_error_message(app, e));
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::interrupted) return interrupt::report(); // a deferred stop, unwound
         // stdout carries only results; the error is one line on stderr (a JSON object with --json).

@@ -4,6 +4,7 @@
 
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/checksum.hpp"
+#include "vesper/core/edit_distance.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
@@ -74,6 +75,17 @@ TEST_CASE("core: join puts the separator between items only", "[core]") {
     CHECK(join(std::vector<std::string>{"", "b"}, ",") == ",b"); // an empty first item still gets its separator
     CHECK(join(std::vector<std::string_view>{"x", "y"}, " | ") == "x | y");
     CHECK(join(std::initializer_list<std::string_view>{"k1", "k2"}) == "k1, k2");
+}
+
+TEST_CASE("core: edit distance counts a swap of neighbours as one edit", "[core]") {
+    CHECK(edit_distance("", "") == 0);
+    CHECK(edit_distance("flash", "flash") == 0);
+    CHECK(edit_distance("flsh", "flash") == 1);   // insert
+    CHECK(edit_distance("flassh", "flash") == 1); // delete
+    CHECK(edit_distance("flesh", "flash") == 1);  // substitute
+    CHECK(edit_distance("shwo", "show") == 1);    // swap
+    CHECK(edit_distance("", "erase") == 5);
+    CHECK(edit_distance("ports", "") == 5);
 }
 
 TEST_CASE("core: checksums match published values", "[core]") {

@@ -47,9 +47,15 @@ Faults (--fault, repeatable, counters per device, deterministic):
                              no frame ever ends) and every byte received is lost; a reset brings the
                              UART back to 115200, where it works again
 
-Exit: SIGINT or SIGTERM stops the simulator cleanly (exit code 0). Errors exit with 2 (bad
-arguments) or 5 (files, sockets).
+Exit: SIGINT or SIGTERM stops the simulator cleanly (exit code 0). An error is one line on stderr,
+"vesper-devsim: error: ...", and exits with 2 (bad arguments), 5 (files, sockets) or 1 (internal).
 )";
+
+// Every error leaves through here: one line with the program's name, and the documented exit code.
+int error_exit(const std::string& message, int code) {
+    std::fprintf(stderr, "vesper-devsim: error: %s\n", message.c_str());
+    return code;
+}
 
 } // namespace
 
@@ -90,7 +96,16 @@ int main(int argc, char** argv) {
     cli.add_option("--fault", fault_specs, "inject a fault (see below); repeatable");
     cli.add_option("--log", log_file, "append one JSON line per command to FILE");
     cli.add_flag("--quiet", quiet, "no event lines on stderr");
-    CLI11_PARSE(cli, argc, argv);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return cli.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // CLI11's own codes (105 for a value out of range, 106 for an unknown option, ...) are not ours.
+        return error_exit(e.what(), exit_code_for(ErrorKind::input));
+    }
 
     try {
         const esp::ChipInfo& chip = esp::chip_by_name(chip_name);
@@ -149,10 +164,8 @@ int main(int argc, char** argv) {
                          boot == BootMode::app ? "high (resets boot the app)" : "low (resets enter download mode)");
         return srv.run();
     } catch (const Error& e) {
-        std::fprintf(stderr, "vesper-devsim: %s\n", e.what());
-        return exit_code_for(e.kind());
+        return error_exit(e.what(), exit_code_for(e.kind()));
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "vesper-devsim: internal error: %s\n", e.what());
-        return 1;
+        return error_exit(std::string("internal: ") + e.what(), exit_code_for(ErrorKind::internal));
     }
 }
