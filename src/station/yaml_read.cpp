@@ -14,7 +14,7 @@ namespace {
 std::string kind_name(const YAML::Node& node) {
     switch (node.Type()) {
     case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Scalar: return quote_value(node.Scalar());
     case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Undefined: break;
@@ -97,7 +97,7 @@ std::uint64_t Reader::uint(const YAML::Node& node, const std::string& field, std
                            std::uint64_t max) const {
     const std::string s = scalar_text(*this, node, field, "a number");
     auto v = parse_uint(s);
-    if (!v) fail_at(node, field, "'" + s + "' is not a whole number (decimal or 0x hex)");
+    if (!v) fail_at(node, field, quote_value(s) + " is not a whole number (decimal or 0x hex)");
     if (*v < min || *v > max)
         fail_at(node, field, s + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
     return *v;
@@ -108,7 +108,7 @@ double Reader::number(const YAML::Node& node, const std::string& field, double m
     double v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-        fail_at(node, field, "'" + s + "' is not a number");
+        fail_at(node, field, quote_value(s) + " is not a number");
     if (!(v >= min && v <= max))
         fail_at(node, field, s + " is out of range (" + number_text(min) + ".." + number_text(max) + ")");
     return v;
@@ -118,7 +118,7 @@ bool Reader::boolean(const YAML::Node& node, const std::string& field) const {
     const std::string s = scalar_text(*this, node, field, "true or false");
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
-    fail_at(node, field, "'" + s + "': expected true or false");
+    fail_at(node, field, quote_value(s) + ": expected true or false");
 }
 
 std::string Reader::choice(const YAML::Node& node, const std::string& field,
@@ -126,7 +126,7 @@ std::string Reader::choice(const YAML::Node& node, const std::string& field,
     const std::string s = scalar_text(*this, node, field, "a text value");
     for (auto c : choices)
         if (c == s) return s;
-    fail_at(node, field, "'" + s + "': expected one of: " + join(choices));
+    fail_at(node, field, quote_value(s) + ": expected one of: " + join(choices));
 }
 
 const Entry* find(const std::vector<Entry>& entries, std::string_view key) {
