@@ -48,7 +48,8 @@ struct FlashJob {
 std::uint32_t parse_address(const std::string& text, const std::string& file) {
     auto v = parse_uint(trim(text));
     if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, "address " + quote_value(text) + " for " + file + ": expected a 32-bit offset, decimal or 0x hex");
+        fail(ErrorKind::input,
+             "address " + quote_value(text) + " for " + file + ": expected a 32-bit offset, decimal or 0x hex");
     return static_cast<std::uint32_t>(*v);
 }
 

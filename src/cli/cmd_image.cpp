@@ -41,14 +41,15 @@ const esp::ChipInfo* optional_chip(const std::string& name) {
 std::uint64_t parse_size(const std::string& option, const std::string& text) {
     if (auto b = esp::flash_size_bytes(trim(text))) return *b;
     if (auto n = parse_uint(trim(text))) return *n;
-    fail(ErrorKind::input, option + " " + quote_value(text) + ": expected a size such as 4MB, 512KB, 1048576 or 0x100000");
+    fail(ErrorKind::input,
+         option + " " + quote_value(text) + ": expected a size such as 4MB, 512KB, 1048576 or 0x100000");
 }
 
 std::uint32_t parse_address(const std::string& text, const std::string& file) {
     auto v = parse_uint(trim(text));
     if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input,
-             "image merge: address " + quote_value(text) + " (for " + file + ") is not a 32-bit address, decimal or 0x hex");
+        fail(ErrorKind::input, "image merge: address " + quote_value(text) + " (for " + file +
+                                   ") is not a 32-bit address, decimal or 0x hex");
     return static_cast<std::uint32_t>(*v);
 }
 
@@ -295,7 +296,8 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
     if (a.pairs.empty() || a.pairs.size() % 2 != 0)
         fail(ErrorKind::input, "image merge: expected ADDRESS FILE pairs, got " + std::to_string(a.pairs.size()) +
-                                   " argument(s)" + (a.pairs.empty() ? "" : " (" + quote_value(a.pairs.back()) + " has no pair)"));
+                                   " argument(s)" +
+                                   (a.pairs.empty() ? "" : " (" + quote_value(a.pairs.back()) + " has no pair)"));
     esp::MergeOptions opts;
     opts.flash = {a.flash_mode, a.flash_size, a.flash_freq};
     esp::check_flash_params(chip, opts.flash); // before reading any file
@@ -309,7 +311,8 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
     // again on the bytes read.
     std::vector<esp::FlashRegion> planned;
     for (std::size_t i = 0; i < a.pairs.size(); i += 2)
-        planned.push_back({parse_address(a.pairs[i], a.pairs[i + 1]), esp::size_on_disk(a.pairs[i + 1]), a.pairs[i + 1]});
+        planned.push_back(
+            {parse_address(a.pairs[i], a.pairs[i + 1]), esp::size_on_disk(a.pairs[i + 1]), a.pairs[i + 1]});
     esp::check_flash_regions(planned, esp::RegionRules{esp::chip_bound(chip)});
     if (opts.fill_to) esp::check_flash_size("--fill-flash-size", *opts.fill_to, esp::chip_bound(chip));
 

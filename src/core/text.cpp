@@ -46,8 +46,10 @@ std::string quote_value(std::string_view value, std::size_t max_bytes) {
             out += c;
         }
     }
-    if (shown.size() < value.size()) out += "\xE2\x80\xA6' (" + std::to_string(value.size()) + " bytes)";
-    else out += "'";
+    if (shown.size() < value.size())
+        out += "\xE2\x80\xA6' (" + std::to_string(value.size()) + " bytes)";
+    else
+        out += "'";
     return out;
 }
 

@@ -33,7 +33,8 @@ FlashBound chip_bound(const ChipInfo& chip) {
 }
 
 FlashBound rom_loader_bound() {
-    return {kRomMaxFlashAddress, format_flash_size(kRomMaxFlashAddress) + ": the ROM loader addresses flash with 24 bits"};
+    return {kRomMaxFlashAddress,
+            format_flash_size(kRomMaxFlashAddress) + ": the ROM loader addresses flash with 24 bits"};
 }
 
 FlashBound board_bound(std::uint64_t flash_size) {
@@ -43,8 +44,7 @@ FlashBound board_bound(std::uint64_t flash_size) {
 void check_flash_size(std::string_view what, std::uint64_t size, const FlashBound& bound) {
     if (size == 0) fail(ErrorKind::input, std::string(what) + ": size must not be 0");
     if (size > bound.bytes)
-        fail(ErrorKind::input,
-             std::string(what) + ": " + hex_u(size, 0) + " bytes is more than " + bound.why);
+        fail(ErrorKind::input, std::string(what) + ": " + hex_u(size, 0) + " bytes is more than " + bound.why);
 }
 
 void check_flash_region(const FlashRegion& r, const RegionRules& rules) {

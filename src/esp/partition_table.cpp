@@ -219,8 +219,8 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
         if (!valid_utf8(p.name)) bad(i, "partition name " + q + " is not valid UTF-8");
         if (p.size == 0) bad(i, "partition " + q + " has size 0");
         if (const auto bound = any_chip_bound(); p.end() > bound.bytes)
-            bad(i, "partition " + q + " at " + hex(p.offset) + " with size " + hex(p.size) + " ends beyond " +
-                       bound.why);
+            bad(i,
+                "partition " + q + " at " + hex(p.offset) + " with size " + hex(p.size) + " ends beyond " + bound.why);
         // gen_esp32part.py: apps at 64 KiB boundaries (the MMU page), everything else at 4 KiB (flash sector).
         const std::uint32_t align = p.type == kTypeApp ? 0x10000 : 0x1000;
         if (p.offset % align != 0)
@@ -233,8 +233,8 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
             bad(i, "partition_table partition " + q + " size " + hex(p.size) + " must be " +
                        hex(kPartitionTableSectorSize) + " (the table's sector)");
         if (p.type == kTypePartitionTable && p.subtype == kSubtypePrimary && p.offset != opts.table_offset)
-            bad(i, "partition_table partition " + q + " at " + hex(p.offset) + " is not at the partition table offset " +
-                       hex(opts.table_offset));
+            bad(i, "partition_table partition " + q + " at " + hex(p.offset) +
+                       " is not at the partition table offset " + hex(opts.table_offset));
         if (p.type == kTypeData && (p.subtype == kSubtypeOtaData || p.subtype == kSubtypeCoredump) && p.readonly)
             bad(i, "partition " + q + " (" + type_label(p.type, p.subtype) +
                        ") is always written by the firmware and cannot be readonly");

@@ -134,17 +134,23 @@ PartitionDump dump_partition_table(ByteView data, std::string_view source, const
     build.md5 = dump.decoded.has_md5;
 
     // What a rebuild must reproduce: the first 0xC00 bytes, erased (0xFF) where the file is shorter.
-    Bytes expected(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), kPartitionTableMaxLength)));
+    Bytes expected(data.begin(),
+                   data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), kPartitionTableMaxLength)));
     expected.resize(kPartitionTableMaxLength, 0xFF);
     const std::size_t rows = dump.decoded.table.size() + (dump.decoded.has_md5 ? 1 : 0);
     const std::size_t table_end = (rows + 1) * kPartitionRowSize; // through the end marker
     for (std::size_t at = table_end; at < expected.size(); ++at)
         if (expected[at] != 0xFF)
-            fail(ErrorKind::input, src + ": byte " + hex(at) + " after the end-of-table marker is " + hex(expected[at]) +
+            fail(ErrorKind::input, src + ": byte " + hex(at) + " after the end-of-table marker is " +
+                                       hex(expected[at]) +
                                        ", not 0xff: it is not part of the table, and a table built from the CSV would "
                                        "not keep it (erase the sector's tail or rebuild the table)");
 
-    dump.csv = format_partition_csv(dump.decoded.table);
+    try {
+        dump.csv = format_partition_csv(dump.decoded.table);
+    } catch (const Error& e) {
+        fail(e.kind(), src + ": " + e.what());
+    }
     Bytes rebuilt;
     try {
         rebuilt = encode_partition_table(parse_partition_csv(dump.csv, src + " (as CSV)", build), build);

@@ -244,8 +244,8 @@ private:
     std::uint64_t derive(const std::string& name, const char* what, std::optional<std::uint64_t> csv,
                          std::optional<std::uint64_t> derived, const std::string& from) const {
         if (csv && derived && *csv != *derived)
-            bad("partition " + quote_value(name) + " " + what + " " + hex(*csv) + " differs from " + hex(*derived) + ", the " +
-                from);
+            bad("partition " + quote_value(name) + " " + what + " " + hex(*csv) + " differs from " + hex(*derived) +
+                ", the " + from);
         if (csv) return *csv;
         if (derived) return *derived;
         bad("partition " + quote_value(name) + " has no " + what + ": write it in the CSV or give the " + from);
@@ -330,23 +330,26 @@ private:
                                        hex(last_end - 1) + "; use " + hex(last_end) + " or higher");
                 std::uint64_t end = r.size_to_end ? *r.size_to_end : p.end();
                 if (end > prev->p.offset)
-                    bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) + " overlaps '" + prev->p.name +
-                                       "' which ends at " + hex(last_end));
-                bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) + " is listed after '" + prev->p.name +
-                                   "' which ends at " + hex(last_end) + "; list partitions in flash order");
+                    bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) + " overlaps '" +
+                                       prev->p.name + "' which ends at " + hex(last_end));
+                bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) + " is listed after '" +
+                                   prev->p.name + "' which ends at " + hex(last_end) +
+                                   "; list partitions in flash order");
             }
             if (!r.has_offset) {
                 const std::uint64_t align = p.type == kTypeApp ? 0x10000 : 0x1000;
                 last_end = (last_end + align - 1) / align * align;
                 if (last_end >= kU32Limit)
-                    bad_at(r.line, "partition " + quote_value(p.name) + " would start at " + hex(last_end) + ", beyond 4 GiB");
+                    bad_at(r.line,
+                           "partition " + quote_value(p.name) + " would start at " + hex(last_end) + ", beyond 4 GiB");
                 p.offset = static_cast<std::uint32_t>(last_end);
             }
             if (r.size_to_end) {
                 // gen_esp32part.py: a negative size -N means "up to offset N".
                 if (*r.size_to_end <= p.offset)
-                    bad_at(r.line, "partition " + quote_value(p.name) + " size -" + hex(*r.size_to_end) + " means up to " +
-                                       hex(*r.size_to_end) + ", which is not after its offset " + hex(p.offset));
+                    bad_at(r.line, "partition " + quote_value(p.name) + " size -" + hex(*r.size_to_end) +
+                                       " means up to " + hex(*r.size_to_end) + ", which is not after its offset " +
+                                       hex(p.offset));
                 p.size = static_cast<std::uint32_t>(*r.size_to_end - p.offset);
             }
             last_end = p.end();

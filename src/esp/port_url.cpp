@@ -106,8 +106,8 @@ PortUrl parse_port_url(const std::string& url) {
         parse_host_port(hp, url, "rfc2217://HOST:PORT[?options]", out);
         if (q != std::string_view::npos) parse_rfc2217_options(rest.substr(q + 1), url, out.rfc2217);
     } else {
-        bad_url(url,
-                "unsupported scheme " + quote_value(scheme + "://") + "; use a device path, socket://HOST:PORT or rfc2217://HOST:PORT");
+        bad_url(url, "unsupported scheme " + quote_value(scheme + "://") +
+                         "; use a device path, socket://HOST:PORT or rfc2217://HOST:PORT");
     }
     return out;
 }

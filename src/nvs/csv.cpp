@@ -98,7 +98,8 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
         if (!encoding || encoding->empty()) fail(ErrorKind::input, ctx + "missing encoding (" + kEncodingList + ")");
         row.encoding = parse_encoding(*encoding);
         if (!row.encoding)
-            fail(ErrorKind::input, ctx + "unknown encoding " + quote_value(*encoding) + " (expected " + kEncodingList + ")");
+            fail(ErrorKind::input,
+                 ctx + "unknown encoding " + quote_value(*encoding) + " (expected " + kEncodingList + ")");
         if (!value) fail(ErrorKind::input, ctx + "missing value column");
         if (row.type == RowType::file && value->empty()) fail(ErrorKind::input, ctx + "file row needs a file path");
         row.value = *value;

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "vesper/core/error.hpp"
-#include "vesper/core/text.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
 
 namespace vesper::nvs {
 

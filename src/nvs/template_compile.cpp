@@ -111,8 +111,8 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
 
             if (!current) fail(ErrorKind::input, "data row before any namespace row");
             if (auto [it, added] = current->keys.emplace(row.key, row.line); !added)
-                fail(ErrorKind::input, "key defined twice in namespace " + quote_value(current_name) + " (first at line " +
-                                           std::to_string(it->second) + ")");
+                fail(ErrorKind::input, "key defined twice in namespace " + quote_value(current_name) +
+                                           " (first at line " + std::to_string(it->second) + ")");
             out.ns = current->index;
             out.encoding = *row.encoding;
 
@@ -125,7 +125,8 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
                 } else {
                     std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
                     if (out.encoding == Encoding::string && !is_valid_utf8(text))
-                        fail(ErrorKind::input, "file " + quote_value(row.value) + " is not UTF-8 text (use encoding binary)");
+                        fail(ErrorKind::input,
+                             "file " + quote_value(row.value) + " is not UTF-8 text (use encoding binary)");
                     encode_value(out.encoding, text, out.integer, out.data);
                 }
             } else if (options.placeholders && row.value.find("{{") != std::string::npos) {

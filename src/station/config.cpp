@@ -221,11 +221,12 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
         for (const auto& other : p.images) {
             if (other.name == img.name)
                 r.fail_line(img.line, field + ".name",
-                            "image name " + quote_value(img.name) + " is already used on line " + std::to_string(other.line));
+                            "image name " + quote_value(img.name) + " is already used on line " +
+                                std::to_string(other.line));
             if (!img.partition.empty() && other.partition == img.partition)
                 r.fail_line(img.line, field + ".partition",
-                            "partition " + quote_value(img.partition) + " already gets image " + quote_value(other.name) + " (line " +
-                                std::to_string(other.line) + ")");
+                            "partition " + quote_value(img.partition) + " already gets image " +
+                                quote_value(other.name) + " (line " + std::to_string(other.line) + ")");
         }
         p.images.push_back(std::move(img));
     }

@@ -8,8 +8,8 @@
 
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/core/text.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/image.hpp"
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/nvs/format.hpp"

@@ -214,7 +214,8 @@ TEST_CASE("image merge: errors", "[image][cli]") {
     // The rules flash applies: a 2 GiB output, an unaligned address, an empty file are refused.
     auto far = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x7FFFF000", a});
     CHECK(far.exit_code == 2);
-    CHECK_THAT(far.err, Catch::Contains("a.bin (0x7FFFF000..0x80000200) reaches beyond the largest ESP32 flash (128MB)"));
+    CHECK_THAT(far.err,
+               Catch::Contains("a.bin (0x7FFFF000..0x80000200) reaches beyond the largest ESP32 flash (128MB)"));
     CHECK_FALSE(fs::exists(out));
     auto unaligned = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10100", a});
     CHECK(unaligned.exit_code == 2);
@@ -225,7 +226,8 @@ TEST_CASE("image merge: errors", "[image][cli]") {
     CHECK_THAT(empty.err, Catch::Contains("empty.bin (at 0x10000) is empty"));
     auto fill = vesperctl({"image", "merge", "--chip", "esp8266", "-o", out, "--fill-flash-size", "32MB", "0x0", a});
     CHECK(fill.exit_code == 2);
-    CHECK_THAT(fill.err, Catch::Contains("--fill-flash-size: 0x2000000 bytes is more than the largest ESP8266 flash (16MB)"));
+    CHECK_THAT(fill.err,
+               Catch::Contains("--fill-flash-size: 0x2000000 bytes is more than the largest ESP8266 flash (16MB)"));
     CHECK_FALSE(fs::exists(out));
 
     auto odd = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10000", a, "0x20000"});

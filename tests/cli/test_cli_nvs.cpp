@@ -387,9 +387,9 @@ TEST_CASE("cli nvs: sizes beyond any flash are refused before any work; long val
                               Catch::Contains("is more than the largest flash of any ESP chip (128MB)"));
         CHECK(entries_in(dir.path()) == 0);
     }
-    auto batch = vesperctl({"nvs", "batch", "1", "--template", kDeviceTemplate, "--size", "4294967296", "--out",
-                            (dir / "imgs").string()},
-                           in_dir(dir));
+    auto batch = vesperctl(
+        {"nvs", "batch", "1", "--template", kDeviceTemplate, "--size", "4294967296", "--out", (dir / "imgs").string()},
+        in_dir(dir));
     CHECK(batch.exit_code == 2);
     CHECK_THAT(batch.err, Catch::Contains("is more than the largest flash of any ESP chip"));
 
@@ -401,6 +401,7 @@ TEST_CASE("cli nvs: sizes beyond any flash are refused before any work; long val
     }
     auto r = vesperctl({"nvs", "build", (dir / "long.csv").string(), "-o", out, "--size", "0x3000"}, in_dir(dir));
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Catch::Contains("key 'tiny': value '7777") && Catch::Contains("' (100000 bytes) is out of range"));
+    CHECK_THAT(r.err,
+               Catch::Contains("key 'tiny': value '7777") && Catch::Contains("' (100000 bytes) is out of range"));
     CHECK(r.err.size() < 400);
 }

@@ -57,8 +57,8 @@ TEST_CASE("flash: an ESP32 bootloader on an ESP32-S3 is refused, and data files 
     CHECK_THAT(r.err, Catch::Contains(boot + " (at 0x0) is an image for ESP32 (chip id 0)"));
     CHECK_THAT(r.err, Catch::Contains("is an ESP32-S3"));
 
-    auto ok = run({"flash", "--port", sim.url(), "--after", "no-reset", "0x8000", (dir / "table.bin").string(),
-                   "0x10000", good});
+    auto ok = run(
+        {"flash", "--port", sim.url(), "--after", "no-reset", "0x8000", (dir / "table.bin").string(), "0x10000", good});
     INFO(ok.out << ok.err);
     CHECK(ok.exit_code == 0);
     CHECK(ok.err.find("warning") == std::string::npos);

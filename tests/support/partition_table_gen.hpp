@@ -36,8 +36,8 @@ inline Bytes layout_table(const GenTable& t) {
         std::uint8_t row[32] = {0xAA, 0x50, r.type, r.subtype};
         put_le32(row + 4, r.offset);
         put_le32(row + 8, r.size);
-        std::copy(r.name.begin(), r.name.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(r.name.size(), 16)),
-                  row + 12);
+        std::copy(r.name.begin(),
+                  r.name.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(r.name.size(), 16)), row + 12);
         put_le32(row + 28, r.flags);
         out.insert(out.end(), row, row + 32);
     }
@@ -93,7 +93,7 @@ private:
     std::string name(std::size_t i) {
         static const char* stems[] = {"nvs", "otadata", "phy_init", "factory", "ota_0", "storage", "fctry", "coredump"};
         std::string n = std::string(stems[below(8)]) + std::to_string(i);
-        if (chance(5)) n = "\xC3\xA9t\xC3\xA9" + std::to_string(i); // UTF-8
+        if (chance(5)) n = "\xC3\xA9t\xC3\xA9" + std::to_string(i);                             // UTF-8
         if (chance(3)) n = std::string(16 - std::to_string(i).size(), 'x') + std::to_string(i); // 16 bytes, no NUL
         return n;
     }
@@ -147,8 +147,12 @@ private:
             at += r.size;
             t.rows.push_back(r);
         }
-        // The primary rows may sit anywhere in the list.
-        if (chance(30)) std::shuffle(t.rows.begin(), t.rows.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(2, t.rows.size())), rng_);
+        // The primary bootloader and partition_table rows (first in the list) may sit anywhere in it.
+        if (chance(30) && (t.rows.front().type == 2 || t.rows.front().type == 3) && t.rows.front().subtype == 0) {
+            const GenRow primary = t.rows.front();
+            t.rows.erase(t.rows.begin());
+            t.rows.insert(t.rows.begin() + below(static_cast<std::uint32_t>(t.rows.size() + 1)), primary);
+        }
     }
 
     void damage(GenTable& t) {
@@ -160,16 +164,46 @@ private:
             if (rows.size() >= 2) std::swap(rows[below(rows.size())], rows[below(rows.size())]);
             t.damage += "rows swapped; ";
             break;
-        case 1: rows.push_back({3, 0, t.table_offset, pick<std::uint32_t>({0x1000, 0x2000, 0xC00}), "pt", 0}); t.damage += "partition_table row size; "; break;
-        case 2: rows.push_back({3, 0, t.table_offset + pick<std::uint32_t>({0, 0x1000, 0x10000}), 0x1000, "pt", 0}); t.damage += "partition_table row offset; "; break;
-        case 3: r.name = pick<std::string>({"a,b", " lead", "trail ", "#hash", "dol$", "tab\tx", ""}); t.damage += "name; "; break;
-        case 4: r.offset += pick<std::uint32_t>({1, 0x100, 0x800}); t.damage += "unaligned; "; break;
-        case 5: r.offset = rows[0].offset; t.damage += "same offset; "; break;
-        case 6: r.size = pick<std::uint32_t>({0, 0x8000001, 0xFFFFF000, 0x1001}); t.damage += "size; "; break;
-        case 7: r.name = rows[0].name; t.damage += "duplicate name; "; break;
-        case 8: r.flags = pick<std::uint32_t>({3, 4, 0x80000000}); t.damage += "flags; "; break;
-        case 9: r.offset = pick<std::uint32_t>({0, 0x1000, t.table_offset, 0x7FFFF000}); t.damage += "offset; "; break;
-        case 10: r.name = "\xFF\xFEnot-utf8"; t.damage += "bad utf-8; "; break;
+        case 1:
+            rows.push_back({3, 0, t.table_offset, pick<std::uint32_t>({0x1000, 0x2000, 0xC00}), "pt", 0});
+            t.damage += "partition_table row size; ";
+            break;
+        case 2:
+            rows.push_back({3, 0, t.table_offset + pick<std::uint32_t>({0, 0x1000, 0x10000}), 0x1000, "pt", 0});
+            t.damage += "partition_table row offset; ";
+            break;
+        case 3:
+            r.name = pick<std::string>({"a,b", " lead", "trail ", "#hash", "dol$", "tab\tx", ""});
+            t.damage += "name; ";
+            break;
+        case 4:
+            r.offset += pick<std::uint32_t>({1, 0x100, 0x800});
+            t.damage += "unaligned; ";
+            break;
+        case 5:
+            r.offset = rows[0].offset;
+            t.damage += "same offset; ";
+            break;
+        case 6:
+            r.size = pick<std::uint32_t>({0, 0x8000001, 0xFFFFF000, 0x1001});
+            t.damage += "size; ";
+            break;
+        case 7:
+            r.name = rows[0].name;
+            t.damage += "duplicate name; ";
+            break;
+        case 8:
+            r.flags = pick<std::uint32_t>({3, 4, 0x80000000});
+            t.damage += "flags; ";
+            break;
+        case 9:
+            r.offset = pick<std::uint32_t>({0, 0x1000, t.table_offset, 0x7FFFF000});
+            t.damage += "offset; ";
+            break;
+        case 10:
+            r.name = "\xFF\xFEnot-utf8";
+            t.damage += "bad utf-8; ";
+            break;
         default: {
             std::uint32_t shift = 0x1000 * (1 + below(4));
             if (r.offset > shift) r.offset -= shift;

@@ -39,18 +39,25 @@ TEST_CASE("flash limits: sizes and regions", "[esp][limits]") {
 
     const RegionRules rom{rom_loader_bound()};
     CHECK_NOTHROW(check_flash_region({0xFFF000, 0x1000, "last.bin"}, rom));
-    CHECK(message_of([&] { check_flash_region({0xFFF000, 0x1001, "big.bin"}, rom); }) ==
-          "big.bin (0xFFF000..0x1000001) reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
+    CHECK(message_of([&] {
+              check_flash_region({0xFFF000, 0x1001, "big.bin"}, rom);
+          }) == "big.bin (0xFFF000..0x1000001) reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
     // An address far out is refused even with a size that would wrap a 32-bit sum.
-    CHECK_THAT(message_of([&] { check_flash_region({0xFFFFF000, 0x2000, "wrap.bin"}, rom); }),
+    CHECK_THAT(message_of([&] {
+                   check_flash_region({0xFFFFF000, 0x2000, "wrap.bin"}, rom);
+               }),
                Catch::Contains("reaches beyond 16MB"));
     CHECK_THAT(message_of([&] { check_flash_region({0x1000, 0, "e.bin"}, rom); }), Catch::Contains("is empty"));
     const RegionRules erase{rom_loader_bound(), kFlashSectorSize, kFlashSectorSize};
-    CHECK_THAT(message_of([&] { check_flash_region({0x1000, 0x800, "erase"}, erase); }),
+    CHECK_THAT(message_of([&] {
+                   check_flash_region({0x1000, 0x800, "erase"}, erase);
+               }),
                Catch::Contains("size 0x800 is not a multiple of 0x1000"));
     const RegionRules read{board_bound(4 * 1024 * 1024), 1};
     CHECK_NOTHROW(check_flash_region({0x123, 5, "read"}, read));
-    CHECK_THAT(message_of([&] { check_flash_region({0x3FFFFF, 2, "read"}, read); }),
+    CHECK_THAT(message_of([&] {
+                   check_flash_region({0x3FFFFF, 2, "read"}, read);
+               }),
                Catch::Contains("reaches beyond the board's 4MB flash"));
 
     std::vector<FlashRegion> overlapping{{0x10000, 0x2000, "app.bin"}, {0x8000, 0x9000, "part.bin"}};
@@ -77,8 +84,8 @@ TEST_CASE("image chip check: images for another chip are refused unless forced; 
           "s3.bin (at 0x10000) is an image for ESP32-S3 (chip id 9), but the board on socket://h:1 is an ESP32; "
           "use --force to write it anyway");
     std::vector<std::string> warnings;
-    CHECK_NOTHROW(check_image_chips(regions, esp32, "socket://h:1", true,
-                                    [&](std::string_view w) { warnings.emplace_back(w); }));
+    CHECK_NOTHROW(
+        check_image_chips(regions, esp32, "socket://h:1", true, [&](std::string_view w) { warnings.emplace_back(w); }));
     REQUIRE(warnings.size() == 1);
     CHECK_THAT(warnings[0], Catch::EndsWith("writing it anyway (--force)"));
     regions.back().data = esp32_app;

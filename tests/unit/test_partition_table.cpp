@@ -8,10 +8,10 @@
 #include <functional>
 #include <string>
 
+#include "partition_table_gen.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
-#include "partition_table_gen.hpp"
 #include "vesper/esp/partition_table.hpp"
 
 using namespace vesper;
@@ -310,7 +310,8 @@ TEST_CASE("partition csv: every validation error names the file, the line and th
     }
     SECTION("partitions past 4 GiB") {
         CHECK_THAT(message(csv_error("a, data, fat, 0xfffff000, 0x2000\n")),
-                   Catch::StartsWith("t.csv:1: partition 'a' at 0xfffff000 with size 0x2000 ends beyond the largest flash of any ESP chip (128MB)"));
+                   Catch::StartsWith("t.csv:1: partition 'a' at 0xfffff000 with size 0x2000 ends beyond the largest "
+                                     "flash of any ESP chip (128MB)"));
     }
     SECTION("things we refuse rather than guess") {
         CHECK_THAT(message(csv_error("a, data, nvs, , $NVS_SIZE\n")),
@@ -540,7 +541,8 @@ TEST_CASE("partition dump: every generated table that dumps builds back byte for
         INFO(dump.csv);
         TableOptions build = opts;
         build.md5 = dump.decoded.has_md5;
-        Bytes expected(t.bytes.begin(), t.bytes.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(t.bytes.size(), 0xC00)));
+        Bytes expected(t.bytes.begin(),
+                       t.bytes.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(t.bytes.size(), 0xC00)));
         expected.resize(0xC00, 0xFF);
         Bytes rebuilt;
         REQUIRE_NOTHROW(rebuilt = encode_partition_table(parse_partition_csv(dump.csv, "dumped.csv", build), build));
@@ -561,19 +563,25 @@ TEST_CASE("partition dump: what would not build back is named", "[part][binary][
     const Partition app{"factory", kTypeApp, kSubtypeFactory, 0x10000, 0x100000, false, false};
 
     SECTION("out of flash order") {
-        CHECK(message(error_from([&] { dump_partition_table(table({app, nvs}), "o.bin"); })) ==
+        CHECK(message(error_from([&] {
+                  dump_partition_table(table({app, nvs}), "o.bin");
+              })) ==
               "o.bin: entry 2: partition 'nvs' at 0x9000 comes after 'factory' which ends at 0x110000: partitions "
               "must be listed in flash order");
     }
     SECTION("a partition_table row of the wrong size or not at the table offset") {
         const Partition pt{"pt", kTypePartitionTable, kSubtypePrimary, 0x8000, 0x2000, false, false};
-        CHECK_THAT(message(error_from([&] { dump_partition_table(table({pt, nvs, app}), "p.bin"); })),
+        CHECK_THAT(message(error_from([&] {
+                       dump_partition_table(table({pt, nvs, app}), "p.bin");
+                   })),
                    Catch::StartsWith("p.bin: entry 1: partition_table partition 'pt' size 0x2000 must be 0x1000"));
         Partition moved = pt;
         moved.size = 0x1000;
         TableOptions at9000;
         at9000.table_offset = 0x7000;
-        CHECK_THAT(message(error_from([&] { dump_partition_table(table({moved, nvs, app}), "p.bin", at9000); })),
+        CHECK_THAT(message(error_from([&] {
+                       dump_partition_table(table({moved, nvs, app}), "p.bin", at9000);
+                   })),
                    Catch::StartsWith("p.bin: entry 1: partition_table partition 'pt' at 0x8000 is not at the "
                                      "partition table offset 0x7000"));
     }
