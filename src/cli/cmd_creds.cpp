@@ -1,6 +1,7 @@
 // vesperctl creds: per-device credentials derived from the master secret.
 #include "cli.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/serial/serial_number.hpp"
 
@@ -27,7 +28,7 @@ void register_creds(CLI::App& app, Context& ctx) {
     pw->callback([&ctx, args] {
         for (const auto& s : args->serials) {
             std::string why;
-            if (!serial::parse(s, &why)) fail(ErrorKind::input, "serial '" + s + "': " + why);
+            if (!serial::parse(s, &why)) fail(ErrorKind::input, "serial " + quote_value(s) + ": " + why);
         }
         std::string secret = read_mqtt_secret(args->secret_file);
         nlohmann::json out = nlohmann::json::array();

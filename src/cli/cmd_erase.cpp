@@ -13,6 +13,7 @@
 #include "device_args.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
+#include "vesper/esp/flash_limits.hpp"
 #include "vesper/esp/flasher.hpp"
 #include "vesper/esp/spi_flash.hpp"
 
@@ -63,9 +64,9 @@ void erase(const Context& ctx, const CLI::App* cmd, DeviceArgs& device, std::opt
 Range checked_range(const EraseArgs& a) {
     const std::uint32_t address = parse_u32("address", a.address);
     const std::uint32_t size = parse_u32("size", a.size);
-    if (address % esp::kFlashSectorSize != 0 || size % esp::kFlashSectorSize != 0 || size == 0)
-        fail(ErrorKind::input, "erase " + esp::hex32(address) + " size " + esp::hex32(size) +
-                                   ": address and size must be non-zero multiples of 4 KiB (0x1000)");
+    // Before connecting: whole sectors, within what the ROM loader reaches.
+    esp::check_flash_region({address, size, "erase " + esp::hex32(address) + " size " + esp::hex32(size)},
+                            esp::RegionRules{esp::rom_loader_bound(), esp::kFlashSectorSize, esp::kFlashSectorSize});
     return {address, size};
 }
 

@@ -17,6 +17,7 @@
 #include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/esp/bootloader_patch.hpp"
+#include "vesper/esp/flash_limits.hpp"
 #include "vesper/esp/flasher.hpp"
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/esp/reset.hpp"
@@ -47,7 +48,8 @@ struct FlashJob {
 std::uint32_t parse_address(const std::string& text, const std::string& file) {
     auto v = parse_uint(trim(text));
     if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, "address '" + text + "' for " + file + ": expected a 32-bit offset, decimal or 0x hex");
+        fail(ErrorKind::input,
+             "address " + quote_value(text) + " for " + file + ": expected a 32-bit offset, decimal or 0x hex");
     return static_cast<std::uint32_t>(*v);
 }
 
@@ -60,6 +62,11 @@ std::vector<esp::RegionSource> read_regions(const std::vector<std::string>& pair
     std::vector<std::uint32_t> addresses;
     for (std::size_t i = 0; i < pairs.size(); i += 2)
         addresses.push_back(parse_address(pairs[i], pairs[i + 1]));
+    // The layout from the sizes on disk, before any file is loaded (check_layout repeats it on the bytes).
+    std::vector<esp::FlashRegion> planned;
+    for (std::size_t i = 0; i < pairs.size(); i += 2)
+        planned.push_back({addresses[i / 2], esp::size_on_disk(pairs[i + 1]), pairs[i + 1]});
+    esp::check_flash_regions(planned, esp::RegionRules{esp::rom_loader_bound()});
     for (std::size_t i = 0; i < pairs.size(); i += 2)
         regions.push_back(esp::RegionSource{addresses[i / 2], read_file(pairs[i + 1]), pairs[i + 1]});
     return regions;
@@ -189,8 +196,11 @@ void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) 
                   << info.baud << " baud)\n";
     }
 
-    const esp::FlashPlan plan =
-        esp::plan_flash(job.regions, *info.chip, info.flash_size, esp::bootloader_patch(job.flash_params, info));
+    // Image and chip safety, as esptool's write_flash: images for another chip and a header claiming more
+    // flash than the board has are refused unless --force (then warned).
+    esp::check_image_chips(job.regions, *info.chip, job.device.port, job.options.force, note);
+    const esp::FlashPlan plan = esp::plan_flash(job.regions, *info.chip, info.flash_size,
+                                                esp::bootloader_patch(job.flash_params, info, job.options.force, note));
     if (!ctx.json)
         for (const auto& r : plan.regions)
             if (r.header_patched)
@@ -321,7 +331,9 @@ void register_flash(CLI::App& app, Context& ctx) {
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     add_station_options(cmd, args->station, true);
     cmd->add_flag("--no-compress", args->no_compress, "Send the data uncompressed (FLASH_DATA)");
-    cmd->add_flag("--force", args->force, "Write every region even when the board already holds the same bytes");
+    cmd->add_flag("--force", args->force,
+                  "Write every region even when the board already holds the same bytes, and write images for "
+                  "another chip or a --flash-size larger than the board's (with a warning)");
     cmd->add_option("--flash-mode", args->flash_mode, "Bootloader header flash mode: keep, qio, qout, dio, dout")
         ->capture_default_str();
     cmd->add_option("--flash-size", args->flash_size, "Bootloader header flash size: keep, detect, 1MB, 2MB, 4MB...")

@@ -10,6 +10,7 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
+#include "vesper/esp/flash_limits.hpp"
 #include "vesper/esp/image.hpp"
 #include "vesper/esp/image_merge.hpp"
 #include "vesper/esp/image_patch.hpp"
@@ -41,14 +42,15 @@ const esp::ChipInfo* optional_chip(const std::string& name) {
 std::uint64_t parse_size(const std::string& option, const std::string& text) {
     if (auto b = esp::flash_size_bytes(trim(text))) return *b;
     if (auto n = parse_uint(trim(text))) return *n;
-    fail(ErrorKind::input, option + " '" + text + "': expected a size such as 4MB, 512KB, 1048576 or 0x100000");
+    fail(ErrorKind::input,
+         option + " " + quote_value(text) + ": expected a size such as 4MB, 512KB, 1048576 or 0x100000");
 }
 
 std::uint32_t parse_address(const std::string& text, const std::string& file) {
     auto v = parse_uint(trim(text));
     if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input,
-             "image merge: address '" + text + "' (for " + file + ") is not a 32-bit address, decimal or 0x hex");
+        fail(ErrorKind::input, "image merge: address " + quote_value(text) + " (for " + file +
+                                   ") is not a 32-bit address, decimal or 0x hex");
     return static_cast<std::uint32_t>(*v);
 }
 
@@ -297,22 +299,29 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
     if (a.pairs.empty() || a.pairs.size() % 2 != 0)
         fail(ErrorKind::input, "image merge: expected ADDRESS FILE pairs, got " + std::to_string(a.pairs.size()) +
-                                   " argument(s)" + (a.pairs.empty() ? "" : " ('" + a.pairs.back() + "' has no pair)"));
+                                   " argument(s)" +
+                                   (a.pairs.empty() ? "" : " (" + quote_value(a.pairs.back()) + " has no pair)"));
     esp::MergeOptions opts;
     opts.flash = {a.flash_mode, a.flash_size, a.flash_freq};
     esp::check_flash_params(chip, opts.flash); // before reading any file
     if (!a.fill.empty()) opts.fill_to = parse_size("--fill-flash-size", a.fill);
     const auto target = parse_uint(trim(a.target_offset));
     if (!target || *target > 0xFFFFFFFFull)
-        fail(ErrorKind::input, "--target-offset '" + a.target_offset + "': expected a 32-bit address");
+        fail(ErrorKind::input, "--target-offset " + quote_value(a.target_offset) + ": expected a 32-bit address");
     opts.target_offset = static_cast<std::uint32_t>(*target);
 
+    // Addresses and sizes are checked against the chip's flash before any file is read; merge_images checks
+    // again on the bytes read.
+    std::vector<esp::FlashRegion> planned;
+    for (std::size_t i = 0; i < a.pairs.size(); i += 2)
+        planned.push_back(
+            {parse_address(a.pairs[i], a.pairs[i + 1]), esp::size_on_disk(a.pairs[i + 1]), a.pairs[i + 1]});
+    esp::check_flash_regions(planned, esp::RegionRules{esp::chip_bound(chip)});
+    if (opts.fill_to) esp::check_flash_size("--fill-flash-size", *opts.fill_to, esp::chip_bound(chip));
+
     std::vector<esp::MergeRegion> regions;
-    for (std::size_t i = 0; i < a.pairs.size(); i += 2) {
-        const std::string& file = a.pairs[i + 1];
-        const std::uint32_t address = parse_address(a.pairs[i], file);
-        regions.push_back({address, read_file(file), file});
-    }
+    for (const auto& p : planned)
+        regions.push_back({static_cast<std::uint32_t>(p.address), read_file(p.name), p.name});
     std::vector<std::vector<std::string>> rows;
     json listed = json::array();
     for (const auto& r : regions) {
@@ -356,7 +365,7 @@ void run_synth(const Context& ctx, const SynthArgs& a) {
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
     esp::SynthOptions opts;
     const std::uint64_t size = parse_size("--size", a.size);
-    if (size > esp::kMaxSynthSize) fail(ErrorKind::input, "--size " + a.size + ": at most 128MB");
+    esp::check_flash_size("--size", size, esp::chip_bound(chip));
     opts.size = static_cast<std::size_t>(size);
     opts.project = a.project;
     opts.version = a.version;

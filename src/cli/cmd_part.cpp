@@ -15,7 +15,7 @@ namespace {
 std::uint32_t parse_offset_option(const std::string& option, const std::string& value) {
     auto v = parse_uint(trim(value));
     if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, option + " '" + value + "': expected a 32-bit offset, decimal or 0x hex");
+        fail(ErrorKind::input, option + " " + quote_value(value) + ": expected a 32-bit offset, decimal or 0x hex");
     return static_cast<std::uint32_t>(*v);
 }
 
@@ -81,8 +81,9 @@ void run_dump(const Context& ctx, const DumpArgs& a) {
     esp::TableOptions opts;
     opts.table_offset = parse_offset_option("--offset", a.offset);
     const Bytes bin = read_file(a.input);
-    const auto decoded = esp::decode_partition_table(bin, a.input, opts);
-    const std::string csv = esp::format_partition_csv(decoded.table);
+    const auto dump = esp::dump_partition_table(bin, a.input, opts); // refuses what would not build back
+    const auto& decoded = dump.decoded;
+    const std::string& csv = dump.csv;
     const bool to_file = !a.output.empty() && !is_stdout(a.output); // `-o -` is stdout, as without -o
     if (to_file) write_file_atomic(a.output, csv);
 

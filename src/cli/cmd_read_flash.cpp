@@ -14,6 +14,7 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
+#include "vesper/esp/flash_limits.hpp"
 #include "vesper/esp/flasher.hpp"
 
 namespace vesper::cli {
@@ -28,11 +29,10 @@ struct ReadArgs {
 void run_read(const Context& ctx, ReadArgs& a, const CLI::App* cmd) {
     const std::uint32_t address = parse_u32("address", a.address);
     const std::uint32_t size = parse_u32("size", a.size);
-    if (size == 0) fail(ErrorKind::input, "size must not be 0");
     check_output_option(ctx, a.output);
-    if (static_cast<std::uint64_t>(address) + size > esp::kRomMaxFlashAddress)
-        fail(ErrorKind::input, "reading " + std::to_string(size) + " bytes at " + esp::hex32(address) +
-                                   " reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
+    // Before connecting: not empty, within what the ROM loader reaches (reads need no alignment).
+    esp::check_flash_region({address, size, "read of " + std::to_string(size) + " bytes"},
+                            esp::RegionRules{esp::rom_loader_bound(), 1});
     prepare_device(cmd, a.device);
     const auto t0 = std::chrono::steady_clock::now();
     Device dev = connect_device(a.device, true, warnings_on_stderr(ctx));

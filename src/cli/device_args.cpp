@@ -16,7 +16,7 @@ namespace vesper::cli {
 std::uint32_t parse_u32(const std::string& what, const std::string& text) {
     auto v = parse_uint(trim(text));
     if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, what + " '" + text + "': expected a 32-bit number, decimal or 0x hex");
+        fail(ErrorKind::input, what + " " + quote_value(text) + ": expected a 32-bit number, decimal or 0x hex");
     return static_cast<std::uint32_t>(*v);
 }
 

@@ -26,6 +26,34 @@ std::vector<std::string> split(std::string_view s, char sep) {
     return out;
 }
 
+std::string quote_value(std::string_view value, std::size_t max_bytes) {
+    std::string_view shown = value;
+    if (value.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        // Do not split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+        while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
+            --cut;
+        shown = value.substr(0, cut);
+    }
+    std::string out = "'";
+    for (char c : shown) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x20 || b == 0x7F) {
+            static constexpr char digits[] = "0123456789ABCDEF";
+            out += "\\x";
+            out += digits[b >> 4];
+            out += digits[b & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    if (shown.size() < value.size())
+        out += "\xE2\x80\xA6' (" + std::to_string(value.size()) + " bytes)";
+    else
+        out += "'";
+    return out;
+}
+
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
     int base = 10;
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 
 namespace vesper::esp {
 
@@ -46,7 +47,7 @@ const ChipInfo* find_chip_by_name(std::string_view name) {
 
 const ChipInfo& chip_by_name(std::string_view name) {
     if (const ChipInfo* c = find_chip_by_name(name)) return *c;
-    fail(ErrorKind::input, "unknown chip '" + std::string(name) + "'; known chips: " + known_names());
+    fail(ErrorKind::input, "unknown chip " + quote_value(name) + "; known chips: " + known_names());
 }
 
 const ChipInfo* find_chip_by_id(std::uint32_t chip_id) {

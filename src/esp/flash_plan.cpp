@@ -5,52 +5,50 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/esp/command.hpp"
+#include "vesper/esp/flash_limits.hpp"
+#include "vesper/esp/image.hpp"
 #include "vesper/esp/spi_flash.hpp"
 
 namespace vesper::esp {
 
 namespace {
 
-std::string span_text(const RegionSource& r) {
-    return hex32(r.address) + ".." + hex32(static_cast<std::uint32_t>(r.address + r.data.size()));
+std::vector<FlashRegion> spans_of(std::span<const RegionSource> regions) {
+    std::vector<FlashRegion> out;
+    for (const auto& r : regions)
+        out.push_back({r.address, r.data.size(), r.name});
+    return out;
 }
-
-std::uint64_t end_of(const RegionSource& r) { return static_cast<std::uint64_t>(r.address) + r.data.size(); }
 
 } // namespace
 
 void check_layout(std::span<const RegionSource> regions) {
     if (regions.empty()) fail(ErrorKind::input, "nothing to flash: give at least one ADDRESS FILE pair");
-    for (const auto& r : regions) {
-        if (r.data.empty())
-            fail(ErrorKind::input, r.name + " (at " + hex32(r.address) + ") is empty: nothing to write");
-        if (r.address % kFlashSectorSize != 0)
-            fail(ErrorKind::input, r.name + ": address " + hex32(r.address) +
-                                       " is not on a 4 KiB sector boundary (0x1000); the ROM erases whole sectors "
-                                       "from the start address, so the region must start at a multiple of 0x1000");
-        if (end_of(r) > kRomMaxFlashAddress)
-            fail(ErrorKind::input,
-                 r.name + " (" + span_text(r) + ") reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
-    }
-    std::vector<const RegionSource*> sorted;
-    for (const auto& r : regions)
-        sorted.push_back(&r);
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const RegionSource* a, const RegionSource* b) { return a->address < b->address; });
-    for (std::size_t i = 1; i < sorted.size(); ++i) {
-        const RegionSource& a = *sorted[i - 1];
-        const RegionSource& b = *sorted[i];
-        if (end_of(a) > b.address)
-            fail(ErrorKind::input, b.name + " (" + span_text(b) + ") overlaps " + a.name + " (" + span_text(a) + ")");
-    }
+    check_flash_regions(spans_of(regions), RegionRules{rom_loader_bound()});
 }
 
 void check_fits(std::span<const RegionSource> regions, std::uint32_t flash_size) {
-    for (const auto& r : regions)
-        if (end_of(r) > flash_size)
-            fail(ErrorKind::input, r.name + " (" + std::to_string(r.data.size()) + " bytes at " + hex32(r.address) +
-                                       ", ends at " + hex32(static_cast<std::uint32_t>(end_of(r))) +
-                                       ") does not fit the board's " + format_flash_size(flash_size) + " flash");
+    check_flash_regions(spans_of(regions), RegionRules{board_bound(flash_size)});
+}
+
+void check_image_chips(std::span<const RegionSource> regions, const ChipInfo& chip, std::string_view board, bool force,
+                       const std::function<void(std::string_view)>& warn) {
+    for (const auto& r : regions) {
+        if (r.data.empty() || r.data[0] != kImageMagic) continue;
+        ImageInfo image;
+        try {
+            image = parse_image(r.data, r.name, {.chip = &chip});
+        } catch (const Error&) {
+            continue; // not an image after all: data is written as it is
+        }
+        const auto other = image_chip_mismatch(image, chip);
+        if (!other) continue;
+        const std::string what = r.name + " (at " + hex32(r.address) + ") is an image for " + *other +
+                                 ", but the board on " + std::string(board) + " is an " +
+                                 std::string(chip.display_name);
+        if (!force) fail(ErrorKind::input, what + "; use --force to write it anyway");
+        if (warn) warn(what + "; writing it anyway (--force)");
+    }
 }
 
 std::uint64_t FlashPlan::total_bytes() const noexcept {

@@ -7,6 +7,7 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/esp/command.hpp"
+#include "vesper/esp/flash_limits.hpp"
 #include "vesper/esp/spi_flash.hpp"
 
 namespace vesper::esp {
@@ -266,9 +267,9 @@ RegionResult Flasher::write_region(const PlannedRegion& region, std::size_t inde
 
 Bytes Flasher::read(std::uint32_t address, std::uint32_t size, const ProgressFn& progress) {
     if (size == 0) return {};
-    if (const auto fs = loader_.info().flash_size; fs && static_cast<std::uint64_t>(address) + size > *fs)
-        fail(ErrorKind::input, "reading " + std::to_string(size) + " bytes at " + hex32(address) +
-                                   " goes beyond the board's " + format_flash_size(*fs) + " flash");
+    const FlashRegion range{address, size, "read of " + std::to_string(size) + " bytes"};
+    check_flash_region(range, RegionRules{rom_loader_bound(), 1});
+    if (const auto fs = loader_.info().flash_size) check_flash_region(range, RegionRules{board_bound(*fs), 1});
     // READ_FLASH_SLOW replies carry no checksum: where the ROM has MD5, each chunk is checked against
     // the flash's own MD5 and read again if the line damaged it.
     const bool check = loader_.chip().rom.md5;
@@ -296,16 +297,10 @@ Bytes Flasher::read(std::uint32_t address, std::uint32_t size, const ProgressFn&
 }
 
 void Flasher::erase(std::uint32_t address, std::uint32_t size, const ProgressFn& progress) {
-    if (address % kFlashSectorSize != 0 || size % kFlashSectorSize != 0 || size == 0)
-        fail(ErrorKind::input, "erase " + hex32(address) + " size " + hex32(size) +
-                                   ": address and size must be non-zero multiples of 4 KiB (0x1000)");
-    const std::uint64_t end = static_cast<std::uint64_t>(address) + size;
-    if (end > kRomMaxFlashAddress)
-        fail(ErrorKind::input, "erase " + hex32(address) + " size " + hex32(size) +
-                                   " reaches beyond 16MB: the ROM loader addresses flash with 24 bits");
-    if (const auto fs = loader_.info().flash_size; fs && end > *fs)
-        fail(ErrorKind::input, "erase " + hex32(address) + " size " + hex32(size) + " goes beyond the board's " +
-                                   format_flash_size(*fs) + " flash");
+    const FlashRegion range{address, size, "erase " + hex32(address) + " size " + hex32(size)};
+    check_flash_region(range, RegionRules{rom_loader_bound(), kFlashSectorSize, kFlashSectorSize});
+    if (const auto fs = loader_.info().flash_size)
+        check_flash_region(range, RegionRules{board_bound(*fs), kFlashSectorSize, kFlashSectorSize});
     if (progress) progress(FlashProgress{FlashPhase::erase, 0, 1, 0, size});
     loader_.erase(address, size);
     if (progress) progress(FlashProgress{FlashPhase::erase, 0, 1, size, size});

@@ -75,8 +75,8 @@ std::string list_names(std::span<const FlashCode> table) {
 void check_one(std::string_view option, const std::string& value, std::span<const FlashCode> table,
                const ChipInfo& chip) {
     if (value == kKeep || find_code(table, value)) return;
-    fail(ErrorKind::input, std::string(option) + " '" + value + "' is not valid for " + std::string(chip.display_name) +
-                               " (accepted: " + list_names(table) + ")");
+    fail(ErrorKind::input, std::string(option) + " " + quote_value(value) + " is not valid for " +
+                               std::string(chip.display_name) + " (accepted: " + list_names(table) + ")");
 }
 
 } // namespace

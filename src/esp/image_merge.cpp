@@ -3,6 +3,7 @@
 
 #include "image_detail.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/esp/flash_limits.hpp"
 #include "vesper/esp/image_merge.hpp"
 
 namespace vesper::esp {
@@ -22,23 +23,26 @@ MergeResult merge_images(const ChipInfo& chip, std::vector<MergeRegion> regions,
     if (regions.empty()) fail(ErrorKind::input, "merge: no regions given");
     check_flash_params(chip, opts.flash);
 
+    // The same rules as a flash of this chip: sector-aligned, not empty, within its largest flash, no overlaps.
+    const RegionRules rules{chip_bound(chip)};
+    std::vector<FlashRegion> spans;
+    for (const MergeRegion& r : regions)
+        spans.push_back({r.address, r.data.size(), r.name});
+    check_flash_regions(spans, rules);
+    if (opts.target_offset % kFlashSectorSize != 0)
+        fail(ErrorKind::input, "merge: the output's start " + hex(opts.target_offset) +
+                                   " is not on a 4 KiB sector boundary (0x1000), where a flash write must start");
+    if (opts.fill_to) check_flash_size("merge: fill size", *opts.fill_to, rules.bound);
+
     std::stable_sort(regions.begin(), regions.end(),
                      [](const MergeRegion& a, const MergeRegion& b) { return a.address < b.address; });
-    for (std::size_t i = 0; i < regions.size(); ++i) {
-        const MergeRegion& r = regions[i];
+    for (const MergeRegion& r : regions)
         if (r.address < opts.target_offset)
             fail(ErrorKind::input, "merge: " + r.name + " at " + hex(r.address) + " is below the output's start " +
                                        hex(opts.target_offset));
-        if (i > 0) {
-            const MergeRegion& prev = regions[i - 1];
-            if (std::uint64_t{prev.address} + prev.data.size() > r.address)
-                fail(ErrorKind::input, "merge: " + describe(r) + " overlaps " + describe(prev));
-        }
-    }
 
     const MergeRegion& last = regions.back();
     const std::uint64_t end = std::uint64_t{last.address} + last.data.size();
-    if (end > 0x100000000ull) fail(ErrorKind::input, "merge: " + describe(last) + " ends past the 4 GiB address space");
     if (opts.flash.size != kKeep) {
         const std::uint64_t flash = *flash_size_bytes(opts.flash.size); // check_flash_params() vetted the name
         if (end > flash)

@@ -205,6 +205,12 @@ ImageRole ImageInfo::role() const {
     return ImageRole::unknown;
 }
 
+std::optional<std::string> image_chip_mismatch(const ImageInfo& image, const ChipInfo& chip) {
+    if (!image.has_extended_header || image.chip == &chip) return std::nullopt;
+    const std::string id = "chip id " + std::to_string(image.extended.chip_id);
+    return image.chip ? std::string(image.chip->display_name) + " (" + id + ")" : "an unknown chip (" + id + ")";
+}
+
 ImageInfo parse_image(ByteView data, std::string_view source, const ImageParseOptions& opts) {
     if (opts.chip) return parse_layout(data, source, opts.chip->image_chip_id.has_value(), opts.chip);
 

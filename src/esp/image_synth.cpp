@@ -14,6 +14,7 @@
 
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/image.hpp"
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/esp/image_synth.hpp"
@@ -94,8 +95,8 @@ void put_text(std::uint8_t* field, std::size_t field_size, std::string_view text
 
 void check_text(std::string_view what, const std::string& text) {
     if (text.size() > 31)
-        fail(ErrorKind::input,
-             "image synth: " + std::string(what) + " '" + text + "' is longer than the 31 bytes esp_app_desc_t holds");
+        fail(ErrorKind::input, "image synth: " + std::string(what) + " " + quote_value(text) +
+                                   " is longer than the 31 bytes esp_app_desc_t holds");
     if (text.find('\0') != std::string::npos)
         fail(ErrorKind::input, "image synth: " + std::string(what) + " contains a NUL byte");
 }

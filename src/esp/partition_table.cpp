@@ -10,6 +10,7 @@
 #include <span>
 
 #include "vesper/core/error.hpp"
+#include "vesper/esp/flash_limits.hpp"
 
 namespace vesper::esp {
 
@@ -217,8 +218,9 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
                        std::to_string(kMaxPartitionNameLength) + " fit");
         if (!valid_utf8(p.name)) bad(i, "partition name " + q + " is not valid UTF-8");
         if (p.size == 0) bad(i, "partition " + q + " has size 0");
-        if (p.end() > 0x100000000ull)
-            bad(i, "partition " + q + " at " + hex(p.offset) + " with size " + hex(p.size) + " ends beyond 4 GiB");
+        if (const auto bound = any_chip_bound(); p.end() > bound.bytes)
+            bad(i,
+                "partition " + q + " at " + hex(p.offset) + " with size " + hex(p.size) + " ends beyond " + bound.why);
         // gen_esp32part.py: apps at 64 KiB boundaries (the MMU page), everything else at 4 KiB (flash sector).
         const std::uint32_t align = p.type == kTypeApp ? 0x10000 : 0x1000;
         if (p.offset % align != 0)
@@ -226,6 +228,13 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
                        (p.type == kTypeApp ? " (app partitions)" : ""));
         if (p.type == kTypeApp && p.size % 0x1000 != 0)
             bad(i, "app partition " + q + " size " + hex(p.size) + " is not a multiple of 0x1000");
+        // The table's own rows: what the CSV reader derives, so a binary that differs cannot come from a CSV.
+        if (p.type == kTypePartitionTable && p.size != kPartitionTableSectorSize)
+            bad(i, "partition_table partition " + q + " size " + hex(p.size) + " must be " +
+                       hex(kPartitionTableSectorSize) + " (the table's sector)");
+        if (p.type == kTypePartitionTable && p.subtype == kSubtypePrimary && p.offset != opts.table_offset)
+            bad(i, "partition_table partition " + q + " at " + hex(p.offset) +
+                       " is not at the partition table offset " + hex(opts.table_offset));
         if (p.type == kTypeData && (p.subtype == kSubtypeOtaData || p.subtype == kSubtypeCoredump) && p.readonly)
             bad(i, "partition " + q + " (" + type_label(p.type, p.subtype) +
                        ") is always written by the firmware and cannot be readonly");
@@ -263,6 +272,18 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
                        "-" + hex(r.end() - 1));
         }
         if (!reach || p.end() > parts[*reach].end()) reach = i;
+    }
+
+    // Flash order, as a CSV must list them (gen_esp32part.py refuses a CSV row below the previous one's end):
+    // a table out of order could be read but never written back as CSV.
+    std::optional<std::size_t> prev;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (is_primary_boot_or_table(parts[i])) continue;
+        if (prev && parts[i].offset < parts[*prev].end())
+            bad(i, "partition '" + parts[i].name + "' at " + hex(parts[i].offset) + " comes after '" +
+                       parts[*prev].name + "' which ends at " + hex(parts[*prev].end()) +
+                       ": partitions must be listed in flash order");
+        prev = i;
     }
 
     // One OTA-data partition per kind, of exactly two sectors: the bootloader expects that layout.

@@ -126,4 +126,45 @@ DecodedPartitionTable decode_partition_table(ByteView data, std::string_view sou
     return result;
 }
 
+PartitionDump dump_partition_table(ByteView data, std::string_view source, const TableOptions& opts) {
+    const std::string src(source);
+    PartitionDump dump;
+    dump.decoded = decode_partition_table(data, source, opts);
+    TableOptions build = opts;
+    build.md5 = dump.decoded.has_md5;
+
+    // What a rebuild must reproduce: the first 0xC00 bytes, erased (0xFF) where the file is shorter.
+    Bytes expected(data.begin(),
+                   data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), kPartitionTableMaxLength)));
+    expected.resize(kPartitionTableMaxLength, 0xFF);
+    const std::size_t rows = dump.decoded.table.size() + (dump.decoded.has_md5 ? 1 : 0);
+    const std::size_t table_end = (rows + 1) * kPartitionRowSize; // through the end marker
+    for (std::size_t at = table_end; at < expected.size(); ++at)
+        if (expected[at] != 0xFF)
+            fail(ErrorKind::input, src + ": byte " + hex(at) + " after the end-of-table marker is " +
+                                       hex(expected[at]) +
+                                       ", not 0xff: it is not part of the table, and a table built from the CSV would "
+                                       "not keep it (erase the sector's tail or rebuild the table)");
+
+    try {
+        dump.csv = format_partition_csv(dump.decoded.table);
+    } catch (const Error& e) {
+        fail(e.kind(), src + ": " + e.what());
+    }
+    Bytes rebuilt;
+    try {
+        rebuilt = encode_partition_table(parse_partition_csv(dump.csv, src + " (as CSV)", build), build);
+    } catch (const Error& e) {
+        fail(ErrorKind::input, src + ": the table cannot be written as a CSV that builds back: " + e.what());
+    }
+    const auto diff = std::mismatch(rebuilt.begin(), rebuilt.end(), expected.begin());
+    if (diff.first != rebuilt.end()) {
+        const auto at = static_cast<std::size_t>(diff.first - rebuilt.begin());
+        fail(ErrorKind::input, src + ": row " + std::to_string(at / kPartitionRowSize + 1) + " (byte " + hex(at) +
+                                   ") does not build back the same from CSV: " + hex(*diff.second) + " becomes " +
+                                   hex(*diff.first));
+    }
+    return dump;
+}
+
 } // namespace vesper::esp

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/esp/partition_table.hpp"
 
 #include "partition_table_detail.hpp"
@@ -166,8 +167,8 @@ private:
         }
         for (std::size_t i = 6; i < f.size(); ++i)
             if (!f[i].empty())
-                bad("unexpected field " + std::to_string(i + 1) + " '" + std::string(f[i]) +
-                    "'; a row is: name, type, subtype, offset, size, flags");
+                bad("unexpected field " + std::to_string(i + 1) + " " + quote_value(f[i]) +
+                    "; a row is: name, type, subtype, offset, size, flags");
         f.resize(std::max<std::size_t>(f.size(), 6));
 
         Row r;
@@ -182,7 +183,7 @@ private:
     }
 
     void check_name(const std::string& name) const {
-        const std::string q = "'" + name + "'";
+        const std::string q = quote_value(name);
         if (name.empty()) bad("partition name is empty");
         for (char c : name)
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
@@ -194,7 +195,7 @@ private:
 
     std::uint8_t to_byte(const Number& n, std::string_view field, const char* what) const {
         if (n.negative || n.magnitude > 0xFF)
-            bad(std::string(what) + " '" + std::string(field) + "' is outside 0x00-0xff");
+            bad(std::string(what) + " " + quote_value(field) + " is outside 0x00-0xff");
         return static_cast<std::uint8_t>(n.magnitude);
     }
 
@@ -202,8 +203,8 @@ private:
         if (field.empty()) bad("type column is empty");
         if (auto n = parse_number(field)) return to_byte(*n, field, "type");
         if (auto t = partition_type_from_name(field)) return *t;
-        bad("unknown partition type '" + std::string(field) +
-            "' (known: app, data, bootloader, partition_table, or a number 0x00-0xff)");
+        bad("unknown partition type " + quote_value(field) +
+            " (known: app, data, bootloader, partition_table, or a number 0x00-0xff)");
     }
 
     std::uint8_t parse_subtype(std::uint8_t type, std::string_view field) const {
@@ -215,12 +216,12 @@ private:
         if (auto s = partition_subtype_from_name(type, field)) return *s;
         auto tname = partition_type_name(type);
         if (!tname)
-            bad("subtype '" + std::string(field) + "' of custom type " + hex(type) + " must be a number 0x00-0xff");
+            bad("subtype " + quote_value(field) + " of custom type " + hex(type) + " must be a number 0x00-0xff");
         std::string known;
         for (unsigned v = 0; v <= 0xFF; ++v)
             if (auto n = partition_subtype_name(type, static_cast<std::uint8_t>(v)))
                 known += (known.empty() ? "" : ", ") + std::string(*n);
-        bad("unknown subtype '" + std::string(field) + "' for type " + std::string(*tname) + " (known: " + known +
+        bad("unknown subtype " + quote_value(field) + " for type " + std::string(*tname) + " (known: " + known +
             ", or a number 0x00-0xff)");
     }
 
@@ -230,10 +231,10 @@ private:
         if (field.empty()) return std::nullopt;
         auto n = parse_number(field);
         if (!n)
-            bad(std::string(what) + " '" + std::string(field) + "' is not a number (decimal or 0x hex, optional K/M)");
+            bad(std::string(what) + " " + quote_value(field) + " is not a number (decimal or 0x hex, optional K/M)");
         if (n->negative && (!negative || n->magnitude == 0))
-            bad(std::string(what) + " '" + std::string(field) + "' must not be negative");
-        if (n->magnitude >= kU32Limit) bad(std::string(what) + " '" + std::string(field) + "' does not fit in 32 bits");
+            bad(std::string(what) + " " + quote_value(field) + " must not be negative");
+        if (n->magnitude >= kU32Limit) bad(std::string(what) + " " + quote_value(field) + " does not fit in 32 bits");
         if (negative) *negative = n->negative;
         return n->magnitude;
     }
@@ -243,11 +244,11 @@ private:
     std::uint64_t derive(const std::string& name, const char* what, std::optional<std::uint64_t> csv,
                          std::optional<std::uint64_t> derived, const std::string& from) const {
         if (csv && derived && *csv != *derived)
-            bad("partition '" + name + "' " + what + " " + hex(*csv) + " differs from " + hex(*derived) + ", the " +
-                from);
+            bad("partition " + quote_value(name) + " " + what + " " + hex(*csv) + " differs from " + hex(*derived) +
+                ", the " + from);
         if (csv) return *csv;
         if (derived) return *derived;
-        bad("partition '" + name + "' has no " + what + ": write it in the CSV or give the " + from);
+        bad("partition " + quote_value(name) + " has no " + what + ": write it in the CSV or give the " + from);
     }
 
     void parse_offset_and_size(Row& r, std::string_view offset_field, std::string_view size_field) const {
@@ -257,7 +258,7 @@ private:
         auto size = parse_u32(size_field, "size", &negative);
 
         if (p.type == kTypeBootloader || p.type == kTypePartitionTable) {
-            if (negative) bad("partition '" + p.name + "': a negative size is not supported for this type");
+            if (negative) bad("partition " + quote_value(p.name) + ": a negative size is not supported for this type");
             std::optional<std::uint64_t> want_offset, want_size;
             std::string offset_from, size_from;
             if (p.type == kTypePartitionTable) {
@@ -306,7 +307,7 @@ private:
             else if (flag == "readonly")
                 p.readonly = true;
             else if (!flag.empty())
-                bad("unknown flag '" + std::string(flag) + "' (known: encrypted, readonly)");
+                bad("unknown flag " + quote_value(flag) + " (known: encrypted, readonly)");
             if (colon == std::string_view::npos) break;
             start = colon + 1;
         }
@@ -324,28 +325,31 @@ private:
             if ((p.type == kTypeBootloader || p.type == kTypePartitionTable) && p.subtype == kSubtypePrimary) continue;
             if (r.has_offset && p.offset < last_end) {
                 if (!prev)
-                    bad_at(r.line, "partition '" + p.name + "' at " + hex(p.offset) +
+                    bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) +
                                        " overlaps the partition table at " + hex(opts_.table_offset) + "-" +
                                        hex(last_end - 1) + "; use " + hex(last_end) + " or higher");
                 std::uint64_t end = r.size_to_end ? *r.size_to_end : p.end();
                 if (end > prev->p.offset)
-                    bad_at(r.line, "partition '" + p.name + "' at " + hex(p.offset) + " overlaps '" + prev->p.name +
-                                       "' which ends at " + hex(last_end));
-                bad_at(r.line, "partition '" + p.name + "' at " + hex(p.offset) + " is listed after '" + prev->p.name +
-                                   "' which ends at " + hex(last_end) + "; list partitions in flash order");
+                    bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) + " overlaps '" +
+                                       prev->p.name + "' which ends at " + hex(last_end));
+                bad_at(r.line, "partition " + quote_value(p.name) + " at " + hex(p.offset) + " is listed after '" +
+                                   prev->p.name + "' which ends at " + hex(last_end) +
+                                   "; list partitions in flash order");
             }
             if (!r.has_offset) {
                 const std::uint64_t align = p.type == kTypeApp ? 0x10000 : 0x1000;
                 last_end = (last_end + align - 1) / align * align;
                 if (last_end >= kU32Limit)
-                    bad_at(r.line, "partition '" + p.name + "' would start at " + hex(last_end) + ", beyond 4 GiB");
+                    bad_at(r.line,
+                           "partition " + quote_value(p.name) + " would start at " + hex(last_end) + ", beyond 4 GiB");
                 p.offset = static_cast<std::uint32_t>(last_end);
             }
             if (r.size_to_end) {
                 // gen_esp32part.py: a negative size -N means "up to offset N".
                 if (*r.size_to_end <= p.offset)
-                    bad_at(r.line, "partition '" + p.name + "' size -" + hex(*r.size_to_end) + " means up to " +
-                                       hex(*r.size_to_end) + ", which is not after its offset " + hex(p.offset));
+                    bad_at(r.line, "partition " + quote_value(p.name) + " size -" + hex(*r.size_to_end) +
+                                       " means up to " + hex(*r.size_to_end) + ", which is not after its offset " +
+                                       hex(p.offset));
                 p.size = static_cast<std::uint32_t>(*r.size_to_end - p.offset);
             }
             last_end = p.end();
@@ -385,7 +389,7 @@ std::string format_partition_csv(const PartitionTable& table) {
     for (std::size_t i = 0; i < table.size(); ++i) {
         const auto& p = table[i];
         if (auto why = csv_name_problem(p.name); !why.empty())
-            fail(ErrorKind::input, "partition " + std::to_string(i + 1) + " name '" + p.name + "' " + why +
+            fail(ErrorKind::input, "partition " + std::to_string(i + 1) + " name " + quote_value(p.name) + " " + why +
                                        " and cannot be written as CSV");
         auto t = partition_type_name(p.type);
         auto s = partition_subtype_name(p.type, p.subtype);

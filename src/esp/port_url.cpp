@@ -12,7 +12,7 @@ namespace vesper::esp {
 namespace {
 
 [[noreturn]] void bad_url(const std::string& url, const std::string& why) {
-    fail(ErrorKind::input, "port URL '" + url + "' is malformed: " + why);
+    fail(ErrorKind::input, "port URL " + quote_value(url) + " is malformed: " + why);
 }
 
 std::string lower(std::string_view s) {
@@ -44,12 +44,12 @@ void parse_host_port(std::string_view hp, const std::string& url, const char* fo
     if (host.empty()) bad_url(url, "missing HOST; expected " + std::string(form));
     for (char c : host) {
         if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '?' || c == '@')
-            bad_url(url, "host '" + std::string(host) + "' contains '" + std::string(1, c) + "'");
+            bad_url(url, "host " + quote_value(host) + " contains '" + std::string(1, c) + "'");
     }
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
-        bad_url(url, "port '" + std::string(port) + "' is not a number from 1 to 65535");
+        bad_url(url, "port " + quote_value(port) + " is not a number from 1 to 65535");
     out.host = std::string(host);
     out.port = static_cast<std::uint16_t>(value);
 }
@@ -68,11 +68,11 @@ void parse_rfc2217_options(std::string_view query, const std::string& url, Rfc22
             const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
             if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !(seconds > 0) ||
                 seconds > 600)
-                bad_url(url, "option 'timeout' needs seconds between 0 and 600, got '" + value + "'");
+                bad_url(url, "option 'timeout' needs seconds between 0 and 600, got " + quote_value(value));
             opts.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000 + 0.5));
             if (opts.timeout.count() == 0) opts.timeout = std::chrono::milliseconds(1);
         } else {
-            bad_url(url, "unknown option '" + name + "' (known: timeout=SECONDS, ign_set_control)");
+            bad_url(url, "unknown option " + quote_value(name) + " (known: timeout=SECONDS, ign_set_control)");
         }
     }
 }
@@ -106,8 +106,8 @@ PortUrl parse_port_url(const std::string& url) {
         parse_host_port(hp, url, "rfc2217://HOST:PORT[?options]", out);
         if (q != std::string_view::npos) parse_rfc2217_options(rest.substr(q + 1), url, out.rfc2217);
     } else {
-        bad_url(url,
-                "unsupported scheme '" + scheme + "://'; use a device path, socket://HOST:PORT or rfc2217://HOST:PORT");
+        bad_url(url, "unsupported scheme " + quote_value(scheme + "://") +
+                         "; use a device path, socket://HOST:PORT or rfc2217://HOST:PORT");
     }
     return out;
 }

@@ -28,7 +28,7 @@ const char* to_string(RowType t) {
 
 std::string row_context(const std::string& source, int line, std::string_view key) {
     std::string out = source + ":" + std::to_string(line) + ": ";
-    if (!key.empty()) out += "key '" + std::string(key) + "': ";
+    if (!key.empty()) out += "key " + quote_value(key) + ": ";
     return out;
 }
 
@@ -54,8 +54,8 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
     }
     if (!header_ok)
         fail(ErrorKind::input, source + ":" + std::to_string(header.line) +
-                                   ": the first line must be the header key,type,encoding,value (found '" +
-                                   join(header.fields, ",") + "')");
+                                   ": the first line must be the header key,type,encoding,value (found " +
+                                   quote_value(join(header.fields, ",")) + ")");
 
     CsvFile out;
     out.source = source;
@@ -84,7 +84,7 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
         else if (*type == "file")
             row.type = RowType::file;
         else
-            fail(ErrorKind::input, ctx + "unknown type '" + *type + "' (expected namespace, data or file)");
+            fail(ErrorKind::input, ctx + "unknown type " + quote_value(*type) + " (expected namespace, data or file)");
 
         const std::string* encoding = field(col_encoding);
         const std::string* value = field(col_value);
@@ -98,7 +98,8 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
         if (!encoding || encoding->empty()) fail(ErrorKind::input, ctx + "missing encoding (" + kEncodingList + ")");
         row.encoding = parse_encoding(*encoding);
         if (!row.encoding)
-            fail(ErrorKind::input, ctx + "unknown encoding '" + *encoding + "' (expected " + kEncodingList + ")");
+            fail(ErrorKind::input,
+                 ctx + "unknown encoding " + quote_value(*encoding) + " (expected " + kEncodingList + ")");
         if (!value) fail(ErrorKind::input, ctx + "missing value column");
         if (row.type == RowType::file && value->empty()) fail(ErrorKind::input, ctx + "file row needs a file path");
         row.value = *value;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 
 namespace vesper::nvs {
 
@@ -117,7 +118,7 @@ std::uint64_t encode_integer(Encoding e, std::string_view text) {
     bool all_digits = !digits.empty();
     for (char c : digits)
         all_digits = all_digits && c >= '0' && c <= '9';
-    if (!all_digits) fail(ErrorKind::input, "value '" + std::string(t) + "' is not a decimal integer (" + name + ")");
+    if (!all_digits) fail(ErrorKind::input, "value " + quote_value(t) + " is not a decimal integer (" + name + ")");
 
     // Bounds of the type as magnitudes: [-(min_mag), max].
     const std::uint64_t max = is_signed_type ? (std::uint64_t{1} << (bits - 1)) - 1
@@ -133,7 +134,7 @@ std::uint64_t encode_integer(Encoding e, std::string_view text) {
     bool in_range = ec == std::errc() && ptr == digits.data() + digits.size();
     if (in_range) in_range = negative ? mag <= min_mag : mag <= max;
     if (!in_range)
-        fail(ErrorKind::input, "value " + std::string(t) + " is out of range for " + name + " (" + range + ")");
+        fail(ErrorKind::input, "value " + quote_value(t) + " is out of range for " + name + " (" + range + ")");
     return negative ? std::uint64_t{0} - mag : mag;
 }
 

@@ -15,6 +15,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
 
 namespace vesper::nvs {
 
@@ -104,8 +105,8 @@ void check_names(const std::vector<std::string>& names) {
     std::set<std::string_view> seen;
     for (const auto& name : names) {
         if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
-            fail(ErrorKind::input, "image name '" + name + "' is not a plain file name");
-        if (!seen.insert(name).second) fail(ErrorKind::input, "image name '" + name + "' appears twice");
+            fail(ErrorKind::input, "image name " + quote_value(name) + " is not a plain file name");
+        if (!seen.insert(name).second) fail(ErrorKind::input, "image name " + quote_value(name) + " appears twice");
     }
 }
 

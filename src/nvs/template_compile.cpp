@@ -32,11 +32,11 @@ std::vector<Segment> parse_segments(std::string_view value) {
         if (open > pos) out.push_back({false, std::string(value.substr(pos, open - pos))});
         std::size_t close = value.find("}}", open + 2);
         if (close == std::string_view::npos)
-            fail(ErrorKind::input, "placeholder '" + std::string(value.substr(open)) + "' is never closed with '}}'");
+            fail(ErrorKind::input, "placeholder " + quote_value(value.substr(open)) + " is never closed with '}}'");
         std::string_view name = trim(value.substr(open + 2, close - open - 2));
         if (!valid_field_name(name))
-            fail(ErrorKind::input, "bad placeholder '" + std::string(value.substr(open, close + 2 - open)) +
-                                       "': names are letters, digits and '_'");
+            fail(ErrorKind::input, "bad placeholder " + quote_value(value.substr(open, close + 2 - open)) +
+                                       ": names are letters, digits and '_'");
         out.push_back({true, std::string(name)});
         pos = close + 2;
     }
@@ -48,13 +48,13 @@ Bytes read_row_file(const CsvFile& csv, const std::string& value) {
     if (p.is_relative()) p = csv.base_dir / p;
     std::error_code ec;
     if (!std::filesystem::exists(p, ec))
-        fail(ErrorKind::input, "file '" + value + "' not found (looked for " + p.string() + ")");
+        fail(ErrorKind::input, "file " + quote_value(value) + " not found (looked for " + p.string() + ")");
     if (!std::filesystem::is_regular_file(p, ec))
-        fail(ErrorKind::input, "file '" + value + "' is not a regular file (" + p.string() + ")");
+        fail(ErrorKind::input, "file " + quote_value(value) + " is not a regular file (" + p.string() + ")");
     try {
         return read_file(p);
     } catch (const Error& e) {
-        fail(ErrorKind::input, "file '" + value + "': " + e.what());
+        fail(ErrorKind::input, "file " + quote_value(value) + ": " + e.what());
     }
 }
 
@@ -119,8 +119,8 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
 
             if (!current) fail(ErrorKind::input, "data row before any namespace row");
             if (auto [it, added] = current->keys.emplace(row.key, row.line); !added)
-                fail(ErrorKind::input, "key defined twice in namespace '" + current_name + "' (first at line " +
-                                           std::to_string(it->second) + ")");
+                fail(ErrorKind::input, "key defined twice in namespace " + quote_value(current_name) +
+                                           " (first at line " + std::to_string(it->second) + ")");
             out.ns = current->index;
             out.encoding = *row.encoding;
 
@@ -133,7 +133,8 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
                 } else {
                     std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
                     if (out.encoding == Encoding::string && !is_valid_utf8(text))
-                        fail(ErrorKind::input, "file '" + row.value + "' is not UTF-8 text (use encoding binary)");
+                        fail(ErrorKind::input,
+                             "file " + quote_value(row.value) + " is not UTF-8 text (use encoding binary)");
                     encode_value(out.encoding, text, out.integer, out.data);
                 }
             } else if (options.placeholders && row.value.find("{{") != std::string::npos) {

@@ -7,6 +7,7 @@
 
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
 
 namespace vesper::serial {
 
@@ -47,12 +48,12 @@ std::string SerialNumber::str() const { return prefix() + "-" + random; }
 
 void validate_board_type(std::string_view type) {
     if (type.size() != 2 || !is_upper(type[0]) || !is_upper(type[1]))
-        fail(ErrorKind::input, "board type '" + std::string(type) + "': must be two letters A-Z (e.g. BC)");
+        fail(ErrorKind::input, "board type " + quote_value(type) + ": must be two letters A-Z (e.g. BC)");
 }
 
 void validate_revision(std::string_view rev) {
     if (rev.size() != 2 || !is_digit(rev[0]) || !is_digit(rev[1]))
-        fail(ErrorKind::input, "board revision '" + std::string(rev) + "': must be two digits (e.g. 02)");
+        fail(ErrorKind::input, "board revision " + quote_value(rev) + ": must be two digits (e.g. 02)");
 }
 
 std::string normalize_board_type(std::string_view type) {
@@ -76,7 +77,7 @@ void validate_date(const Date& d) {
 
 Date parse_iso_date(std::string_view text) {
     auto bad = [&](const std::string& why) -> Date {
-        fail(ErrorKind::input, "date '" + std::string(text) + "': " + why);
+        fail(ErrorKind::input, "date " + quote_value(text) + ": " + why);
     };
     if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad("expected YYYY-MM-DD");
     for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
@@ -120,10 +121,10 @@ std::optional<SerialNumber> parse(std::string_view s, std::string* why) {
     if (!date_why.empty()) return reject("date: " + date_why);
     sn.board_type = std::string(s.substr(9, 2));
     if (!is_upper(sn.board_type[0]) || !is_upper(sn.board_type[1]))
-        return reject("board type '" + sn.board_type + "' is not two letters A-Z");
+        return reject("board type " + quote_value(sn.board_type) + " is not two letters A-Z");
     sn.revision = std::string(s.substr(11, 2));
     if (!is_digit(sn.revision[0]) || !is_digit(sn.revision[1]))
-        return reject("revision '" + sn.revision + "' is not two digits");
+        return reject("revision " + quote_value(sn.revision) + " is not two digits");
     if (s[13] != 'R') return reject("expected the letter R after the revision, got '" + std::string(1, s[13]) + "'");
     sn.random = std::string(s.substr(15, 5));
     for (std::size_t i = 0; i < sn.random.size(); ++i)

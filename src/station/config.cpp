@@ -100,7 +100,7 @@ StationSpec read_station(const Reader& r, const Entry& entry, std::map<std::stri
         auto [it, fresh] = ports_seen.emplace(port, PortUse{field, line});
         if (!fresh)
             r.fail_at(items[i], field,
-                      "port '" + port + "' is already " + it->second.field + " (line " +
+                      "port " + quote_value(port) + " is already " + it->second.field + " (line " +
                           std::to_string(it->second.line) + "); a port belongs to one station, once");
         st.ports.push_back(std::move(port));
     }
@@ -114,19 +114,19 @@ void read_profile_flash(const Reader& r, const yaml::Node& node, const std::stri
         const std::string v = r.string(e.value, field);
         if (e.key == "mode") {
             if (v != esp::kKeep && !esp::flash_mode_code(v))
-                r.fail_at(e.value, field, "'" + v + "': expected one of: " + names_of(esp::flash_modes()));
+                r.fail_at(e.value, field, quote_value(v) + ": expected one of: " + names_of(esp::flash_modes()));
             p.flash_mode = v;
         } else if (e.key == "size") {
             // "detect": the size the board reports, as `flash --flash-size detect`.
             if (v != esp::kKeep && v != "detect" && !esp::flash_size_code(chip, v))
                 r.fail_at(e.value, field,
-                          "'" + v + "': expected detect or one of: " + names_of(esp::flash_encoding(chip).sizes) +
+                          quote_value(v) + ": expected detect or one of: " + names_of(esp::flash_encoding(chip).sizes) +
                               " (sizes " + std::string(chip.display_name) + " supports)");
             p.flash_size = v;
         } else {
             if (v != esp::kKeep && !esp::flash_freq_code(chip, v))
                 r.fail_at(e.value, field,
-                          "'" + v + "': expected one of: " + names_of(esp::flash_encoding(chip).freqs) +
+                          quote_value(v) + ": expected one of: " + names_of(esp::flash_encoding(chip).freqs) +
                               " (frequencies " + std::string(chip.display_name) + " supports)");
             p.flash_freq = v;
         }
@@ -223,11 +223,12 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
         for (const auto& other : p.images) {
             if (other.name == img.name)
                 r.fail_line(img.line, field + ".name",
-                            "image name '" + img.name + "' is already used on line " + std::to_string(other.line));
+                            "image name " + quote_value(img.name) + " is already used on line " +
+                                std::to_string(other.line));
             if (!img.partition.empty() && other.partition == img.partition)
                 r.fail_line(img.line, field + ".partition",
-                            "partition '" + img.partition + "' already gets image '" + other.name + "' (line " +
-                                std::to_string(other.line) + ")");
+                            "partition " + quote_value(img.partition) + " already gets image " +
+                                quote_value(other.name) + " (line " + std::to_string(other.line) + ")");
         }
         p.images.push_back(std::move(img));
     }
@@ -288,7 +289,7 @@ const StationSpec& Config::station(std::string_view name) const {
         names.push_back(s.name);
     }
     fail(ErrorKind::not_found,
-         file.string() + ": no station '" + std::string(name) + "' (stations: " + joined_names(names) + ")");
+         file.string() + ": no station " + quote_value(name) + " (stations: " + joined_names(names) + ")");
 }
 
 const BoardProfile& Config::profile_for(std::string_view board_type, std::string_view revision) const {

@@ -9,6 +9,7 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/esp/image.hpp"
 #include "vesper/esp/image_patch.hpp"
@@ -116,13 +117,11 @@ esp::ImageInfo check_image_chip(const Context& ctx, const Bytes& data, const std
     } catch (const Error& e) {
         ctx.fail_at(line, sub, std::string(role) + " " + shown + " is not an ESP image: " + e.what());
     }
-    if (info.chip != &chip) {
-        const std::string built_for = info.chip ? std::string(info.chip->display_name)
-                                                : "unknown chip id " + std::to_string(info.extended.chip_id);
+    // The same check as `flash` makes against the connected board.
+    if (const auto other = esp::image_chip_mismatch(info, chip))
         ctx.fail_at(line, sub,
-                    std::string(role) + " " + shown + " is built for " + built_for + ", but the profile's chip is " +
+                    std::string(role) + " " + shown + " is built for " + *other + ", but the profile's chip is " +
                         std::string(chip.display_name));
-    }
     if (!info.valid())
         ctx.fail_at(line, sub,
                     std::string(role) + " " + shown + " is corrupt: its " +
@@ -182,7 +181,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
             part = fw.table.find(img.partition);
             if (!part)
                 ctx.fail_at(img.line, sub + ".partition",
-                            "no partition '" + img.partition + "' in " + table_shown +
+                            "no partition " + quote_value(img.partition) + " in " + table_shown +
                                 " (partitions: " + partition_names(fw.table) + ")");
             address = part->offset;
         }
@@ -209,15 +208,15 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
         const esp::Partition* part = fw.table.find(nvs.partition);
         if (!part)
             ctx.fail_at(nvs.line, "nvs.partition",
-                        "no partition '" + nvs.partition + "' in " + table_shown +
+                        "no partition " + quote_value(nvs.partition) + " in " + table_shown +
                             " (partitions: " + partition_names(fw.table) + ")");
         if (part->type != esp::kTypeData || part->subtype != esp::kSubtypeNvs)
             ctx.fail_at(nvs.line, "nvs.partition",
-                        "partition '" + part->name + "' is " + kind_text(*part) + ", not data/nvs");
+                        "partition " + quote_value(part->name) + " is " + kind_text(*part) + ", not data/nvs");
         try {
             nvs::check_partition_size(part->size); // whole pages, and enough of them for NVS
         } catch (const Error& e) {
-            ctx.fail_at(nvs.line, "nvs.partition", "partition '" + part->name + "': " + e.what());
+            ctx.fail_at(nvs.line, "nvs.partition", "partition " + quote_value(part->name) + ": " + e.what());
         }
         try {
             fw.nvs_template = std::make_shared<const nvs::Template>(nvs::Template::load(nvs.template_file));
@@ -243,7 +242,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
     // The flash size the profile declares must hold the table's partitions and every region.
     if (profile.flash_size != esp::kKeep && profile.flash_size != "detect") {
         const auto flash = esp::flash_size_bytes(profile.flash_size);
-        if (!flash) ctx.fail_at(profile.line, "flash.size", "unknown flash size '" + profile.flash_size + "'");
+        if (!flash) ctx.fail_at(profile.line, "flash.size", "unknown flash size " + quote_value(profile.flash_size));
         if (fw.table.flash_end() > *flash)
             ctx.fail_at(table_line, "partition_table",
                         table_shown + " ends at " + hex32(static_cast<std::uint32_t>(fw.table.flash_end())) +

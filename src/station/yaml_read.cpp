@@ -14,7 +14,7 @@ namespace {
 std::string kind_name(const Node& node) {
     switch (node.kind) {
     case Kind::null: return "nothing";
-    case Kind::scalar: return "'" + node.scalar + "'";
+    case Kind::scalar: return quote_value(node.scalar);
     case Kind::sequence: return "a list";
     case Kind::map: return "a mapping";
     }
@@ -85,7 +85,7 @@ std::string Reader::string(const Node& node, const std::string& field) const {
 std::uint64_t Reader::uint(const Node& node, const std::string& field, std::uint64_t min, std::uint64_t max) const {
     const std::string s = scalar_text(*this, node, field, "a number");
     auto v = parse_uint(s);
-    if (!v) fail_at(node, field, "'" + s + "' is not a whole number (decimal or 0x hex)");
+    if (!v) fail_at(node, field, quote_value(s) + " is not a whole number (decimal or 0x hex)");
     if (*v < min || *v > max)
         fail_at(node, field, s + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
     return *v;
@@ -96,7 +96,7 @@ double Reader::number(const Node& node, const std::string& field, double min, do
     double v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-        fail_at(node, field, "'" + s + "' is not a number");
+        fail_at(node, field, quote_value(s) + " is not a number");
     if (!(v >= min && v <= max))
         fail_at(node, field, s + " is out of range (" + number_text(min) + ".." + number_text(max) + ")");
     return v;
@@ -106,7 +106,7 @@ bool Reader::boolean(const Node& node, const std::string& field) const {
     const std::string s = scalar_text(*this, node, field, "true or false");
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
-    fail_at(node, field, "'" + s + "': expected true or false");
+    fail_at(node, field, quote_value(s) + ": expected true or false");
 }
 
 std::string Reader::choice(const Node& node, const std::string& field,
@@ -114,7 +114,7 @@ std::string Reader::choice(const Node& node, const std::string& field,
     const std::string s = scalar_text(*this, node, field, "a text value");
     for (auto c : choices)
         if (c == s) return s;
-    fail_at(node, field, "'" + s + "': expected one of: " + join(choices));
+    fail_at(node, field, quote_value(s) + ": expected one of: " + join(choices));
 }
 
 const Entry* find(const std::vector<Entry>& entries, std::string_view key) {

@@ -199,16 +199,35 @@ TEST_CASE("image merge: the bootloader header is patched and stays valid", "[ima
 
 TEST_CASE("image merge: errors", "[image][cli]") {
     TempDir tmp;
-    write_file_atomic(tmp / "a.bin", Bytes(0x200, 1));
+    write_file_atomic(tmp / "a.bin", Bytes(0x1200, 1));
     write_file_atomic(tmp / "b.bin", Bytes(0x200, 2));
     const auto a = (tmp / "a.bin").string();
     const auto b = (tmp / "b.bin").string();
     const auto out = (tmp / "out.bin").string();
 
-    auto overlap = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10000", a, "0x10100", b});
+    auto overlap = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10000", a, "0x11000", b});
     CHECK(overlap.exit_code == 2);
-    CHECK_THAT(overlap.err, Catch::Contains("b.bin at 0x10100-0x10300 overlaps"));
-    CHECK_THAT(overlap.err, Catch::Contains("a.bin at 0x10000-0x10200"));
+    CHECK_THAT(overlap.err, Catch::Contains("b.bin (0x11000..0x11200) overlaps"));
+    CHECK_THAT(overlap.err, Catch::Contains("a.bin (0x10000..0x11200)"));
+    CHECK_FALSE(fs::exists(out));
+
+    // The rules flash applies: a 2 GiB output, an unaligned address, an empty file are refused.
+    auto far = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x7FFFF000", a});
+    CHECK(far.exit_code == 2);
+    CHECK_THAT(far.err,
+               Catch::Contains("a.bin (0x7FFFF000..0x80000200) reaches beyond the largest ESP32 flash (128MB)"));
+    CHECK_FALSE(fs::exists(out));
+    auto unaligned = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10100", a});
+    CHECK(unaligned.exit_code == 2);
+    CHECK_THAT(unaligned.err, Catch::Contains("a.bin: address 0x10100 is not on a 4 KiB sector boundary"));
+    write_file_atomic(tmp / "empty.bin", Bytes{});
+    auto empty = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10000", (tmp / "empty.bin").string()});
+    CHECK(empty.exit_code == 2);
+    CHECK_THAT(empty.err, Catch::Contains("empty.bin (at 0x10000) is empty"));
+    auto fill = vesperctl({"image", "merge", "--chip", "esp8266", "-o", out, "--fill-flash-size", "32MB", "0x0", a});
+    CHECK(fill.exit_code == 2);
+    CHECK_THAT(fill.err,
+               Catch::Contains("--fill-flash-size: 0x2000000 bytes is more than the largest ESP8266 flash (16MB)"));
     CHECK_FALSE(fs::exists(out));
 
     auto odd = vesperctl({"image", "merge", "--chip", "esp32", "-o", out, "0x10000", a, "0x20000"});

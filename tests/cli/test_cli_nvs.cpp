@@ -130,7 +130,7 @@ TEST_CASE("cli nvs build: error vectors exit 2 naming file and line, leaving no 
     TempDir dir;
     const std::pair<const char*, const char*> cases[] = {
         {"nvs_err_keylen", ":4: key 'this_key_is_too_long': key is 20 bytes long"},
-        {"nvs_err_range", ":4: key 'tiny': value 256 is out of range for u8"},
+        {"nvs_err_range", ":4: key 'tiny': value '256' is out of range for u8"},
     };
     for (const auto& [name, says] : cases) {
         INFO(name);
@@ -371,4 +371,37 @@ TEST_CASE("cli nvs batch: failures write nothing", "[cli][nvs][ledger]") {
     CHECK(render.exit_code == 2);
     CHECK_THAT(render.err, Catch::Contains("device PV-") && Catch::Contains("bad.csv:3: key 'n': value 'PV-"));
     CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("cli nvs: sizes beyond any flash are refused before any work; long values are shortened in errors",
+          "[cli][nvs][limits]") {
+    TempDir dir;
+    const std::string csv = (kVectors / "nvs_basic.csv").string();
+    const std::string out = (dir / "o.bin").string();
+    // 4 GiB used to be allocated and written; larger sizes ended in std::bad_alloc.
+    for (const char* size : {"4294967296", "0x8001000", "18446744073709547520"}) {
+        INFO(size);
+        auto r = vesperctl({"nvs", "build", csv, "-o", out, "--size", size}, in_dir(dir));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--size: NVS partition size") &&
+                              Catch::Contains("is more than the largest flash of any ESP chip (128MB)"));
+        CHECK(entries_in(dir.path()) == 0);
+    }
+    auto batch = vesperctl(
+        {"nvs", "batch", "1", "--template", kDeviceTemplate, "--size", "4294967296", "--out", (dir / "imgs").string()},
+        in_dir(dir));
+    CHECK(batch.exit_code == 2);
+    CHECK_THAT(batch.err, Catch::Contains("is more than the largest flash of any ESP chip"));
+
+    // A 100,000-digit u8 value gave a 100 KB error line.
+    const std::string digits(100000, '7');
+    {
+        std::ofstream f(dir / "long.csv");
+        f << "key,type,encoding,value\nns,namespace,,\ntiny,data,u8," << digits << "\n";
+    }
+    auto r = vesperctl({"nvs", "build", (dir / "long.csv").string(), "-o", out, "--size", "0x3000"}, in_dir(dir));
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err,
+               Catch::Contains("key 'tiny': value '7777") && Catch::Contains("' (100000 bytes) is out of range"));
+    CHECK(r.err.size() < 400);
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "partition_table_gen.hpp"
 #include "run_process.hpp"
 #include "vesper/core/files.hpp"
 
@@ -178,4 +179,57 @@ TEST_CASE("part dump: an MD5 mismatch exits 7 naming the file, and other damage 
     auto c = vesperctl({"part", "dump", (kVectors / "part_ota.csv").string()});
     CHECK(c.exit_code == 2);
     CHECK_THAT(c.err, Catch::Contains("part_ota.csv: row 1 (byte 0x0): bad magic"));
+}
+
+TEST_CASE("part dump then part build: generated tables round-trip byte for byte or are refused",
+          "[part][cli][roundtrip]") {
+    // docs/partitions.md: a dump builds back. Every dump that succeeds must build (same --offset, --no-md5
+    // when the binary had no MD5 row) into the binary's first 0xC00 bytes; a refused dump exits 2 or 7
+    // and writes no CSV. Generated tables include rows out of flash order and bad partition_table rows.
+    TempDir tmp;
+    vesper::test::TableGenerator gen(7);
+    int dumped = 0, refused = 0;
+    for (int i = 0; i < 120; ++i) {
+        const auto t = gen.next();
+        INFO("table " << i << ", damage: " << t.damage);
+        const auto bin = tmp / "t.bin", csv = tmp / "t.csv", out = tmp / "rebuilt.bin";
+        fs::remove(csv);
+        fs::remove(out);
+        write_file_atomic(bin, t.bytes);
+        const std::string offset = vesper::hex32(t.table_offset);
+        auto d = vesperctl({"part", "dump", bin.string(), "-o", csv.string(), "--offset", offset});
+        if (d.exit_code != 0) {
+            INFO(d.err);
+            CHECK_FALSE(t.valid_by_construction);
+            CHECK((d.exit_code == 2 || d.exit_code == 7));
+            CHECK_FALSE(fs::exists(csv));
+            ++refused;
+            continue;
+        }
+        const bool md5 = d.out.find("the input had no MD5 row") == std::string::npos;
+        std::vector<std::string> build{"part", "build", csv.string(), "-o", out.string(), "--offset", offset};
+        if (!md5) build.push_back("--no-md5");
+        auto b = vesperctl(build);
+        INFO(read_text_file(csv));
+        INFO(b.err);
+        REQUIRE(b.exit_code == 0);
+        Bytes expected(t.bytes.begin(),
+                       t.bytes.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(t.bytes.size(), 0xC00)));
+        expected.resize(0xC00, 0xFF);
+        REQUIRE(read_file(out) == expected);
+        ++dumped;
+    }
+    CHECK(dumped > 30);
+    CHECK(refused > 15);
+}
+
+TEST_CASE("part dump: a table out of flash order is refused naming the entry", "[part][cli][roundtrip]") {
+    TempDir tmp;
+    vesper::test::GenTable t;
+    t.rows = {{0, 0, 0x10000, 0x100000, "factory", 0}, {1, 2, 0x9000, 0x6000, "nvs", 0}};
+    write_file_atomic(tmp / "o.bin", vesper::test::layout_table(t));
+    auto d = vesperctl({"part", "dump", (tmp / "o.bin").string(), "-o", (tmp / "o.csv").string()});
+    CHECK(d.exit_code == 2);
+    CHECK_THAT(d.err, Catch::Contains("o.bin: entry 2: partition 'nvs' at 0x9000 comes after 'factory'"));
+    CHECK_FALSE(fs::exists(tmp / "o.csv"));
 }

@@ -136,3 +136,17 @@ TEST_CASE("core: exit codes are stable", "[core]") {
     CHECK(exit_code_for(ErrorKind::verify) == 7);
     CHECK(exit_code_for(ErrorKind::internal) == 1);
 }
+
+TEST_CASE("quote_value: user values in messages are quoted, cut with their length, and kept on one line",
+          "[core][text]") {
+    CHECK(vesper::quote_value("abc") == "'abc'");
+    CHECK(vesper::quote_value("") == "''");
+    CHECK(vesper::quote_value(std::string(64, 'x')) == "'" + std::string(64, 'x') + "'");
+    const std::string long_value(100000, '9');
+    const std::string q = vesper::quote_value(long_value);
+    CHECK(q == "'" + std::string(64, '9') + "\xE2\x80\xA6' (100000 bytes)");
+    CHECK(vesper::quote_value("a\nb\x7f") == "'a\\x0Ab\\x7F'");
+    // A cut never splits a UTF-8 character: 63 ASCII bytes then a 2-byte 'é' at bytes 63-64.
+    const std::string utf8 = std::string(63, 'a') + "\xC3\xA9" + std::string(10, 'b');
+    CHECK(vesper::quote_value(utf8) == "'" + std::string(63, 'a') + "\xE2\x80\xA6' (75 bytes)");
+}

@@ -50,7 +50,7 @@ TEST_CASE("nvs encoding: integers at and past every type's bounds", "[nvs][encod
         CHECK(encode_integer(c.e, c.min) == c.min_bits);
         CHECK(encode_integer(c.e, c.max) == c.max_bits);
         CHECK_THAT(test::input_error_text([&] { encode_integer(c.e, c.below); }),
-                   Catch::Contains(std::string("value ") + c.below + " is out of range for " + to_string(c.e)));
+                   Catch::Contains(std::string("value '") + c.below + "' is out of range for " + to_string(c.e)));
         CHECK_THAT(test::input_error_text([&] { encode_integer(c.e, c.above); }), Catch::Contains("out of range"));
     }
 }

@@ -116,7 +116,7 @@ TEST_CASE("nvs template: render errors name the placeholder, file, line and key"
     CHECK(render_error(t, f) == "t.csv:7: key 'mqtt_pass': unknown placeholder {{mqtt_password}} (no such field)");
     f = kVectorFields;
     f["available_outputs"] = "300";
-    CHECK_THAT(render_error(t, f), Catch::StartsWith("t.csv:9: key 'outputs': value 300 is out of range for u8"));
+    CHECK_THAT(render_error(t, f), Catch::StartsWith("t.csv:9: key 'outputs': value '300' is out of range for u8"));
     f = kVectorFields;
     f["serial_number"] = std::string(2000, 'x');
     CHECK_THAT(render_error(t, f, Version::v1),
@@ -151,7 +151,7 @@ TEST_CASE("nvs template: compile-time checks", "[nvs][template]") {
                Catch::Contains("t.csv:2: key 'a_namespace_too_long': key is 20 bytes long"));
     // Values without placeholders are checked when compiling, before any render.
     CHECK(compile_error(kHeader + "ns,namespace,,\n\n# c\nn,data,i8,128\n") ==
-          "t.csv:5: key 'n': value 128 is out of range for i8 (-128 to 127)");
+          "t.csv:5: key 'n': value '128' is out of range for i8 (-128 to 127)");
     CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nh,data,hex2bin,0g\n"),
                Catch::Contains("t.csv:3: key 'h': hex value: 'g' at position 2 is not a hex digit"));
     CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nb,data,base64,abc\n"),

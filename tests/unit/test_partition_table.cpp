@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "partition_table_gen.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -309,7 +310,8 @@ TEST_CASE("partition csv: every validation error names the file, the line and th
     }
     SECTION("partitions past 4 GiB") {
         CHECK_THAT(message(csv_error("a, data, fat, 0xfffff000, 0x2000\n")),
-                   Catch::StartsWith("t.csv:1: partition 'a' at 0xfffff000 with size 0x2000 ends beyond 4 GiB"));
+                   Catch::StartsWith("t.csv:1: partition 'a' at 0xfffff000 with size 0x2000 ends beyond the largest "
+                                     "flash of any ESP chip (128MB)"));
     }
     SECTION("things we refuse rather than guess") {
         CHECK_THAT(message(csv_error("a, data, nvs, , $NVS_SIZE\n")),
@@ -512,4 +514,86 @@ TEST_CASE("partition binary: the encoder refuses tables that do not fit", "[part
     TableOptions no_md5;
     no_md5.md5 = false;
     CHECK(encode_partition_table(t, no_md5).size() == 0xC00);
+}
+
+TEST_CASE("partition dump: every generated table that dumps builds back byte for byte", "[part][binary][roundtrip]") {
+    // Thousands of random tables, valid and damaged. A dump either refuses (an input or verify error naming
+    // the file) or gives a CSV that builds, with the same table offset and MD5 setting, into exactly the
+    // binary's first 0xC00 bytes (0xFF where the file was shorter). Tables built valid must dump.
+    test::TableGenerator gen(20261203);
+    int dumped = 0, refused = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const test::GenTable t = gen.next();
+        INFO("table " << i << " at " << hex32(t.table_offset) << ", damage: " << t.damage);
+        TableOptions opts;
+        opts.table_offset = t.table_offset;
+        PartitionDump dump;
+        try {
+            dump = dump_partition_table(t.bytes, "gen.bin", opts);
+        } catch (const Error& e) {
+            INFO(e.what());
+            CHECK_FALSE(t.valid_by_construction);
+            CHECK((e.kind() == ErrorKind::input || e.kind() == ErrorKind::verify));
+            CHECK_THAT(std::string(e.what()), Catch::StartsWith("gen.bin"));
+            ++refused;
+            continue;
+        }
+        INFO(dump.csv);
+        TableOptions build = opts;
+        build.md5 = dump.decoded.has_md5;
+        Bytes expected(t.bytes.begin(),
+                       t.bytes.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(t.bytes.size(), 0xC00)));
+        expected.resize(0xC00, 0xFF);
+        Bytes rebuilt;
+        REQUIRE_NOTHROW(rebuilt = encode_partition_table(parse_partition_csv(dump.csv, "dumped.csv", build), build));
+        REQUIRE(rebuilt == expected);
+        ++dumped;
+    }
+    CHECK(dumped > 1500);
+    CHECK(refused > 500);
+}
+
+TEST_CASE("partition dump: what would not build back is named", "[part][binary][roundtrip]") {
+    auto table = [](std::vector<Partition> parts, bool md5 = true) {
+        TableOptions o;
+        o.md5 = md5;
+        return encode_partition_table(PartitionTable(std::move(parts)), o);
+    };
+    const Partition nvs{"nvs", kTypeData, kSubtypeNvs, 0x9000, 0x6000, false, false};
+    const Partition app{"factory", kTypeApp, kSubtypeFactory, 0x10000, 0x100000, false, false};
+
+    SECTION("out of flash order") {
+        CHECK(message(error_from([&] {
+                  dump_partition_table(table({app, nvs}), "o.bin");
+              })) ==
+              "o.bin: entry 2: partition 'nvs' at 0x9000 comes after 'factory' which ends at 0x110000: partitions "
+              "must be listed in flash order");
+    }
+    SECTION("a partition_table row of the wrong size or not at the table offset") {
+        const Partition pt{"pt", kTypePartitionTable, kSubtypePrimary, 0x8000, 0x2000, false, false};
+        CHECK_THAT(message(error_from([&] {
+                       dump_partition_table(table({pt, nvs, app}), "p.bin");
+                   })),
+                   Catch::StartsWith("p.bin: entry 1: partition_table partition 'pt' size 0x2000 must be 0x1000"));
+        Partition moved = pt;
+        moved.size = 0x1000;
+        TableOptions at9000;
+        at9000.table_offset = 0x7000;
+        CHECK_THAT(message(error_from([&] {
+                       dump_partition_table(table({moved, nvs, app}), "p.bin", at9000);
+                   })),
+                   Catch::StartsWith("p.bin: entry 1: partition_table partition 'pt' at 0x8000 is not at the "
+                                     "partition table offset 0x7000"));
+    }
+    SECTION("bytes after the end marker") {
+        Bytes bin = table({nvs, app});
+        bin[0x200] = 0x00;
+        CHECK_THAT(message(error_from([&] { dump_partition_table(bin, "t.bin"); })),
+                   Catch::StartsWith("t.bin: byte 0x200 after the end-of-table marker is 0x0, not 0xff"));
+    }
+    SECTION("a good table dumps as before") {
+        const auto d = dump_partition_table(table({nvs, app}), "g.bin");
+        CHECK(d.decoded.has_md5);
+        CHECK(d.csv == format_partition_csv(d.decoded.table));
+    }
 }

@@ -206,8 +206,9 @@ TEST_CASE("station firmware: an app for another chip is refused", "[station][fir
     line.set_app(esp::chip_info(esp::Chip::esp32s3), 0x20000);
     const Error e = line.error();
     CHECK(e.kind() == ErrorKind::input);
-    CHECK(std::string(e.what()) == line.prefix(11, "profiles.p.images[1].file") +
-                                       "app firmware/app.bin is built for ESP32-S3, but the profile's chip is ESP32");
+    CHECK(std::string(e.what()) ==
+          line.prefix(11, "profiles.p.images[1].file") +
+              "app firmware/app.bin is built for ESP32-S3 (chip id 9), but the profile's chip is ESP32");
 
     // A file that is no image at all.
     write_file_atomic(line.dir / "firmware" / "app.bin", Bytes(0x1000, 0x00));

@@ -24,6 +24,13 @@ template <class Range> std::string join(const Range& items, std::string_view sep
     return out;
 }
 
+// A value the user gave, quoted for an error or warning message: 'value'. Long values are cut (at a
+// character boundary) with an ellipsis and their length, 'abc…' (100000 bytes), so a hostile input cannot
+// make a message huge; control characters are shown as \xNN so the message stays on one line. Every
+// message that echoes user input goes through this.
+inline constexpr std::size_t kQuotedValueMax = 64;
+std::string quote_value(std::string_view value, std::size_t max_bytes = kQuotedValueMax);
+
 // Parses a whole string as an integer: decimal, or hex with 0x/0X prefix. nullopt on any junk or
 // overflow of the 64-bit types.
 std::optional<std::uint64_t> parse_uint(std::string_view s);

@@ -9,6 +9,11 @@ namespace vesper::esp {
 
 // Empty when every field is "keep". Size "detect" takes the size the board reported (Error(input) when
 // it could not be read). Error(input) when a field does not suit the chip.
-BootloaderPatch bootloader_patch(FlashParams params, const DeviceInfo& info);
+//
+// A size larger than the flash the board reported (--flash-size 8MB on a 4MB board) would make the
+// bootloader and app use flash that is not there: Error(input) naming both sizes, unless `force`, which
+// writes it with a warning through `warn` (esptool only warns; a factory image must fit its board).
+BootloaderPatch bootloader_patch(FlashParams params, const DeviceInfo& info, bool force = false,
+                                 const std::function<void(std::string_view)>& warn = {});
 
 } // namespace vesper::esp

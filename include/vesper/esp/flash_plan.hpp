@@ -32,6 +32,13 @@ void check_layout(std::span<const RegionSource> regions);
 // Throws Error(input) naming the file when a region ends beyond `flash_size` bytes.
 void check_fits(std::span<const RegionSource> regions, std::uint32_t flash_size);
 
+// esptool's write_flash check, for the board's chip: every region that reads as an ESP image must be built
+// for `chip` (image_chip_mismatch). Files that are not images (partition tables, NVS, data) are not
+// checked. Throws Error(input) naming the file, the image's chip and the board's (`board`: the port),
+// unless `force`: then `warn` gets the same text and the region is written anyway.
+void check_image_chips(std::span<const RegionSource> regions, const ChipInfo& chip, std::string_view board, bool force,
+                       const std::function<void(std::string_view)>& warn);
+
 struct PlannedRegion {
     std::uint32_t address = 0;
     std::string name;

@@ -158,6 +158,11 @@ struct ImageParseOptions {
 // the result (checksum_ok(), sha256_ok()) so a caller can show everything before refusing.
 ImageInfo parse_image(ByteView data, std::string_view source, const ImageParseOptions& opts = {});
 
+// The one chip check for images (esptool's "Unexpected chip ID in image"), used by `flash` and by the
+// station's firmware gates: nullopt when `image` is for `chip` or names no chip (the ESP8266 layout has no
+// chip id); otherwise the chip it is for, in words: "ESP32-S3 (chip id 9)", "an unknown chip (chip id 77)".
+std::optional<std::string> image_chip_mismatch(const ImageInfo& image, const ChipInfo& chip);
+
 // The footer checksum of segment data: kImageChecksumSeed XOR every byte.
 std::uint8_t image_checksum(ByteView segment_data, std::uint8_t start = kImageChecksumSeed);
 

@@ -137,4 +137,16 @@ struct DecodedPartitionTable {
 // rows before it, Error(input) for any other defect.
 DecodedPartitionTable decode_partition_table(ByteView data, std::string_view source, const TableOptions& opts = {});
 
+// What `part dump` writes: the decoded table and its CSV, which `part build` (with the same table
+// offset, and --no-md5 when the binary had no MD5 row) turns back into the same bytes. A binary for which
+// that cannot hold is refused with Error(input) naming the file and the entry or byte: whatever
+// decode_partition_table refuses (validation: flash order, the partition_table row, ...), names that
+// cannot be written as CSV, and bytes after the end marker (within 0xC00) that are not 0xFF. As a last
+// guard the CSV is read back and encoded, and any difference is refused too.
+struct PartitionDump {
+    DecodedPartitionTable decoded;
+    std::string csv;
+};
+PartitionDump dump_partition_table(ByteView data, std::string_view source, const TableOptions& opts = {});
+
 } // namespace vesper::esp
