@@ -40,6 +40,7 @@ const char* exit_meaning(ErrorKind kind) {
     case ErrorKind::device: return "a board or port did not answer as expected";
     case ErrorKind::verify: return "data did not verify: a CRC or MD5 mismatch";
     case ErrorKind::internal: return "a bug: an unexpected internal error";
+    case ErrorKind::interrupted: return "stopped by SIGINT (Ctrl-C); 143 when stopped by SIGTERM";
     }
     return "";
 }
@@ -115,6 +116,8 @@ std::string man_page(const CommandInfo& root, const std::string& version) {
         by_code.emplace(exit_code_for(kind), kind);
     for (const auto& [code, kind] : by_code)
         s << ".TP\n" << code << "\n" << to_string(kind) << ": " << roff(exit_meaning(kind)) << "\n";
+    // The one kind with two codes: the signal decides (interrupt::exit_code).
+    s << ".TP\n143\n" << to_string(ErrorKind::interrupted) << ": stopped by SIGTERM\n";
     s << ".SH ENVIRONMENT\n"
       << ".TP\n"
       << bold("VESPER_HOME") << "\nthe data folder holding the default ledger\n"
@@ -123,7 +126,16 @@ std::string man_page(const CommandInfo& root, const std::string& version) {
       << ".TP\n"
       << bold("VESPER_MQTT_SECRET") << "\nthe MQTT master secret (never taken from the command line)\n"
       << ".TP\n"
-      << bold("VESPER_CONFIG") << "\nthe factory config when " << bold("--config") << " is not given\n";
+      << bold("VESPER_CONFIG") << "\nthe factory config when " << bold("--config") << " is not given\n"
+      << ".TP\n"
+      << bold("VESPER_PORT") << ", " << bold("VESPER_BAUD") << "\nthe defaults of " << bold("--port") << " and "
+      << bold("--baud") << "\n"
+      << ".TP\n"
+      << bold("XDG_DATA_HOME") << "\nthe default ledger is " << italic("$XDG_DATA_HOME/vesper/ledger.db") << " when "
+      << bold("VESPER_HOME") << " is not set\n"
+      << ".TP\n"
+      << bold("NO_COLOR") << ", " << bold("TERM") << "\nno colour when " << bold("NO_COLOR")
+      << " is set; plain lines without cursor movement when " << bold("TERM") << " is dumb\n";
     s << ".SH SEE ALSO\nThe full reference is docs/cli.md in the vesperctl sources.\n";
     return s.str();
 }

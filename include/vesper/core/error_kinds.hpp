@@ -5,8 +5,8 @@
 
 namespace vesper {
 
-inline constexpr ErrorKind kAllErrorKinds[] = {ErrorKind::input,   ErrorKind::not_found, ErrorKind::conflict,
-                                               ErrorKind::io,      ErrorKind::device,    ErrorKind::verify,
-                                               ErrorKind::internal};
+inline constexpr ErrorKind kAllErrorKinds[] = {ErrorKind::input,    ErrorKind::not_found,  ErrorKind::conflict,
+                                               ErrorKind::io,       ErrorKind::device,     ErrorKind::verify,
+                                               ErrorKind::internal, ErrorKind::interrupted};
 
 } // namespace vesper
