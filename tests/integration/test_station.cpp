@@ -443,6 +443,7 @@ TEST_CASE("provision: a port that refuses the connection says so while it waits"
     const int status = run.kill(0);
     CHECK(WIFEXITED(status));
     ::close(fd);
+}
 
 TEST_CASE("station: boards that fail at connect count in the batch report, per port", "[integration][station]") {
     // Ports 1 and 2 hold boards that never answer the loader (every reply frame dropped): they fail at
