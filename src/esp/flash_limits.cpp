@@ -48,7 +48,7 @@ void check_flash_size(std::string_view what, std::uint64_t size, const FlashBoun
 }
 
 void check_flash_region(const FlashRegion& r, const RegionRules& rules) {
-    if (r.size == 0) fail(ErrorKind::input, r.name + " (at " + hex_u(r.address, 0) + ") is empty: nothing to write");
+    if (r.size == 0) fail(ErrorKind::input, r.name + " (at " + hex_u(r.address, 0) + ") is empty: the size must not be 0");
     if (rules.start_alignment > 1 && r.address % rules.start_alignment != 0)
         fail(ErrorKind::input, r.name + ": address " + hex_u(r.address, 0) + " is not on a " +
                                    std::to_string(rules.start_alignment / 1024) + " KiB sector boundary (" +

@@ -72,7 +72,7 @@ TEST_CASE("cli help: read-flash takes its output file as esptool does, or with -
     const auto positional = run(dir, {"read-flash", "--port", port, "0x0", "0", (dir / "out.bin").string()});
     INFO(positional.err);
     CHECK(positional.exit_code == 2);
-    CHECK_THAT(positional.err, Catch::Contains("size must not be 0"));
+    CHECK_THAT(positional.err, Catch::Contains("is empty: the size must not be 0"));
     const auto option = run(dir, {"read-flash", "--port", port, "0x0", "0", "-o", (dir / "out.bin").string()});
     CHECK(option.err == positional.err);
     // Without a file it is a usage error.

@@ -394,7 +394,7 @@ TEST_CASE("cli: a damaged ledger says so in one line naming it", "[cli][ledger]"
     }
 }
 
-TEST_CASE("cli: a ledger this user may not write says so in one line; reading it still works", "[cli][ledger]") {
+TEST_CASE("cli: a ledger this user may not write says so in one line, reading it still works", "[cli][ledger]") {
     TempDir dir;
     auto opts = in_dir(dir);
     REQUIRE(vesperctl(writing_command("l.db"), opts).exit_code == 0);

@@ -373,7 +373,7 @@ TEST_CASE("cli nvs batch: failures write nothing", "[cli][nvs][ledger]") {
     CHECK_FALSE(fs::exists(out));
 }
 
-TEST_CASE("cli nvs: sizes beyond any flash are refused before any work; long values are shortened in errors",
+TEST_CASE("cli nvs: sizes beyond any flash are refused before any work, long values are shortened in errors",
           "[cli][nvs][limits]") {
     TempDir dir;
     const std::string csv = (kVectors / "nvs_basic.csv").string();

@@ -323,7 +323,7 @@ TEST_CASE("cli signals: SIGINT under --json is the JSON error object and exit 13
     CHECK(temp_files(out).empty());
 }
 
-TEST_CASE("cli signals: after kill -9 mid nvs batch the folder has no manifest; a rerun cleans up and completes",
+TEST_CASE("cli signals: after kill -9 mid nvs batch the folder has no manifest, a rerun cleans up and completes",
           "[cli][signal]") {
     TempDir dir;
     const int n = 5000;

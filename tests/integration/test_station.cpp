@@ -121,7 +121,7 @@ TEST_CASE("station: faults on some ports fail or retry them without holding up t
     REQUIRE(s.at("failed_ports").size() == 1);
     CHECK(s.at("failed_ports")[0] == line.ports()[2]);
     CHECK_THAT(s.at("retry").get<std::string>(),
-               Catch::Contains("vesperctl flash --station bench --batch " + std::to_string(line.batch())));
+               Catch::Contains(" flash --station bench --batch " + std::to_string(line.batch())));
     CHECK_THAT(s.at("retry").get<std::string>(), Catch::Contains("--port " + line.ports()[2]));
     CHECK_THAT(r.err, Catch::Contains("1 of 5 board(s) failed on station bench"));
     const double clean_seconds = board_on(s, line.ports()[0]).at("seconds").get<double>();
@@ -509,11 +509,12 @@ TEST_CASE("station: the retry command repeats the run's options, quoted for the 
     CHECK(r.exit_code == 6);
     const std::string retry = summary_of(r.out).at("retry");
     CHECK(retry == "vesperctl --ledger " + line.ledger().string() +
-                       " flash --baud 460800 --before default --station "
+                       " flash --baud 460800 --before default-reset --station "
                        "bench --batch " +
                        batch + " --config '" + line.dir().string() +
                        "/line'\\''s config $HOME.yaml' --reflash --no-compress --force --port " + line.ports()[1]);
-    CHECK_THAT(r.err, Catch::EndsWith("retry: " + retry + "\n"));
+    // --json: the error line is the JSON error object, its message ending with the same retry.
+    CHECK_THAT(json::parse(r.err).at("error").at("message").get<std::string>(), Catch::EndsWith("retry: " + retry));
 
     // Run through a shell, the retry runs the same way on the failed port only, and hints the same.
     auto opts = line.options();

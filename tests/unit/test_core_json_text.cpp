@@ -9,7 +9,7 @@
 using vesper::escape_invalid_utf8;
 using vesper::json_text;
 
-TEST_CASE("escape_invalid_utf8 writes only the bad bytes as \\xNN", "[core][json]") {
+TEST_CASE("escape_invalid_utf8 writes only the bad bytes, as backslash-x and two hex digits", "[core][json]") {
     CHECK(escape_invalid_utf8("plain") == "plain");
     CHECK(escape_invalid_utf8("gr\xC3\xBC\xC3\x9F") == "gr\xC3\xBC\xC3\x9F"); // valid multi-byte text kept
     CHECK(escape_invalid_utf8("x\xff.bin") == "x\\xff.bin");

@@ -65,7 +65,7 @@ TEST_CASE("flash limits: sizes and regions", "[esp][limits]") {
           "app.bin (0x10000..0x12000) overlaps part.bin (0x8000..0x11000)");
 }
 
-TEST_CASE("image chip check: images for another chip are refused unless forced; data is not checked",
+TEST_CASE("image chip check: images for another chip are refused unless forced, data is not checked",
           "[esp][limits][chip]") {
     const ChipInfo& esp32 = chip_info(Chip::esp32);
     const ChipInfo& s3 = chip_info(Chip::esp32s3);

@@ -40,7 +40,7 @@ Error open_error(const fs::path& path, Access access) {
 
 } // namespace
 
-TEST_CASE("ledger files: reads never create a ledger; a missing one is not_found naming the path", "[ledger][files]") {
+TEST_CASE("ledger files: reads never create a ledger, a missing one is not_found naming the path", "[ledger][files]") {
     TempLedger t; // t.path sits in a folder that does not exist yet
     for (Access access : {Access::read_only, Access::existing}) {
         const Error e = open_error(t.path, access);

@@ -580,7 +580,7 @@ TEST_CASE("ledger stations: failures before a board was bound count in the repor
           ErrorKind::input);
 }
 
-TEST_CASE("ledger stations: no rate from a span too short to mean one; spans keep milliseconds",
+TEST_CASE("ledger stations: no rate from a span too short to mean one, spans keep milliseconds",
           "[ledger][stations][report]") {
     TempLedger t;
     auto l = t.open();
