@@ -519,7 +519,7 @@ TEST_CASE("station: the retry command repeats the run's options, quoted for the 
     // Run through a shell, the retry runs the same way on the failed port only, and hints the same.
     auto opts = line.options();
     opts.env["PATH"] = fs::path(VESPERCTL_BIN).parent_path().string() + ":" + std::getenv("PATH");
-    const auto again = test::run_process({"bash", "-c", retry}, opts);
+    const auto again = test::run_process({"/bin/bash", "-c", retry}, opts); // execve: no PATH search
     INFO(again.out << again.err);
     CHECK(again.exit_code == 6);
     const json s = summary_of(again.out);
