@@ -1,6 +1,7 @@
 // `nvs dump IMAGE` (and `image info` on an NVS partition): the image reader, then both presentations. The
 // input is read as it is, then padded with 0xFF to whole pages so the fuzzer is not stuck at the size check.
 #include "fuzz_support.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/nvs/dump_format.hpp"
 #include "vesper/nvs/format.hpp"
 #include "vesper/nvs/reader.hpp"
@@ -12,7 +13,7 @@ namespace {
 void dump(ByteView image) {
     const nvs::Dump d = nvs::read_image(image);
     (void)nvs::dump_text(d, "fuzz.bin");
-    (void)nvs::dump_json(d, "fuzz.bin").dump(); // as Context::print_json: must not throw on any byte
+    (void)json_text(nvs::dump_json(d, "fuzz.bin")); // as Context::print_json does: must not throw on any byte
     for (const auto& v : d.values)
         (void)nvs::value_text(v);
 }
