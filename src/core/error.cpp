@@ -2,6 +2,14 @@
 
 namespace vesper {
 
+Error::Error(ErrorCode code, const std::string& message)
+    : std::runtime_error(message), code_(code), kind_(info(code).kind) {}
+
+Error::Error(ErrorKind kind, const std::string& message)
+    : std::runtime_error(message), code_(general_code(kind)), kind_(kind) {}
+
+std::string Error::hint() const { return hint_.empty() ? std::string(info(code_).help) : hint_; }
+
 int exit_code_for(ErrorKind kind) noexcept {
     switch (kind) {
     case ErrorKind::input: return 2;

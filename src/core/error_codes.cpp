@@ -1,0 +1,108 @@
+#include "vesper/core/error_codes.hpp"
+
+#include <array>
+
+namespace vesper {
+
+namespace {
+
+using K = ErrorKind;
+using C = ErrorCode;
+
+constexpr std::array kErrorCodes{
+    ErrorCodeInfo{C::input_invalid, "input.invalid", K::input, "an argument or input file is not valid"},
+    ErrorCodeInfo{C::not_found, "not_found", K::not_found, "a named thing does not exist"},
+    ErrorCodeInfo{C::conflict, "conflict", K::conflict, "the request clashes with what is stored"},
+    ErrorCodeInfo{C::io_failed, "io.failed", K::io, "a file or the ledger could not be read or written"},
+    ErrorCodeInfo{C::device_failed, "device.failed", K::device, "a board or port did not answer as expected"},
+    ErrorCodeInfo{C::verify_failed, "verify.failed", K::verify, "data written did not read back the same"},
+    ErrorCodeInfo{C::internal, "internal", K::internal, "a bug in vesperctl: please report it with the command"},
+    ErrorCodeInfo{C::interrupted, "interrupted", K::interrupted, "stopped by SIGINT or SIGTERM"},
+    ErrorCodeInfo{C::cli_usage, "cli.usage", K::input, "the command line is not valid; see --help"},
+    ErrorCodeInfo{C::io_read, "io.read", K::io, "a file could not be read: check it exists and is readable"},
+    ErrorCodeInfo{C::io_write, "io.write", K::io, "a file could not be written: check the folder and free space"},
+    ErrorCodeInfo{C::config_invalid, "config.invalid", K::input,
+                  "the factory config is not valid: the message names the line and field"},
+    ErrorCodeInfo{C::csv_invalid, "csv.invalid", K::input, "a CSV file is not valid: the message names the line"},
+    ErrorCodeInfo{C::nvs_template, "nvs.template", K::input,
+                  "an NVS template does not render: a placeholder or value is wrong"},
+    ErrorCodeInfo{C::nvs_image_invalid, "nvs.image_invalid", K::input, "the file is not a valid NVS partition image"},
+    ErrorCodeInfo{C::part_invalid, "part.invalid", K::input, "the partition table is not valid"},
+    ErrorCodeInfo{C::image_invalid, "image.invalid", K::input, "the file is not a valid ESP firmware image"},
+    ErrorCodeInfo{C::image_chip_mismatch, "image.chip_mismatch", K::input,
+                  "the image was built for another chip; --force writes it anyway"},
+    ErrorCodeInfo{C::flash_out_of_range, "flash.out_of_range", K::input,
+                  "an address or size is unaligned, empty, overlapping or beyond the flash"},
+    ErrorCodeInfo{C::serial_invalid, "serial.invalid", K::input, "not a well-formed PV serial number"},
+    ErrorCodeInfo{C::secret_missing, "secret.missing", K::input,
+                  "a secret is needed from the environment or a file (never the command line)"},
+    ErrorCodeInfo{C::ledger_not_a_ledger, "ledger.not_a_ledger", K::io,
+                  "the file is not a vesperctl ledger; it was left untouched"},
+    ErrorCodeInfo{C::ledger_batch_not_found, "ledger.batch_not_found", K::not_found,
+                  "no such batch in the ledger: `vesperctl batch list` shows them"},
+    ErrorCodeInfo{C::ledger_device_not_found, "ledger.device_not_found", K::not_found,
+                  "no such device in the ledger"},
+    ErrorCodeInfo{C::ledger_batch_full, "ledger.batch_full", K::conflict,
+                  "every serial of the batch is bound to a board"},
+    ErrorCodeInfo{C::ledger_status, "ledger.status", K::conflict,
+                  "the device's status does not allow this step"},
+    ErrorCodeInfo{C::ledger_busy, "ledger.busy", K::io, "the ledger stayed locked by another writer"},
+    ErrorCodeInfo{C::port_not_found, "port.not_found", K::not_found,
+                  "no such port: `vesperctl ports` lists the ones there are"},
+    ErrorCodeInfo{C::port_open, "port.open", K::device,
+                  "the port exists but does not open: in use, or no permission (dialout group)"},
+    ErrorCodeInfo{C::port_io, "port.io", K::device, "reading or writing the port failed: check the cable and hub"},
+    ErrorCodeInfo{C::port_url_invalid, "port.url_invalid", K::input,
+                  "not a port: a device path, tcp://HOST:PORT or rfc2217://HOST:PORT"},
+    ErrorCodeInfo{C::esp_no_sync, "esp.no_sync", K::device,
+                  "the board did not answer SYNC: check power, cable and that it is an ESP board"},
+    ErrorCodeInfo{C::esp_not_in_download_mode, "esp.not_in_download_mode", K::device,
+                  "the board booted its app instead of the ROM loader: hold BOOT, or check the reset circuit"},
+    ErrorCodeInfo{C::esp_chip_mismatch, "esp.chip_mismatch", K::input,
+                  "the board is another chip than the one asked for"},
+    ErrorCodeInfo{C::esp_timeout, "esp.timeout", K::device, "the board stopped answering a command"},
+    ErrorCodeInfo{C::esp_bad_reply, "esp.bad_reply", K::device,
+                  "the board answered with something that is not a valid reply"},
+    ErrorCodeInfo{C::esp_rom_error, "esp.rom_error", K::device,
+                  "the ROM loader or stub refused a command; the status byte is in rom_status"},
+    ErrorCodeInfo{C::esp_flash_too_small, "esp.flash_too_small", K::input,
+                  "the data does not fit the board's flash; --force writes it anyway"},
+    ErrorCodeInfo{C::flash_verify, "flash.verify", K::verify,
+                  "a region read back differently from what was written: retry, then suspect the flash"},
+    ErrorCodeInfo{C::station_too_slow, "station.too_slow", K::device,
+                  "the board took longer than max_seconds_per_board"},
+};
+
+// Each row sits at its code's index, so info() is an index and a missing or misplaced row fails to build.
+constexpr bool rows_in_order() {
+    for (std::size_t i = 0; i < kErrorCodes.size(); ++i)
+        if (static_cast<std::size_t>(kErrorCodes[i].code) != i) return false;
+    return true;
+}
+static_assert(rows_in_order(), "kErrorCodes rows must follow the ErrorCode enum");
+static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::station_too_slow) + 1,
+              "every ErrorCode needs a row in kErrorCodes");
+
+} // namespace
+
+std::span<const ErrorCodeInfo> all_error_codes() noexcept { return kErrorCodes; }
+
+const ErrorCodeInfo& info(ErrorCode code) noexcept { return kErrorCodes[static_cast<std::size_t>(code)]; }
+
+std::string_view to_string(ErrorCode code) noexcept { return info(code).name; }
+
+ErrorCode general_code(ErrorKind kind) noexcept {
+    switch (kind) {
+    case ErrorKind::input: return ErrorCode::input_invalid;
+    case ErrorKind::not_found: return ErrorCode::not_found;
+    case ErrorKind::conflict: return ErrorCode::conflict;
+    case ErrorKind::io: return ErrorCode::io_failed;
+    case ErrorKind::device: return ErrorCode::device_failed;
+    case ErrorKind::verify: return ErrorCode::verify_failed;
+    case ErrorKind::internal: return ErrorCode::internal;
+    case ErrorKind::interrupted: return ErrorCode::interrupted;
+    }
+    return ErrorCode::internal;
+}
+
+} // namespace vesper
