@@ -10,7 +10,6 @@
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/station/config.hpp"
 #include "vesper/station/firmware.hpp"
-#include "vesper/station/flash_step.hpp"
 #include "vesper/station/runner.hpp"
 
 namespace vesper::cli {
@@ -87,12 +86,12 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     const station::BoardProfile& profile = cfg.profile_for(batch.board_type, batch.revision);
     const station::FirmwareSet firmware = station::load_firmware(profile, cfg.file);
 
-    station::FlashStepOptions fso;
-    fso.flash.compress = !a.no_compress && cfg.flash.compress;
-    fso.flash.force = a.force;
-    fso.reset_after = a.after ? *a.after != "no-reset" : cfg.flash.reset_after;
+    station::StepSettings settings;
+    settings.flash.compress = !a.no_compress && cfg.flash.compress;
+    settings.flash.force = a.force;
+    settings.reset_after_flash = a.after ? *a.after != "no-reset" : cfg.flash.reset_after;
     if (firmware.nvs_template && firmware.nvs_template->uses(creds::kMqttPasswordField))
-        fso.mqtt_secret = read_mqtt_secret(a.secret_file);
+        settings.mqtt_secret = read_mqtt_secret(a.secret_file);
 
     ro.baud = a.baud ? *a.baud : st.baud ? *st.baud : cfg.flash.baud;
     ro.retries = cfg.flash.retries;
@@ -104,12 +103,8 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     ro.wait_for_boards = a.wait_for_boards;
     ro.poll_interval = std::chrono::milliseconds(a.poll_ms);
 
-    esp::DeflateCache cache;
-    auto make_pipeline = [&] {
-        station::Pipeline p;
-        p.push_back(std::make_unique<station::FlashStep>(cache, fso));
-        return p;
-    };
+    station::StepShared shared;
+    const auto make_pipeline = station::pipeline_maker(profile.pipeline, settings, shared);
 
     // Refused before the live view draws anything: a bad run prints its one error line and nothing else.
     station::check_station(ro, firmware, make_pipeline());

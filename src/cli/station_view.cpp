@@ -16,7 +16,6 @@ using Clock = std::chrono::steady_clock;
 using station::BoardResult;
 using station::Event;
 using station::EventKind;
-using station::Phase;
 
 // Quotes a word for a POSIX shell when it needs it: single quotes keep every byte as it is (a quote
 // inside is closed, escaped and reopened); an empty word becomes ''.
@@ -69,12 +68,13 @@ public:
         if (e.total > 0) {
             l.done = e.done;
             l.total = e.total;
-        } else if (e.kind == EventKind::phase && (e.phase == Phase::connect || e.phase == Phase::waiting)) {
+        } else if (e.kind == EventKind::phase && (e.phase == station::phase::connect || e.phase == station::phase::waiting)) {
             l.done = l.total = 0;
             l.rate = 0;
         }
-        if (e.bytes_per_s > 0) l.rate = e.bytes_per_s;
-        if (e.kind == EventKind::phase && e.phase == Phase::write) l.rate = 0; // a new region: measure afresh
+        if (e.total > 0) l.unit = e.unit;
+        if (e.per_s > 0) l.rate = e.per_s;
+        if (e.kind == EventKind::phase) l.rate = 0; // a new phase or region: measure afresh
         if (e.kind == EventKind::phase) l.message = e.message;
         if (e.kind == EventKind::result) {
             l.result = e.result;
@@ -126,9 +126,10 @@ public:
 private:
     struct Line {
         std::string port, serial, message;
-        Phase phase = Phase::waiting;
+        std::string phase = station::phase::waiting;
         std::uint64_t done = 0, total = 0;
-        double rate = 0;
+        std::string unit; // what done/total count, from the step
+        double rate = 0;  // units per second
         bool finished = false;
         BoardResult result = BoardResult::passed;
     };
@@ -147,7 +148,7 @@ private:
             return s + l.message;
         }
         char phase[16];
-        std::snprintf(phase, sizeof phase, "%-8s", station::to_string(l.phase));
+        std::snprintf(phase, sizeof phase, "%-8s", l.phase.c_str());
         s += phase;
         if (l.total > 0) {
             constexpr int kBar = 24;
@@ -157,8 +158,11 @@ private:
             char pct[16];
             std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(l.done * 100 / l.total));
             s += pct;
-            if (l.rate > 0 && l.phase == Phase::write) {
-                s += "  " + rate_text(l.rate);
+            // Flash bytes: the rate of writing only (checking and verifying are reads, much faster).
+            if (l.rate > 0 && (l.unit != "bytes" || l.phase == "write")) {
+                char per_s[64];
+                std::snprintf(per_s, sizeof per_s, "%.1f %s/s", l.rate, l.unit.c_str());
+                s += "  " + (l.unit == "bytes" ? rate_text(l.rate) : std::string(per_s));
                 s += "  ETA " + duration_text(static_cast<double>(l.total - l.done) / l.rate);
             }
         } else if (!l.message.empty()) {

@@ -273,7 +273,7 @@ const DeviceInfo& Loader::connect(const ConnectOptions& options) {
     sync(options);
     const ChipInfo& c = detect_chip();
     if (options.expect_chip && options.expect_chip != &c)
-        fail(ErrorKind::input, chip_mismatch_message(*options.expect_chip, c, port(), info_.detected_by));
+        fail(ErrorCode::esp_chip_mismatch, chip_mismatch_message(*options.expect_chip, c, port(), info_.detected_by));
     check_after_mode(c, options.after);
     if (info_.security && info_.security->secure_download_mode())
         fail(ErrorKind::device, port() + ": the " + std::string(c.display_name) +

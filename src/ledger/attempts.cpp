@@ -14,7 +14,7 @@ namespace {
 
 const char* const kAttemptColumns =
     "id, COALESCE(serial,''), step, station, port, mac, started_at, COALESCE(finished_at,''), result, cause, error, "
-    "firmware_version, firmware_sha256, seconds, phases, batch_id";
+    "firmware_version, firmware_sha256, seconds, phases, batch_id, code";
 
 // Attempt times carry milliseconds: a board's steps, and a short run, are often under a second.
 std::string now_ms() { return utc_iso8601_ms(std::chrono::system_clock::now()); }
@@ -43,6 +43,7 @@ Attempt read_attempt(const sql::Stmt& st) {
     a.seconds = st.real(13);
     a.phases = st.text(14);
     a.batch_id = st.integer(15);
+    a.code = st.text(16);
     return a;
 }
 
@@ -117,30 +118,34 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
     // A failure always has a cause to count in reports, and a message for the device's last_error.
     const std::string cause = outcome.passed ? "" : outcome.cause.empty() ? "unknown" : outcome.cause;
     const std::string error = outcome.passed ? "" : outcome.error.empty() ? cause : outcome.error;
+    const std::string code = outcome.passed ? "" : outcome.code;
     {
-        sql::Stmt st(db_, "UPDATE attempts SET finished_at = ?, result = ?, cause = ?, error = ?, "
+        sql::Stmt st(db_, "UPDATE attempts SET finished_at = ?, result = ?, cause = ?, error = ?, code = ?, "
                           "firmware_version = ?, firmware_sha256 = ?, seconds = ?, phases = ? WHERE id = ?");
         st.bind(1, now_ms()).bind(2, outcome.passed ? "passed" : "failed").bind(3, cause).bind(4, error);
-        st.bind(5, outcome.firmware_version).bind(6, outcome.firmware_sha256).bind_real(7, outcome.seconds);
-        st.bind(8, outcome.phases).bind(9, a.id);
+        st.bind(5, code).bind(6, outcome.firmware_version).bind(7, outcome.firmware_sha256);
+        st.bind_real(8, outcome.seconds).bind(9, outcome.phases).bind(10, a.id);
         st.run();
     }
-    // Only the flash step moves devices so far; other steps' attempts are recorded as they are.
-    if (a.step == "flash") {
+    // The step says what its pass makes of the device; a step that sets nothing is only recorded.
+    if (outcome.sets_status) {
         const Device d = get_device(a.serial);
-        nlohmann::json extra{{"attempt", a.id}, {"station", a.station}, {"port", a.port}};
+        nlohmann::json extra{{"attempt", a.id}, {"step", a.step}, {"station", a.station}, {"port", a.port}};
         if (outcome.passed) {
             // A refused move (a registered device) throws below and rolls this back with it.
-            sql::Stmt st(db_, "UPDATE devices SET station = ?, port = ?, firmware_version = ?, firmware_sha256 = ? "
-                              "WHERE serial = ?");
-            st.bind(1, a.station).bind(2, a.port).bind(3, outcome.firmware_version);
-            st.bind(4, outcome.firmware_sha256).bind(5, d.serial);
-            st.run();
-            extra["firmware_version"] = outcome.firmware_version;
-            extra["firmware_sha256"] = outcome.firmware_sha256;
-            detail::move_device(db_, actor_, d, DeviceStatus::flashed, "", extra);
+            if (!outcome.firmware_sha256.empty()) {
+                sql::Stmt st(db_, "UPDATE devices SET station = ?, port = ?, firmware_version = ?, "
+                                  "firmware_sha256 = ? WHERE serial = ?");
+                st.bind(1, a.station).bind(2, a.port).bind(3, outcome.firmware_version);
+                st.bind(4, outcome.firmware_sha256).bind(5, d.serial);
+                st.run();
+                extra["firmware_version"] = outcome.firmware_version;
+                extra["firmware_sha256"] = outcome.firmware_sha256;
+            }
+            detail::move_device(db_, actor_, d, *outcome.sets_status, "", extra);
         } else {
             extra["cause"] = cause;
+            if (!code.empty()) extra["code"] = code;
             detail::move_device(db_, actor_, d, DeviceStatus::failed, error, extra);
         }
     }
@@ -163,10 +168,11 @@ std::int64_t Ledger::record_unbound_failure(std::int64_t batch_id, std::string_v
                                         std::chrono::duration<double>(outcome.seconds));
     const std::string cause = outcome.cause.empty() ? "unknown" : outcome.cause;
     sql::Stmt st(db_, "INSERT INTO attempts(batch_id, serial, step, station, port, mac, started_at, finished_at, "
-                      "result, cause, error, seconds, phases) VALUES (?,NULL,?,?,?,?,?,?,'failed',?,?,?,?)");
+                      "result, cause, error, code, seconds, phases) VALUES (?,NULL,?,?,?,?,?,?,'failed',?,?,?,?,?)");
     st.bind(1, batch_id).bind(2, step).bind(3, station).bind(4, port).bind(5, mac);
     st.bind(6, utc_iso8601_ms(started)).bind(7, utc_iso8601_ms(finished)).bind(8, cause);
-    st.bind(9, outcome.error.empty() ? cause : outcome.error).bind_real(10, outcome.seconds).bind(11, outcome.phases);
+    st.bind(9, outcome.error.empty() ? cause : outcome.error).bind(10, outcome.code);
+    st.bind_real(11, outcome.seconds).bind(12, outcome.phases);
     st.run();
     const std::int64_t id = sqlite3_last_insert_rowid(db_);
     tx.commit();
@@ -179,6 +185,31 @@ std::vector<Attempt> Ledger::attempts_of(std::string_view serial) const {
     std::vector<Attempt> out;
     while (st.step())
         out.push_back(read_attempt(st));
+    return out;
+}
+
+std::set<std::string> Ledger::passed_steps(std::string_view serial) const {
+    // Per step, its latest attempt on the device (ids only grow), kept when that one passed.
+    sql::Stmt st(db_, "SELECT a.step FROM attempts a WHERE a.serial = ?1 AND a.result = 'passed' AND a.id = "
+                      "(SELECT MAX(b.id) FROM attempts b WHERE b.serial = ?1 AND b.step = a.step)");
+    st.bind(1, serial);
+    std::set<std::string> out;
+    while (st.step())
+        out.insert(st.text(0));
+    return out;
+}
+
+std::map<std::string, std::set<std::string>> Ledger::passed_steps_of_batch(std::int64_t batch_id) const {
+    // One statement, so one consistent view of devices and attempts.
+    sql::Stmt st(db_, "SELECT d.serial, a.step FROM devices d LEFT JOIN attempts a ON a.serial = d.serial "
+                      "AND a.result = 'passed' AND a.id = (SELECT MAX(b.id) FROM attempts b "
+                      "WHERE b.serial = a.serial AND b.step = a.step) WHERE d.batch_id = ?");
+    st.bind(1, batch_id);
+    std::map<std::string, std::set<std::string>> out;
+    while (st.step()) {
+        auto& steps = out[st.text(0)];
+        if (!st.is_null(1)) steps.insert(st.text(1));
+    }
     return out;
 }
 

@@ -184,9 +184,10 @@ bool transition_allowed(DeviceStatus from, DeviceStatus to) {
     switch (from) {
     case S::manufactured: return to == S::flashed;
     case S::flashed: return to == S::tested || to == S::flashed; // re-flash of a board is allowed
-    case S::tested: return to == S::registered || to == S::flashed;
+    case S::tested: return to == S::registered || to == S::flashed || to == S::tested; // and a re-test
     case S::registered: return false;
-    case S::failed: return to == S::flashed || to == S::manufactured;
+    // A retried step passes from failed: the pipeline decides which step that is.
+    case S::failed: return to != S::failed;
     }
     return false;
 }

@@ -137,6 +137,10 @@ ALTER TABLE attempts_v3 RENAME TO attempts;
 CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
 CREATE INDEX attempts_by_batch ON attempts(batch_id);
 )sql",
+    // 4: a failed attempt keeps the stable error code of its error (docs/cli.md, "Error codes").
+    R"sql(
+ALTER TABLE attempts ADD COLUMN code TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -13,6 +13,7 @@
 #include "vesper/esp/image_patch.hpp"
 #include "vesper/esp/port_url.hpp"
 #include "vesper/serial/serial_number.hpp"
+#include "vesper/station/step_registry.hpp"
 #include "yaml_read.hpp"
 
 namespace vesper::station {
@@ -176,6 +177,23 @@ NvsSpec read_nvs(const Reader& r, const Entry& entry, const std::string& field, 
     return nvs;
 }
 
+// `pipeline: [flash, test, label, register]`: step names the registry knows, each once.
+void read_pipeline(const Reader& r, const yaml::Node& node, const std::string& field, BoardProfile& p) {
+    const auto& items = r.items(node, field);
+    if (items.empty()) r.fail_at(node, field, "empty: a profile runs at least one step (e.g. [flash])");
+    p.pipeline.clear();
+    p.pipeline_line = node.line;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string item_field = field + "[" + std::to_string(i) + "]";
+        const std::string name = r.string(items[i], item_field);
+        if (!step_exists(name))
+            r.fail_at(items[i], item_field, "no step " + quote_value(name) + " (steps: " + join(step_names()) + ")");
+        if (std::find(p.pipeline.begin(), p.pipeline.end(), name) != p.pipeline.end())
+            r.fail_at(items[i], item_field, "step " + quote_value(name) + " is already in the pipeline");
+        p.pipeline.push_back(name);
+    }
+}
+
 BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& base_dir) {
     BoardProfile p;
     p.name = entry.key;
@@ -183,7 +201,8 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     const std::string base = "profiles." + p.name;
     const auto fields = r.entries(
         entry.value, base,
-        {"board_type", "revision", "chip", "flash", "partition_table", "partition_table_offset", "images", "nvs"});
+        {"board_type", "revision", "chip", "flash", "partition_table", "partition_table_offset", "images", "nvs",
+         "pipeline"});
     auto required = [&](std::string_view key, const char* what) -> const Entry& {
         const Entry* e = yaml::find(fields, key);
         if (!e) r.fail_at(entry.key_node, base + "." + std::string(key), std::string("missing: ") + what);
@@ -233,6 +252,7 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
         p.images.push_back(std::move(img));
     }
     if (const Entry* nvs = yaml::find(fields, "nvs")) p.nvs = read_nvs(r, *nvs, base + ".nvs", base_dir);
+    if (const Entry* pipeline = yaml::find(fields, "pipeline")) read_pipeline(r, pipeline->value, base + ".pipeline", p);
     return p;
 }
 

@@ -4,22 +4,6 @@
 
 namespace vesper::station {
 
-const char* to_string(Phase phase) noexcept {
-    switch (phase) {
-    case Phase::waiting: return "waiting";
-    case Phase::connect: return "connect";
-    case Phase::bind: return "bind";
-    case Phase::nvs: return "nvs";
-    case Phase::check: return "check";
-    case Phase::erase: return "erase";
-    case Phase::write: return "write";
-    case Phase::verify: return "verify";
-    case Phase::reset: return "reset";
-    case Phase::done: return "done";
-    }
-    return "?";
-}
-
 const char* to_string(EventKind kind) noexcept {
     switch (kind) {
     case EventKind::phase: return "phase";
@@ -46,16 +30,20 @@ nlohmann::json to_json(const Event& e) {
                         {"port", e.port},
                         {"serial", e.serial.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.serial)},
                         {"mac", e.mac.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.mac)},
-                        {"phase", to_string(e.phase)},
+                        {"step", e.step.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.step)},
+                        {"phase", e.phase},
                         {"attempt", e.attempt}};
     if (e.total > 0 || e.kind == EventKind::progress) {
         j["done"] = e.done;
         j["total"] = e.total;
+        if (!e.unit.empty()) j["unit"] = e.unit;
     }
-    if (e.bytes_per_s > 0) j["bytes_per_s"] = e.bytes_per_s;
+    // Byte rates keep their name from before steps had units.
+    if (e.per_s > 0) j[e.unit == "bytes" ? "bytes_per_s" : "per_s"] = e.per_s;
     if (e.kind == EventKind::result) {
         j["result"] = to_string(e.result);
         j["cause"] = e.cause.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.cause);
+        if (!e.code.empty()) j["code"] = e.code;
         j["seconds"] = e.seconds;
     }
     if (!e.message.empty()) j["message"] = e.message;

@@ -13,47 +13,41 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-Phase phase_of(esp::FlashPhase p) {
-    switch (p) {
-    case esp::FlashPhase::check: return Phase::check;
-    case esp::FlashPhase::erase: return Phase::erase;
-    case esp::FlashPhase::write: return Phase::write;
-    case esp::FlashPhase::verify: return Phase::verify;
-    case esp::FlashPhase::read: return Phase::verify;
-    }
-    return Phase::write;
+// The flasher's read-back is part of verifying, as the views show it.
+std::string phase_of(esp::FlashPhase p) {
+    return p == esp::FlashPhase::read ? "verify" : esp::to_string(p);
 }
 
 } // namespace
 
-FlashStep::FlashStep(esp::DeflateCache& cache, FlashStepOptions options)
-    : cache_(cache), options_(std::move(options)) {}
+FlashStep::FlashStep(esp::DeflateCache& cache, const StepSettings& settings)
+    : cache_(cache), flash_(settings.flash), reset_after_(settings.reset_after_flash),
+      mqtt_secret_(settings.mqtt_secret) {}
 
-bool FlashStep::done(const ledger::Device& device) const {
-    using S = ledger::DeviceStatus;
-    return device.status == S::flashed || device.status == S::tested || device.status == S::registered;
+std::unique_ptr<Step> make_flash_step(const StepSettings& settings, StepShared& shared) {
+    return std::make_unique<FlashStep>(shared.deflate_cache, settings);
 }
 
 void FlashStep::check(const FirmwareSet& firmware, const ledger::Device& sample) const {
-    check_nvs(firmware, sample, options_.mqtt_secret);
+    check_nvs(firmware, sample, mqtt_secret_);
 }
 
 void FlashStep::run(BoardContext& board) {
     const FirmwareSet& fw = *board.firmware;
-    esp::Loader& loader = *board.loader;
+    esp::Loader& loader = board.link->loader();
     const esp::DeviceInfo& info = loader.info();
     const std::string& serial = board.device.serial;
 
     // This device's identity, from its ledger fields (the MAC is bound by now).
-    board.progress(Phase::nvs, 0, 0);
+    board.progress("nvs", 0, 0);
     auto t = Clock::now();
     std::vector<esp::RegionSource> regions = fw.regions;
-    if (fw.nvs_template) regions.push_back(render_nvs(fw, nvs_fields(fw, board.device, options_.mqtt_secret), serial));
+    if (fw.nvs_template) regions.push_back(render_nvs(fw, nvs_fields(fw, board.device, mqtt_secret_), serial));
     board.phases["nvs"] = since(t);
 
     // Plan against what this board reported (flash size, chip), patching the bootloader header as the
     // profile says.
-    board.progress(Phase::check, 0, 0);
+    board.progress("check", 0, 0);
     t = Clock::now();
     const BoardProfile& profile = *fw.profile;
     const esp::FlashParams params{profile.flash_mode, profile.flash_size, profile.flash_freq};
@@ -65,9 +59,9 @@ void FlashStep::run(BoardContext& board) {
         base.push_back(total);
         total += r.data.size();
     }
-    board.progress(Phase::check, 0, total);
+    board.progress("check", 0, total);
 
-    esp::Flasher flasher(loader, cache_, options_.flash);
+    esp::Flasher flasher(loader, cache_, flash_);
     flasher.write(
         plan,
         [&](const esp::FlashProgress& p) { board.progress(phase_of(p.phase), base.at(p.region) + p.done, total); },
@@ -77,10 +71,10 @@ void FlashStep::run(BoardContext& board) {
         });
     board.phases["flash"] = since(t);
 
-    if (options_.reset_after) {
-        board.progress(Phase::reset, total, total);
+    if (reset_after_) {
+        board.progress("reset", total, total);
         t = Clock::now();
-        loader.leave(esp::AfterFlash::hard_reset);
+        board.link->leave_loader(esp::AfterFlash::hard_reset);
         board.phases["reset"] = since(t);
     }
     board.firmware_version = fw.firmware_version;

@@ -23,17 +23,33 @@ constexpr int kPollConnectAttempts = 2;
 
 bool is_local_path(const std::string& port) { return esp::parse_port_url(port).kind == esp::PortKind::device; }
 
-} // namespace
-
-bool pipeline_done(const Pipeline& pipeline, const ledger::Device& device) {
-    for (const auto& step : pipeline)
-        if (!step->done(device)) return false;
-    return true;
+// The failure causes reports count, by error code; a code not named here fails where it happened, so
+// its cause is the phase it stopped (connect, bind, nvs, write, ...).
+std::string cause_of(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::station_too_slow: return "too_slow";
+    case ErrorCode::esp_chip_mismatch:
+    case ErrorCode::image_chip_mismatch: return "chip_mismatch";
+    case ErrorCode::flash_verify:
+    case ErrorCode::verify_failed: return "verify";
+    case ErrorCode::interrupted: return "interrupted";
+    default: return {};
+    }
 }
 
+// The line or the board may do better next time; bad input, a wrong chip, a full batch or a slow
+// board will not (a retry of a slow board would skip the regions it already holds and pass the time
+// gate without telling anything about the board).
+bool retryable(const Error& e) {
+    if (e.code() == ErrorCode::station_too_slow || e.code() == ErrorCode::ledger_batch_full) return false;
+    return e.kind() == ErrorKind::device || e.kind() == ErrorKind::io || e.kind() == ErrorKind::verify;
+}
+
+} // namespace
+
 bool batch_complete(const ledger::Ledger& ledger, std::int64_t batch_id, const Pipeline& pipeline) {
-    for (const auto& d : ledger.devices_of_batch(batch_id))
-        if (!pipeline_done(pipeline, d)) return false;
+    for (const auto& [serial, passed] : ledger.passed_steps_of_batch(batch_id))
+        if (!pipeline_done(pipeline, passed)) return false;
     return true;
 }
 
@@ -51,23 +67,25 @@ Event PortWorker::event(EventKind kind) const {
     e.port = port_;
     e.serial = serial_;
     e.mac = mac_;
+    e.step = step_;
     e.phase = phase_;
     e.attempt = attempt_;
     return e;
 }
 
-void PortWorker::enter(Phase phase, std::uint64_t done, std::uint64_t total) {
+void PortWorker::enter(const std::string& phase, std::uint64_t done, std::uint64_t total) {
     phase_ = phase;
     phase_started_ = Clock::now();
     phase_start_done_ = done;
     Event e = event(EventKind::phase);
     e.done = done;
     e.total = total;
-    if (phase == Phase::waiting) e.message = port_trouble_.empty() ? waiting_message_ : "cannot open the port";
+    if (total > 0) e.unit = unit_;
+    if (phase == phase::waiting) e.message = port_trouble_.empty() ? waiting_message_ : "cannot open the port";
     emit_.event(e);
 }
 
-void PortWorker::progress(Phase phase, std::uint64_t done, std::uint64_t total) {
+void PortWorker::progress(const std::string& phase, std::uint64_t done, std::uint64_t total) {
     if (phase != phase_) {
         enter(phase, done, total);
         last_progress_ = Clock::now();
@@ -79,8 +97,9 @@ void PortWorker::progress(Phase phase, std::uint64_t done, std::uint64_t total) 
     Event e = event(EventKind::progress);
     e.done = done;
     e.total = total;
+    e.unit = unit_;
     const double secs = std::chrono::duration<double>(now - phase_started_).count();
-    if (secs > 0.05 && done > phase_start_done_) e.bytes_per_s = static_cast<double>(done - phase_start_done_) / secs;
+    if (secs > 0.05 && done > phase_start_done_) e.per_s = static_cast<double>(done - phase_start_done_) / secs;
     emit_.event(e);
 }
 
@@ -102,34 +121,21 @@ esp::ConnectOptions PortWorker::connect_options(int attempts) {
     return opts;
 }
 
-PortWorker::Link PortWorker::connect(int attempts) { return esp::open_and_connect(port_, connect_options(attempts)); }
-
 PortWorker::Failure PortWorker::classify(const Error& e) const {
     Failure f;
     f.error = e.what();
-    if (phase_ == Phase::done) {
-        f.cause = "too_slow"; // the step finished, but the board failed the time gate
-    } else if (e.kind() == ErrorKind::verify) {
-        f.cause = "verify";
-    } else if (phase_ == Phase::connect && e.kind() == ErrorKind::input) {
-        f.cause = "chip_mismatch";
-    } else if (phase_ == Phase::waiting) {
-        f.cause = "connect";
-    } else {
-        f.cause = to_string(phase_);
-    }
-    // The line or the board may do better next time; bad input, a wrong chip or a full batch will not.
-    f.retryable = e.kind() == ErrorKind::device || e.kind() == ErrorKind::io || e.kind() == ErrorKind::verify;
-    // A full batch stays full; a slow board stays slow, and a retry would skip the regions it already
-    // holds and pass the time gate without telling anything about the board.
-    if (f.cause == "bind" || f.cause == "too_slow") f.retryable = false;
+    f.code = std::string(e.code_name());
+    f.cause = cause_of(e.code());
+    if (f.cause.empty()) f.cause = phase_ == phase::waiting ? phase::connect : phase_;
+    f.retryable = retryable(e) && f.cause != phase::bind; // the ledger refusing a binding will again
     return f;
 }
 
-void PortWorker::record_unbound(const std::string& cause, const std::string& error, double seconds) {
+void PortWorker::record_unbound(const Failure& failure, double seconds) {
     ledger::AttemptOutcome bad;
-    bad.cause = cause;
-    bad.error = error;
+    bad.cause = failure.cause;
+    bad.code = failure.code;
+    bad.error = failure.error;
     bad.seconds = seconds;
     const std::string step = pipeline_.empty() ? "flash" : pipeline_.front()->name();
     try {
@@ -139,32 +145,32 @@ void PortWorker::record_unbound(const std::string& cause, const std::string& err
     }
 }
 
-BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
+BoardOutcome PortWorker::one_attempt(Link& link, int attempt) {
     attempt_ = attempt;
+    step_.clear();
+    unit_.clear();
     const auto t0 = Clock::now();
     std::map<std::string, double> timings;
 
-    enter(Phase::connect);
+    enter(phase::connect);
     ledger::BindResult bound;
     try {
         if (!link) link = connect(0);
-        const esp::DeviceInfo& info = link->loader->info();
-        mac_ = esp::format_mac(info.mac);
-        timings["connect"] = since(t0);
+        mac_ = esp::format_mac(link->info().mac);
+        timings[phase::connect] = since(t0);
 
-        enter(Phase::bind);
+        enter(phase::bind);
         auto tb = Clock::now();
         bound = ledger_.bind_mac(options_.batch_id, mac_);
         serial_ = bound.device.serial;
-        timings["bind"] = since(tb);
+        timings[phase::bind] = since(tb);
     } catch (const Error& e) {
         // No serial yet, so no device attempt to finish: without this the failure would exist only in
         // this run's summary, and the batch report would say "failures: none".
-        const Failure f = classify(e);
-        record_unbound(f.cause, f.error, since(t0));
+        record_unbound(classify(e), since(t0));
         throw;
     }
-    enter(Phase::bind); // again, now with the serial on the event
+    enter(phase::bind); // again, now with the serial on the event
 
     BoardOutcome out;
     out.port = port_;
@@ -172,70 +178,79 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
     out.mac = mac_;
     out.attempts = attempt;
 
-    if (!options_.reflash && pipeline_done(pipeline_, bound.device)) {
+    const std::set<std::string> passed = options_.reflash ? std::set<std::string>{} : ledger_.passed_steps(serial_);
+    if (pipeline_done(pipeline_, passed)) {
         // A board seen before that has passed everything: leave it as it is, running its app.
-        link->loader->leave(esp::AfterFlash::hard_reset);
+        if (link->in_loader()) link->leave_loader(esp::AfterFlash::hard_reset);
         out.result = BoardResult::skipped;
         out.error = "already done (status " + std::string(ledger::to_string(bound.device.status)) + ")";
         out.seconds = since(t0);
         return out;
     }
 
-    ledger::Device device = bound.device;
     for (const auto& step : pipeline_) {
-        if (!options_.reflash && step->done(device)) continue;
-        const std::int64_t attempt_id = ledger_.begin_attempt(serial_, step->name(), options_.station, port_);
-        BoardContext ctx;
-        ctx.station = options_.station;
-        ctx.port = port_;
-        ctx.loader = link->loader.get();
-        ctx.device = device;
-        ctx.firmware = &firmware_;
-        ctx.progress = [this](Phase p, std::uint64_t done, std::uint64_t total) { progress(p, done, total); };
-        ctx.note = [this](const std::string& text) { note(text); };
-        ctx.phases = timings;
-        try {
-            step->run(ctx);
-            const double seconds = since(t0);
-            if (seconds > options_.max_seconds_per_board) {
-                char buf[160];
-                std::snprintf(buf, sizeof buf, "%s: board took %.1f s, over the %.0f s limit (max_seconds_per_board)",
-                              port_.c_str(), seconds, options_.max_seconds_per_board);
-                phase_ = Phase::done; // classify() reads this as the time gate
-                throw Error(ErrorKind::device, buf);
-            }
-            ledger::AttemptOutcome ok;
-            ok.passed = true;
-            ok.firmware_version = ctx.firmware_version;
-            ok.firmware_sha256 = ctx.firmware_sha256;
-            ok.seconds = seconds;
-            ok.phases = json_text(ctx.phases);
-            ledger_.finish_attempt(attempt_id, ok);
-        } catch (const Error& e) {
-            Failure f = classify(e);
-            ledger::AttemptOutcome bad;
-            bad.cause = f.cause;
-            bad.error = f.error;
-            bad.seconds = since(t0);
-            bad.phases = json_text(ctx.phases);
-            ledger_.finish_attempt(attempt_id, bad);
-            throw;
-        }
-        device = ledger_.get_device(serial_);
+        if (passed.count(step->name())) continue;
+        run_step(*step, *link, ledger_.get_device(serial_), timings, t0);
     }
+    step_.clear();
     out.result = BoardResult::passed;
     out.seconds = since(t0);
     return out;
 }
 
-BoardOutcome PortWorker::board_with_retries(std::optional<Link> first) {
+void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& device,
+                          std::map<std::string, double>& timings, Clock::time_point t0) {
+    step_ = step.name();
+    unit_ = step.progress_unit();
+    const std::int64_t attempt_id = ledger_.begin_attempt(serial_, step_, options_.station, port_);
+    BoardContext ctx;
+    ctx.station = options_.station;
+    ctx.port = port_;
+    ctx.link = &link;
+    ctx.device = device;
+    ctx.firmware = &firmware_;
+    ctx.progress = [this](const std::string& p, std::uint64_t done, std::uint64_t total) { progress(p, done, total); };
+    ctx.note = [this](const std::string& text) { note(text); };
+    ctx.phases = timings; // the first step's attempt carries connect and bind too
+    timings.clear();
+    ledger::AttemptOutcome outcome;
+    outcome.sets_status = step.sets_status();
+    try {
+        step.run(ctx);
+        const double seconds = since(t0);
+        if (seconds > options_.max_seconds_per_board) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "%s: board took %.1f s, over the %.0f s limit (max_seconds_per_board)",
+                          port_.c_str(), seconds, options_.max_seconds_per_board);
+            throw Error(ErrorCode::station_too_slow, buf);
+        }
+        outcome.passed = true;
+        outcome.firmware_version = ctx.firmware_version;
+        outcome.firmware_sha256 = ctx.firmware_sha256;
+        outcome.seconds = seconds;
+        outcome.phases = json_text(ctx.phases);
+        ledger_.finish_attempt(attempt_id, outcome);
+    } catch (const Error& e) {
+        const Failure f = classify(e);
+        outcome.passed = false;
+        outcome.cause = f.cause;
+        outcome.code = f.code;
+        outcome.error = f.error;
+        outcome.seconds = since(t0);
+        outcome.phases = json_text(ctx.phases);
+        ledger_.finish_attempt(attempt_id, outcome);
+        throw;
+    }
+}
+
+BoardOutcome PortWorker::board_with_retries(Link first) {
     serial_.clear();
     mac_.clear();
     BoardOutcome last;
     const auto t0 = Clock::now();
     const int tries = 1 + std::max(0, options_.retries);
     for (int attempt = 1; attempt <= tries; ++attempt) {
-        std::optional<Link> link;
+        Link link;
         if (attempt == 1) link = std::move(first);
         try {
             BoardOutcome out = one_attempt(link, attempt);
@@ -247,7 +262,9 @@ BoardOutcome PortWorker::board_with_retries(std::optional<Link> first) {
             last.serial = serial_;
             last.mac = mac_;
             last.result = BoardResult::failed;
+            last.step = step_;
             last.cause = f.cause;
+            last.code = f.code;
             last.error = f.error;
             last.attempts = attempt;
             if (!f.retryable || attempt == tries || stop_) break;
@@ -280,30 +297,28 @@ void PortWorker::set_port_trouble(const std::string& why) {
         note("cannot open the port: " + reason + "; still trying every " +
              std::to_string(options_.poll_interval.count()) + " ms");
     }
-    if (phase_ == Phase::waiting) enter(Phase::waiting); // the live line says it too
+    if (phase_ == phase::waiting) enter(phase::waiting); // the live line says it too
 }
 
-std::optional<PortWorker::Link> PortWorker::poll_for_board() {
+PortWorker::Link PortWorker::poll_for_board() {
     // A local port that is not there has no board: do not even try to open it.
-    if (is_local_path(port_) && !std::filesystem::exists(port_)) return std::nullopt;
-    std::unique_ptr<esp::Transport> transport;
+    if (is_local_path(port_) && !std::filesystem::exists(port_)) return nullptr;
     try {
-        transport = esp::open_transport(port_, esp::kRomBaud);
-    } catch (const Error& e) {
-        // Unplugged between the look and the open: still just no board.
-        if (e.kind() == ErrorKind::not_found) return std::nullopt;
+        Link link = connect(kPollConnectAttempts);
+        set_port_trouble({});
+        return link;
+    } catch (const PortOpenError& e) {
         // A port that is there but will not open (a server refusing the connection, a device node the
         // user may not open) is not an empty port, and waiting in silence would hide it.
         set_port_trouble(e.what());
-        return std::nullopt;
-    }
-    set_port_trouble({});
-    try {
-        return esp::connect_board(std::move(transport), connect_options(kPollConnectAttempts));
+        return nullptr;
     } catch (const Error& e) {
+        // Unplugged between the look and the open: still just no board.
+        if (e.kind() == ErrorKind::not_found) return nullptr;
+        set_port_trouble({});
         // A wrong chip is a board, and the operator must hear about it: let the attempt report it.
         if (e.kind() == ErrorKind::input) throw;
-        return std::nullopt;
+        return nullptr;
     }
 }
 
@@ -318,51 +333,54 @@ void PortWorker::wait_until_gone(const std::string& mac) {
     while (!stop_ && !batch_complete()) {
         sleep_poll(options_.poll_interval * 3);
         if (stop_) return;
-        std::optional<Link> link;
+        Link link;
         try {
             link = poll_for_board();
         } catch (const Error&) {
             return;
         }
         if (!link) continue; // the board is running its app (or gone): keep waiting
-        if (esp::format_mac(link->loader->info().mac) != mac) return;
-        link->loader->leave(esp::AfterFlash::hard_reset);
+        if (esp::format_mac(link->info().mac) != mac) return;
+        link->leave_loader(esp::AfterFlash::hard_reset);
     }
 }
 
 void PortWorker::run() {
     if (!options_.wait_for_boards && !options_.loop) {
-        const BoardOutcome out = board_with_retries(std::nullopt);
+        const BoardOutcome out = board_with_retries(nullptr);
         emit_.outcome(out);
         return;
     }
     waiting_message_ = "waiting for a board";
-    enter(Phase::waiting);
+    enter(phase::waiting);
     std::string last_rejected;
     while (!stop_) {
         if (batch_complete()) break;
         serial_.clear();
         mac_.clear();
         attempt_ = 1;
-        if (phase_ != Phase::waiting) enter(Phase::waiting);
-        std::optional<Link> link;
+        step_.clear();
+        if (phase_ != phase::waiting) enter(phase::waiting);
+        Link link;
         try {
             link = poll_for_board();
         } catch (const Error& e) {
             // A board of the wrong chip: report it once (not at every poll) and wait for another.
             if (e.what() != last_rejected) {
                 last_rejected = e.what();
+                const Failure f = classify(e);
                 BoardOutcome out;
                 out.port = port_;
                 out.result = BoardResult::failed;
-                out.cause = "chip_mismatch";
-                out.error = e.what();
+                out.cause = f.cause;
+                out.code = f.code;
+                out.error = f.error;
                 out.attempts = 1;
-                record_unbound(out.cause, out.error, 0);
+                record_unbound(f, 0);
                 emit_.outcome(out);
                 if (!options_.loop) return;
                 waiting_message_ = "wrong board: replace it";
-                enter(Phase::waiting);
+                enter(phase::waiting);
             }
             sleep_poll(options_.poll_interval);
             continue;
@@ -376,7 +394,7 @@ void PortWorker::run() {
         emit_.outcome(out);
         if (!options_.loop) return;
         waiting_message_ = out.result == BoardResult::failed ? "board failed: replace it" : "board done: swap it";
-        enter(Phase::waiting);
+        enter(phase::waiting);
         wait_until_gone(out.mac);
         waiting_message_ = "waiting for a board";
     }

@@ -33,6 +33,13 @@ void check_station(const RunOptions& options, const FirmwareSet& firmware, const
         step->check(firmware, sample);
 }
 
+std::function<Pipeline()> pipeline_maker(std::vector<std::string> names, StepSettings settings, StepShared& shared) {
+    build_pipeline(names, settings, shared); // an unknown name fails now, not in every worker
+    return [names = std::move(names), settings = std::move(settings), &shared] {
+        return build_pipeline(names, settings, shared);
+    };
+}
+
 RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
                        const std::function<Pipeline()>& make_pipeline, const EventSink& sink,
                        const std::atomic<bool>& stop) {
@@ -52,10 +59,12 @@ RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
         e.port = o.port;
         e.serial = o.serial;
         e.mac = o.mac;
-        e.phase = Phase::done;
+        e.step = o.step;
+        e.phase = phase::done;
         e.attempt = o.attempts;
         e.result = o.result;
         e.cause = o.cause;
+        e.code = o.code;
         e.seconds = o.seconds;
         e.message = o.error;
         std::lock_guard lock(mutex);
@@ -76,6 +85,7 @@ RunSummary run_station(const RunOptions& options, const FirmwareSet& firmware,
                 o.port = port;
                 o.result = BoardResult::failed;
                 o.cause = "internal";
+                o.code = std::string(to_string(ErrorCode::internal));
                 o.error = port + ": " + e.what();
                 emitter.outcome(o);
             }

@@ -23,6 +23,7 @@ ProcessOptions in_dir(const TempDir& dir) { return vesper::test::isolated_in(dir
 
 ledger::AttemptOutcome outcome(bool passed, double seconds, std::string cause = {}) {
     ledger::AttemptOutcome o;
+    o.sets_status = ledger::DeviceStatus::flashed; // the flash step's
     o.passed = passed;
     o.cause = cause;
     o.error = passed ? "" : cause + " failed on the board";

@@ -41,9 +41,12 @@ std::vector<std::string> sorted_serials(const ledger::Ledger& l, std::int64_t ba
     return out;
 }
 
-ledger::AttemptOutcome passed(double seconds, std::string phases = R"({"connect":1.5,"write":30.0})") {
+// A flash step's outcomes, unless told another status (or none: a step that sets no status).
+ledger::AttemptOutcome passed(double seconds, std::string phases = R"({"connect":1.5,"write":30.0})",
+                              std::optional<DeviceStatus> sets = DeviceStatus::flashed) {
     ledger::AttemptOutcome o;
     o.passed = true;
+    o.sets_status = sets;
     o.firmware_version = "1.4.2";
     o.firmware_sha256 = std::string(64, 'a');
     o.seconds = seconds;
@@ -51,8 +54,10 @@ ledger::AttemptOutcome passed(double seconds, std::string phases = R"({"connect"
     return o;
 }
 
-ledger::AttemptOutcome failed(std::string cause, std::string error) {
+ledger::AttemptOutcome failed(std::string cause, std::string error,
+                              std::optional<DeviceStatus> sets = DeviceStatus::flashed) {
     ledger::AttemptOutcome o;
+    o.sets_status = sets;
     o.cause = std::move(cause);
     o.error = std::move(error);
     o.seconds = 3;
@@ -89,8 +94,8 @@ PRAGMA user_version = 1;
 )sql");
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 3);
-        CHECK(ledger::Ledger::current_schema_version() == 3);
+        CHECK(l.schema_version() == 4);
+        CHECK(ledger::Ledger::current_schema_version() == 4);
         CHECK_FALSE(l.created());
         auto a = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(a.status == DeviceStatus::flashed);
@@ -112,7 +117,7 @@ PRAGMA user_version = 1;
         CHECK(l.get_device(b.device.serial).station == "A");
     }
     // Reopening migrates nothing again; the ledger now carries the application_id.
-    CHECK(t.open().schema_version() == 3);
+    CHECK(t.open().schema_version() == 4);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM attempts") == 1);
     CHECK(count_rows(t.path, "PRAGMA application_id") == ledger::kApplicationId);
 }
@@ -401,7 +406,8 @@ TEST_CASE("ledger stations: finish_attempt validates its input and refuses finis
     CHECK(test::error_from([&] { l.finish_attempt(stale, passed(40)); }).kind() == ErrorKind::conflict);
 }
 
-TEST_CASE("ledger stations: attempts of other steps are recorded without moving the device", "[ledger][stations]") {
+TEST_CASE("ledger stations: attempts of steps that set no status are recorded without moving the device",
+          "[ledger][stations]") {
     TempLedger t;
     auto l = t.open();
     auto b = l.create_batch(test::batch_spec(1));
@@ -409,8 +415,8 @@ TEST_CASE("ledger stations: attempts of other steps are recorded without moving 
     l.finish_attempt(l.begin_attempt(sn, "flash", "A", "p"), passed(40));
     const auto audit_before = l.audit_log(sn).size();
     const auto outbox_before = l.pending_outbox().size();
-    l.finish_attempt(l.begin_attempt(sn, "test", "A", "p"), failed("console", "no prompt within 10 s"));
-    l.finish_attempt(l.begin_attempt(sn, "label", "A", "p"), passed(2, "{}"));
+    l.finish_attempt(l.begin_attempt(sn, "test", "A", "p"), failed("console", "no prompt within 10 s", std::nullopt));
+    l.finish_attempt(l.begin_attempt(sn, "label", "A", "p"), passed(2, "{}", std::nullopt));
     auto d = l.get_device(sn);
     CHECK(d.status == DeviceStatus::flashed);
     CHECK(d.last_error.empty());
@@ -447,7 +453,8 @@ TEST_CASE("ledger stations: the batch report", "[ledger][stations][report]") {
     l.finish_attempt(a1, failed("connect", "no sync on /dev/ttyUSB0"));
     auto a2 = l.begin_attempt(s1, "flash", "A", "/dev/ttyUSB0");
     l.finish_attempt(a2, passed(40, R"({"connect":2.0,"write":30.0,"verify":8.0})"));
-    l.finish_attempt(l.begin_attempt(s1, "test", "A", "/dev/ttyUSB0"), failed("console", "no prompt"));
+    // (A step that records its attempt only: the device stays flashed.)
+    l.finish_attempt(l.begin_attempt(s1, "test", "A", "/dev/ttyUSB0"), failed("console", "no prompt", std::nullopt));
     // Board 2 on station A passes in 50 s.
     auto s2 = l.bind_mac(b.id, mac_of(2)).device.serial;
     auto a3 = l.begin_attempt(s2, "flash", "A", "/dev/ttyUSB1");

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,9 @@ namespace vesper::ledger {
 enum class DeviceStatus { manufactured, flashed, tested, registered, failed };
 const char* to_string(DeviceStatus s);
 std::optional<DeviceStatus> parse_status(std::string_view s);
-// The life cycle: manufactured -> flashed -> tested -> registered; any state may go to failed, and a
-// failed device may be retried from manufactured or flashed. Anything else is refused.
+// The life cycle: manufactured -> flashed -> tested -> registered; any state but registered may go to
+// failed, a flashed or tested board may be flashed again and a tested one tested again, and a failed
+// device may reach any state again (the step retried decides which). Anything else is refused.
 bool transition_allowed(DeviceStatus from, DeviceStatus to);
 
 struct Batch {
@@ -89,9 +91,10 @@ struct OutboxEntry {
     std::string sent_at; // empty while pending
 };
 
-// One run of one pipeline step ("flash"; later "test", "label", "register") on one board at one port.
-// Written when the step starts (result "running") and finished in the same transaction that moves the
-// device along its life cycle, so the ledger never says "flashed" without the attempt that did it.
+// One run of one pipeline step ("flash", "test", "label", "register") on one board at one port. Written
+// when the step starts (result "running") and finished in the same transaction that moves the device
+// along its life cycle as the step says, so the ledger never says "flashed" without the attempt that
+// did it. Whether a device has passed a step is read from its attempts: its latest one of that step.
 enum class AttemptResult { running, passed, failed, interrupted };
 const char* to_string(AttemptResult r);
 
@@ -108,6 +111,7 @@ struct Attempt {
     AttemptResult result = AttemptResult::running;
     std::string cause; // failures: short machine word, e.g. "connect", "chip_mismatch", "write", "verify", "too_slow"
     std::string error; // failures: the full one-line message
+    std::string code;  // failures: the error's stable code, e.g. "esp.no_sync" (schema 4; "" before)
     std::string firmware_version;
     std::string firmware_sha256;
     double seconds = 0;        // wall time of the step
@@ -117,8 +121,13 @@ struct Attempt {
 // What a finished step reports.
 struct AttemptOutcome {
     bool passed = false;
+    // The status a pass moves the device to (flashed, tested, registered); none for a step that only
+    // records its attempt (a label). A failure of a step that sets a status moves the device to failed.
+    std::optional<DeviceStatus> sets_status;
     std::string cause;
     std::string error;
+    std::string code;
+    // Set by a step that writes firmware: kept on the device with the station and port, on a pass.
     std::string firmware_version;
     std::string firmware_sha256;
     double seconds = 0;
@@ -203,11 +212,12 @@ public:
     // (their finished_at stays empty: when they stopped is unknown).
     std::int64_t begin_attempt(std::string_view serial, std::string_view step, std::string_view station,
                                std::string_view port);
-    // Finishes the attempt and moves the device, in one transaction. For step "flash": passed ->
-    // status flashed (allowed from manufactured, flashed, tested, failed) with station, port,
-    // firmware_version, firmware_sha256 set on the device; failed -> status failed with `error` as
-    // last_error (the MAC binding stays, so a retry reuses the serial). Audit entry and outbox record as
-    // set_status does. Error(not_found) for an unknown attempt, Error(conflict) if it is not running.
+    // Finishes the attempt and moves the device, in one transaction, as `outcome.sets_status` says:
+    // passed -> that status (transition_allowed), with station, port, firmware_version and
+    // firmware_sha256 set on the device when the outcome carries firmware; failed -> status failed with
+    // `error` as last_error (the MAC binding stays, so a retry reuses the serial). Without sets_status
+    // only the attempt is recorded. Audit entry and outbox record as set_status does.
+    // Error(not_found) for an unknown attempt, Error(conflict) if it is not running.
     // Error(input) when phases is not a JSON object or seconds is negative. A failure without a cause
     // is recorded as cause "unknown" (and its cause as last_error when there is no error text).
     void finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome);
@@ -218,6 +228,11 @@ public:
     std::int64_t record_unbound_failure(std::int64_t batch_id, std::string_view step, std::string_view station,
                                         std::string_view port, std::string_view mac, const AttemptOutcome& outcome);
     std::vector<Attempt> attempts_of(std::string_view serial) const;     // oldest first
+    // The steps a device has passed: those whose latest attempt on it passed (a later failed,
+    // interrupted or running attempt of a step undoes its pass).
+    std::set<std::string> passed_steps(std::string_view serial) const;
+    // The same for every device of a batch, by serial (devices with no passed step included, empty).
+    std::map<std::string, std::set<std::string>> passed_steps_of_batch(std::int64_t batch_id) const;
     std::vector<Attempt> attempts_of_batch(std::int64_t batch_id) const; // oldest first, unbound ones included
 
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see

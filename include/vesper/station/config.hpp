@@ -43,6 +43,9 @@ struct BoardProfile {
     std::uint32_t partition_table_offset = 0x8000;
     std::vector<ImageSpec> images;
     std::optional<NvsSpec> nvs;
+    // The steps each board goes through, in order, by registry name (step_registry.hpp).
+    std::vector<std::string> pipeline{"flash"};
+    int pipeline_line = 0;
     int line = 0;
 };
 

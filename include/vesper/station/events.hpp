@@ -11,24 +11,18 @@
 
 namespace vesper::station {
 
-// Where a port is in the pipeline.
-enum class Phase {
-    waiting, // no board yet (provision), or done and waiting for the next board
-    connect, // reset, SYNC, chip, MAC, flash id
-    bind,    // MAC -> serial in the ledger
-    nvs,     // rendering this device's NVS image
-    check,   // does the board already hold a region (MD5)
-    erase,
-    write,
-    verify,
-    reset, // into the application
-    done,  // result event follows
-};
-const char* to_string(Phase phase) noexcept;
+// Where a port is: the worker's own phases around the steps', and each step's phases by name
+// (Step::phases(), e.g. flash's "nvs", "check", "erase", "write", "verify", "reset").
+namespace phase {
+inline constexpr const char* waiting = "waiting"; // no board yet (provision), or done and waiting for the next
+inline constexpr const char* connect = "connect"; // reset, SYNC, chip, MAC, flash id
+inline constexpr const char* bind = "bind";       // MAC -> serial in the ledger
+inline constexpr const char* done = "done";       // result event follows
+} // namespace phase
 
 enum class EventKind {
     phase,    // the port entered a phase
-    progress, // bytes moved within the board's flash work
+    progress, // work done within the step (done/total of the step's unit)
     note,     // a warning or remark worth showing (baud fallback, retry)
     result,   // the board on this port passed, failed or was already done
 };
@@ -44,14 +38,17 @@ struct Event {
     std::string port;
     std::string serial; // empty until bound
     std::string mac;    // empty until connected
-    Phase phase = Phase::waiting;
-    std::uint64_t done = 0;  // bytes of this board's flash work handled so far (all regions)
-    std::uint64_t total = 0; // bytes of this board's flash work (all regions), 0 before planning
-    double bytes_per_s = 0;  // flash bytes per second in the current phase, when known
-    int attempt = 1;         // 1 for the first try at this board, 2 for the first retry...
+    std::string step;                   // the step running, empty outside one (connect, bind, waiting)
+    std::string phase = phase::waiting; // the worker's phase or the step's
+    std::uint64_t done = 0;             // of the step's work so far, in `unit`
+    std::uint64_t total = 0;            // the step's work, 0 while unknown
+    std::string unit;                   // what done/total count ("bytes"), from the step
+    double per_s = 0;                   // units per second in the current phase, when known
+    int attempt = 1;                    // 1 for the first try at this board, 2 for the first retry...
     // kind == result:
     BoardResult result = BoardResult::passed;
     std::string cause;   // failures: connect, chip_mismatch, bind, nvs, write, verify, too_slow, ...
+    std::string code;    // failures: the error's stable code (esp.no_sync, flash.verify, ...)
     double seconds = 0;  // board time
     std::string message; // note text, failure reason, or why a board was skipped
 };

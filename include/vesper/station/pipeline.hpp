@@ -1,44 +1,62 @@
 #pragma once
 // The per-board pipeline: a list of steps run in order on a board that is connected and bound to its
-// ledger device. Today the list holds the flash step; the factory test, the label and the backend
-// registration are further steps of the same list. Each step run is one ledger attempt (step name,
-// station, port, timings, result), and a step the device has already passed is skipped on a rerun.
+// ledger device. Which steps, per board profile, is the factory config's `pipeline:` (default
+// [flash]); each name is looked up in the step registry (step_registry.hpp). Each step run is one ledger
+// attempt (step name, station, port, timings, result, error code), finished in the same transaction that
+// moves the device to the status the step sets, and a step the device has already passed (its latest
+// attempt of that step passed) is skipped on a rerun unless --reflash.
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "vesper/esp/loader.hpp"
 #include "vesper/ledger/ledger.hpp"
-#include "vesper/station/events.hpp"
+#include "vesper/station/board_link.hpp"
 #include "vesper/station/firmware.hpp"
 
 namespace vesper::station {
+
+// What a step needs of the board.
+enum class BoardNeed {
+    rom_loader,  // the ROM serial loader, connected (flash)
+    app_console, // the application's serial console, after a reset into the app (test)
+    none,        // nothing of the board (label, register): only its ledger device
+};
+const char* to_string(BoardNeed need) noexcept;
 
 // What a step sees of the board it works on.
 struct BoardContext {
     std::string station;
     std::string port;
-    esp::Loader* loader = nullptr; // connected
-    ledger::Device device;         // the bound device, as the ledger had it before this step
+    BoardLink* link = nullptr; // the board, shared by the steps of its pipeline
+    ledger::Device device;     // the bound device, as the ledger had it before this step
     const FirmwareSet* firmware = nullptr;
-    // Reports progress through the worker (which adds station, port, serial, MAC and throttles).
-    std::function<void(Phase, std::uint64_t done, std::uint64_t total)> progress;
+    // Reports the step's phase and progress (`done` of `total` of the step's progress_unit()) through
+    // the worker, which adds station, port, serial, MAC and step, and throttles.
+    std::function<void(const std::string& phase, std::uint64_t done, std::uint64_t total)> progress;
     std::function<void(const std::string&)> note;
     // Filled by the step for its ledger attempt.
     std::map<std::string, double> phases; // phase name -> seconds
-    std::string firmware_version;
+    std::string firmware_version;         // a step that writes firmware says which
     std::string firmware_sha256;
 };
 
 class Step {
 public:
     virtual ~Step() = default;
-    // The attempt's step name in the ledger ("flash").
+    // The attempt's step name in the ledger and the config's pipeline: ("flash").
     virtual std::string name() const = 0;
-    // Whether the device has already passed this step (a rerun skips it unless forced).
-    virtual bool done(const ledger::Device& device) const = 0;
-    // Does the work; throws vesper::Error on failure. `cause` words come from the worker's phase.
+    virtual BoardNeed needs() const = 0;
+    // The device status a pass sets (flashed, tested, registered); none for a step only recorded.
+    virtual std::optional<ledger::DeviceStatus> sets_status() const = 0;
+    // The step's phases in order, for the views and docs ("nvs", "check", ... for flash).
+    virtual std::vector<std::string> phases() const = 0;
+    // What its progress counts ("bytes"); empty when it reports no progress.
+    virtual std::string progress_unit() const { return {}; }
+    // Does the work; throws vesper::Error on failure (its code becomes the attempt's cause).
     virtual void run(BoardContext& board) = 0;
     // Run once before any port is opened, with `sample` a device of the run's batch: throws what run()
     // would throw for reasons no board can change (bad templates, missing secrets), so a run that
@@ -50,5 +68,8 @@ public:
 };
 
 using Pipeline = std::vector<std::unique_ptr<Step>>;
+
+// Whether `passed` (a device's passed steps, Ledger::passed_steps) holds every step of the pipeline.
+bool pipeline_done(const Pipeline& pipeline, const std::set<std::string>& passed);
 
 } // namespace vesper::station

@@ -16,10 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "vesper/station/board_link.hpp"
 #include "vesper/station/config.hpp"
 #include "vesper/station/events.hpp"
 #include "vesper/station/firmware.hpp"
 #include "vesper/station/pipeline.hpp"
+#include "vesper/station/step_registry.hpp"
 
 namespace vesper::station {
 
@@ -38,6 +40,7 @@ struct RunOptions {
     bool wait_for_boards = false; // a port without a board waits for one instead of failing
     bool loop = false;            // keep taking boards until the batch is complete or stop
     std::chrono::milliseconds poll_interval{1000};
+    Connector connect = connect_port; // how a port's board is reached (a test may give its own)
 };
 
 // One board's outcome on one port.
@@ -46,7 +49,9 @@ struct BoardOutcome {
     std::string serial;
     std::string mac;
     BoardResult result = BoardResult::failed;
+    std::string step; // failures: the step that failed, empty before the steps (connect, bind)
     std::string cause;
+    std::string code; // failures: the error's stable code
     std::string error;
     double seconds = 0;
     int attempts = 0;
@@ -64,6 +69,11 @@ struct RunSummary {
 // would otherwise fail every board (a template that cannot render, a missing secret) after binding it.
 // run_station does this first; a caller may do it earlier, e.g. before drawing a live view.
 void check_station(const RunOptions& options, const FirmwareSet& firmware, const Pipeline& pipeline);
+
+// A pipeline maker for run_station: the steps `names` (a profile's pipeline:) from the registry, each
+// worker's built with `settings` and sharing `shared` (which must outlive the run). Error(config.invalid)
+// for a name no step has, at once.
+std::function<Pipeline()> pipeline_maker(std::vector<std::string> names, StepSettings settings, StepShared& shared);
 
 // `make_pipeline` builds one pipeline per worker (steps may keep per-board state). `sink` gets every
 // event, never two at once. Nothing is opened before check_station has passed.
