@@ -241,6 +241,11 @@ TEST_CASE("chip rows: the ROM's boot text is complete and reads as the boot mode
         const std::string flash =
             std::string(t.banner) + std::string(t.rst_poweron) + std::string(t.boot_flash) + "\r\n";
         CHECK(triage_boot_log(as_bytes(download)).state == BootState::download_mode);
+        // ESP32-family ROMs name the mode in the boot line; the triage goes by "waiting for download".
+        if (t.waiting_for_download) {
+            CHECK(t.boot_download.find("DOWNLOAD") != std::string_view::npos);
+            CHECK(t.boot_flash.find("SPI_FAST_FLASH_BOOT") != std::string_view::npos);
+        }
         CHECK(triage_boot_log(as_bytes(flash)).state == BootState::normal_boot);
         // An Espressif unicast OUI for the simulator's default MAC.
         CHECK(c.example_oui != 0);
