@@ -50,6 +50,19 @@ const ChipInfo& chip_by_name(std::string_view name) {
     fail(ErrorKind::input, "unknown chip " + quote_value(name) + "; known chips: " + known_names());
 }
 
+const ChipInfo& chip_without_image_id() {
+    const ChipInfo* found = nullptr;
+    for (const auto& c : all_chips()) {
+        if (c.image_chip_id) continue;
+        if (found)
+            fail(ErrorKind::internal, "chip table: " + std::string(found->display_name) + " and " +
+                                          std::string(c.display_name) + " both have no image chip id");
+        found = &c;
+    }
+    if (!found) fail(ErrorKind::internal, "chip table: no chip has images without an extended header");
+    return *found;
+}
+
 const ChipInfo* find_chip_by_id(std::uint32_t chip_id) {
     for (const auto& c : all_chips())
         if (c.chip_id && *c.chip_id == chip_id) return &c;
@@ -157,8 +170,8 @@ std::uint32_t rom_baud_word(const ChipInfo& chip, std::uint32_t baud, const Baud
 }
 
 std::uint32_t estimate_xtal_mhz(const ChipInfo& chip, std::uint32_t uart_clkdiv_value, std::uint32_t host_baud) {
-    const XtalDetect& x = chip.xtal;
-    if (x.uart_clkdiv_reg == 0 || x.divider == 0) return 0;
+    const Crystal& x = chip.xtal;
+    if (!x.measured() || x.uart_clkdiv_reg == 0 || x.divider == 0) return 0;
     const double est = static_cast<double>(host_baud) * (uart_clkdiv_value & 0xFFFFF) / 1e6 / x.divider;
     // Snap to the nearest candidate (for 26/40 this is esptool's "40 if above 33 MHz else 26").
     std::uint32_t best = x.candidates_mhz[0];

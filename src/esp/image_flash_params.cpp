@@ -1,5 +1,6 @@
-// The flash mode, size and frequency codes of image header bytes 2-3, per chip family. Values are esptool's
-// (targets/*.py FLASH_SIZES, FLASH_FREQUENCY, and FLASH_MODES); see image_patch.hpp for the table in words.
+// The flash mode, size and frequency codes of image header bytes 2-3. Size and frequency codes are per
+// chip, in its row (ChipInfo::flash_codes, chip_table.cpp; docs/esp-rom-notes.md 7.2); the mode codes
+// are the same on every chip.
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -14,35 +15,6 @@ namespace vesper::esp {
 namespace {
 
 constexpr FlashCode kModes[] = {{"qio", 0}, {"qout", 1}, {"dio", 2}, {"dout", 3}};
-
-constexpr FlashCode kSizesEsp8266[] = {{"512KB", 0},  {"256KB", 1},  {"1MB", 2}, {"2MB", 3}, {"4MB", 4},
-                                       {"2MB-c1", 5}, {"4MB-c1", 6}, {"8MB", 8}, {"16MB", 9}};
-constexpr FlashCode kSizesEsp32[] = {{"1MB", 0},  {"2MB", 1},  {"4MB", 2},  {"8MB", 3},
-                                     {"16MB", 4}, {"32MB", 5}, {"64MB", 6}, {"128MB", 7}};
-
-constexpr FlashCode kFreqsEsp32[] = {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}};
-constexpr FlashCode kFreqsEsp32c2[] = {{"60m", 0xF}, {"30m", 0x0}, {"20m", 0x1}, {"15m", 0x2}};
-constexpr FlashCode kFreqsEsp32c5[] = {{"80m", 0xF}, {"40m", 0x0}, {"20m", 0x2}};
-constexpr FlashCode kFreqsEsp32c6[] = {{"80m", 0x0}, {"40m", 0x0}, {"20m", 0x2}};
-constexpr FlashCode kFreqsEsp32h2[] = {{"48m", 0xF}, {"24m", 0x0}, {"16m", 0x1}, {"12m", 0x2}};
-
-constexpr FlashEncoding kEncEsp8266{kSizesEsp8266, kFreqsEsp32};
-constexpr FlashEncoding kEncEsp32{kSizesEsp32, kFreqsEsp32};
-constexpr FlashEncoding kEncEsp32c2{kSizesEsp32, kFreqsEsp32c2};
-constexpr FlashEncoding kEncEsp32c5{kSizesEsp32, kFreqsEsp32c5};
-constexpr FlashEncoding kEncEsp32c6{kSizesEsp32, kFreqsEsp32c6};
-constexpr FlashEncoding kEncEsp32h2{kSizesEsp32, kFreqsEsp32h2};
-
-struct ChipEncoding {
-    Chip chip;
-    const FlashEncoding* encoding;
-};
-
-// Chips not listed use the ESP32 encoding (esptool's ESP32ROM defaults, which they inherit).
-constexpr ChipEncoding kEncodings[] = {
-    {Chip::esp8266, &kEncEsp8266}, {Chip::esp32c2, &kEncEsp32c2}, {Chip::esp32c5, &kEncEsp32c5},
-    {Chip::esp32c6, &kEncEsp32c6}, {Chip::esp32h2, &kEncEsp32h2},
-};
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -83,11 +55,7 @@ void check_one(std::string_view option, const std::string& value, std::span<cons
 
 std::span<const FlashCode> flash_modes() { return kModes; }
 
-const FlashEncoding& flash_encoding(const ChipInfo& chip) {
-    for (const auto& e : kEncodings)
-        if (e.chip == chip.chip) return *e.encoding;
-    return kEncEsp32;
-}
+const FlashEncoding& flash_encoding(const ChipInfo& chip) { return chip.flash_codes; }
 
 std::optional<std::uint8_t> flash_mode_code(std::string_view name) { return find_code(kModes, name); }
 std::optional<std::uint8_t> flash_size_code(const ChipInfo& chip, std::string_view name) {
@@ -99,10 +67,10 @@ std::optional<std::uint8_t> flash_freq_code(const ChipInfo& chip, std::string_vi
 
 std::string flash_mode_name(std::uint8_t code) { return names_for(kModes, code); }
 std::string flash_size_name(const ChipInfo* chip, std::uint8_t code) {
-    return names_for(chip ? flash_encoding(*chip).sizes : kEncEsp32.sizes, code);
+    return names_for((chip ? flash_encoding(*chip) : unknown_chip_flash_codes()).sizes, code);
 }
 std::string flash_freq_name(const ChipInfo* chip, std::uint8_t code) {
-    return names_for(chip ? flash_encoding(*chip).freqs : kEncEsp32.freqs, code);
+    return names_for((chip ? flash_encoding(*chip) : unknown_chip_flash_codes()).freqs, code);
 }
 
 std::optional<std::uint64_t> flash_size_bytes(std::string_view name) {

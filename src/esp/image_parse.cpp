@@ -134,7 +134,7 @@ ImageInfo parse_layout(ByteView data, std::string_view source, bool extended, co
             info.warnings.push_back("hash-appended byte is " + hex(x.hash_appended, 2) +
                                     " (ESP-IDF writes 0 or 1): treated as no hash");
     } else {
-        info.chip = hint ? hint : &chip_info(Chip::esp8266);
+        info.chip = hint ? hint : &chip_without_image_id();
     }
 
     std::uint8_t sum = kImageChecksumSeed;

@@ -8,7 +8,8 @@
 //         segment 3, IROM: the rest of the filler
 //   size - 36: 3 zero bytes of padding, the checksum at size - 33, the SHA-256 in the last 32 bytes.
 // Flash-mapped segments load at (window base + file offset of their data), so the data's offset inside a
-// 64 KiB MMU page matches its address's, as in images esptool builds.
+// 64 KiB MMU page matches its address's, as in images esptool builds. The bases and the ISA are the
+// chip row's (ChipInfo::synth, ChipInfo::isa).
 #include <algorithm>
 #include <cstring>
 
@@ -22,28 +23,6 @@
 namespace vesper::esp {
 
 namespace {
-
-enum class Isa { xtensa, riscv };
-
-// Load addresses per chip, all inside the ranges of image_memory_map.cpp. Where DRAM and IRAM alias (one
-// window) they are 64 KiB apart; where DROM and IROM share a flash window, IROM follows DROM in it.
-struct SynthLayout {
-    Chip chip;
-    std::uint32_t drom, dram, iram, irom;
-    Isa isa;
-};
-
-constexpr SynthLayout kLayouts[] = {
-    {Chip::esp32, 0x3F400000, 0x3FFB0000, 0x40080000, 0x400D0000, Isa::xtensa},
-    {Chip::esp32s2, 0x3F000000, 0x3FFB0000, 0x40020000, 0x40080000, Isa::xtensa},
-    {Chip::esp32s3, 0x3C000000, 0x3FC88000, 0x40370000, 0x42000000, Isa::xtensa},
-    {Chip::esp32c2, 0x3C000000, 0x3FCA0000, 0x4037C000, 0x42000000, Isa::riscv},
-    {Chip::esp32c3, 0x3C000000, 0x3FC80000, 0x4037C000, 0x42000000, Isa::riscv},
-    {Chip::esp32c5, 0x42000000, 0x40810000, 0x40800000, 0x42000000, Isa::riscv},
-    {Chip::esp32c6, 0x42800000, 0x40810000, 0x40800000, 0x42000000, Isa::riscv},
-    {Chip::esp32h2, 0x42800000, 0x40810000, 0x40800000, 0x42000000, Isa::riscv},
-    {Chip::esp32p4, 0x40000000, 0x4FF10000, 0x4FF00000, 0x40000000, Isa::riscv},
-};
 
 constexpr std::uint8_t kXtensaJumpToSelf[] = {0x06, 0xFF, 0xFF};      // j . (J, offset -4)
 constexpr std::uint8_t kRiscvJumpToSelf[] = {0x6F, 0x00, 0x00, 0x00}; // j . (jal x0, 0)
@@ -82,11 +61,12 @@ private:
     std::uint64_t state_ = 0;
 };
 
+// The row's load addresses (ChipInfo::synth), or Error(input) for a chip without the ESP-IDF app format.
 const SynthLayout& layout_for(const ChipInfo& chip) {
-    for (const auto& l : kLayouts)
-        if (l.chip == chip.chip) return l;
-    fail(ErrorKind::input, "image synth: " + std::string(chip.display_name) +
-                               " has no ESP-IDF app image format to synthesize (ESP32-family chips only)");
+    if (!chip.synth)
+        fail(ErrorKind::input, "image synth: " + std::string(chip.display_name) +
+                                   " has no ESP-IDF app image format to synthesize (ESP32-family chips only)");
+    return *chip.synth;
 }
 
 void put_text(std::uint8_t* field, std::size_t field_size, std::string_view text) {
@@ -160,7 +140,7 @@ Bytes synthesize_app_image(const ChipInfo& chip, const SynthOptions& opts) {
     const std::size_t dram_at = add_segment(out, lay.dram, kDramLength);
     rng.fill(&out[dram_at], kDramLength);
     const std::size_t iram_at = add_segment(out, lay.iram, kIramLength);
-    if (lay.isa == Isa::xtensa)
+    if (chip.isa == Isa::xtensa)
         std::copy(std::begin(kXtensaJumpToSelf), std::end(kXtensaJumpToSelf), out.begin() + iram_at);
     else
         std::copy(std::begin(kRiscvJumpToSelf), std::end(kRiscvJumpToSelf), out.begin() + iram_at);

@@ -194,8 +194,7 @@ void Loader::change_baud(std::uint32_t baud) {
         in.ck8m_efuse_value = read_reg_stable(c.baud.ck8m_efuse_reg);
         break;
     case BaudRule::xtal_mismatch:
-        if (c.xtal.uart_clkdiv_reg != 0)
-            in.xtal_mhz = estimate_xtal_mhz(c, read_reg_stable(c.xtal.uart_clkdiv_reg), t.baud());
+        if (c.xtal.measured()) in.xtal_mhz = estimate_xtal_mhz(c, read_reg_stable(c.xtal.uart_clkdiv_reg), t.baud());
         if (c.baud.rom_xtal_reg != 0) in.rom_xtal_reg_value = read_reg_stable(c.baud.rom_xtal_reg);
         break;
     }

@@ -5,7 +5,6 @@
 
 #include <string>
 
-#include "devsim/chip_profile.hpp"
 #include "devsim/rom_loader.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/esp/packet.hpp"
@@ -29,9 +28,8 @@ struct Rig {
     RomLoader rom;
 
     explicit Rig(std::string_view name, Mac mac = {0x24, 0x0a, 0xc4, 0x12, 0x34, 0x56}, FaultPlan plan = {})
-        : chip(esp::chip_by_name(name)), flash(FlashStore::in_memory(k4MB)),
-          regs(chip, chip_profile(chip.chip), mac, k4MB), faults(std::move(plan)),
-          rom(chip, flash, regs, timing, faults) {
+        : chip(esp::chip_by_name(name)), flash(FlashStore::in_memory(k4MB)), regs(chip, mac, k4MB),
+          faults(std::move(plan)), rom(chip, flash, regs, timing, faults) {
         rom.reset(115200);
     }
 

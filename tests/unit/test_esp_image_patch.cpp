@@ -119,6 +119,40 @@ TEST_CASE("patch: chip families with their own codes", "[esp][image][patch]") {
     CHECK_FALSE(flash_size_code(chip_info(Chip::esp8266), "32MB"));
 }
 
+TEST_CASE("flash codes: every chip has its own, none borrows another chip's", "[esp][image][patch]") {
+    // Header codes once lived in a side table in which a chip without an entry silently got ESP32's.
+    // Each chip must answer with codes of its own: two chips returning the same encoding object means
+    // one of them is falling back on the other's.
+    for (const ChipInfo& a : all_chips())
+        for (const ChipInfo& b : all_chips()) {
+            if (&a == &b) continue;
+            INFO(a.name << " and " << b.name);
+            CHECK(&flash_encoding(a) != &flash_encoding(b));
+        }
+    // And the codes are the chip's as esptool's targets define them (FLASH_FREQUENCY; sizes: ESP8266 its
+    // own, every other chip the ESP32 class's, inherited).
+    const auto freq_names = [](const ChipInfo& c) {
+        std::string out;
+        for (const FlashCode& f : flash_encoding(c).freqs)
+            out += std::string(out.empty() ? "" : " ") + std::string(f.name) + "=" + std::to_string(f.code);
+        return out;
+    };
+    for (const char* esp32_like : {"esp8266", "esp32", "esp32s2", "esp32s3", "esp32c3", "esp32p4"}) {
+        INFO(esp32_like);
+        CHECK(freq_names(chip_by_name(esp32_like)) == "80m=15 40m=0 26m=1 20m=2");
+    }
+    CHECK(freq_names(chip_by_name("esp32c2")) == "60m=15 30m=0 20m=1 15m=2");
+    CHECK(freq_names(chip_by_name("esp32c5")) == "80m=15 40m=0 20m=2");
+    CHECK(freq_names(chip_by_name("esp32c6")) == "80m=0 40m=0 20m=2");
+    CHECK(freq_names(chip_by_name("esp32h2")) == "48m=15 24m=0 16m=1 12m=2");
+    for (const ChipInfo& c : all_chips()) {
+        INFO(c.name);
+        CHECK(flash_size_code(c, "1MB") == (c.chip == Chip::esp8266 ? 2 : 0));
+        CHECK(flash_size_code(c, "16MB") == (c.chip == Chip::esp8266 ? 9 : 4));
+        CHECK(flash_size_code(c, "128MB").has_value() == (c.chip != Chip::esp8266));
+    }
+}
+
 TEST_CASE("patch: keep changes nothing", "[esp][image][patch]") {
     const Bytes boot = bootloader_for(0);
     CHECK(patch(boot, Chip::esp32, "keep", "keep", "keep") == boot);

@@ -73,7 +73,7 @@ std::string App::boot_log(const FlashStore& flash) const {
     // The ROM's loader messages for the 2nd stage bootloader image.
     const ByteView header = flash.read(chip_.bootloader_offset, 8);
     const bool has_bootloader = header[0] == kImageMagic;
-    if (chip_.chip == esp::Chip::esp32) out += "configsip: 0, SPIWP:0xee\r\n";
+    out += chip_.boot_text.flash_preamble;
     if (has_bootloader) {
         out += std::string("mode:") + flash_mode_name(header[2]) + ", clock div:2\r\n";
         out += "entry 0x4008067c\r\n";
@@ -82,7 +82,7 @@ std::string App::boot_log(const FlashStore& flash) const {
     const std::string target(chip_.name);
     const std::string boot_tag = "boot." + target;
     log.line('I', "boot", "ESP-IDF v5.3 2nd stage bootloader (vesper devsim)");
-    if (profile_.multicore) log.line('I', "boot", "Multicore bootloader");
+    if (chip_.cpu_cores > 1) log.line('I', "boot", "Multicore bootloader");
     log.line('I', "boot", "chip revision: v0.0");
     if (!has_bootloader) {
         char buf[96];
@@ -90,10 +90,16 @@ std::string App::boot_log(const FlashStore& flash) const {
                       header[0]);
         log.line('W', "boot", "%s; devsim starts its app anyway", buf);
     } else {
-        static const char* sizes[] = {"1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"};
+        // The size code means what the chip row's header codes say (ESP8266 codes differ from the rest).
         const unsigned size_code = header[3] >> 4;
+        std::string size = "unknown";
+        for (const esp::FlashCode& c : chip_.flash_codes.sizes)
+            if (c.code == size_code) {
+                size = c.name;
+                break;
+            }
         log.line('I', boot_tag.c_str(), "SPI Mode       : %s", flash_mode_name(header[2]));
-        log.line('I', boot_tag.c_str(), "SPI Flash Size : %s", size_code < 8 ? sizes[size_code] : "unknown");
+        log.line('I', boot_tag.c_str(), "SPI Flash Size : %s", size.c_str());
     }
     log.line('I', "boot", "Enabling RNG early entropy source...");
 

@@ -4,7 +4,6 @@
 // banner with the board's MAC; the factory console will grow here (a later issue).
 #include <string>
 
-#include "devsim/chip_profile.hpp"
 #include "devsim/flash_store.hpp"
 #include "devsim/mac.hpp"
 #include "vesper/core/bytes.hpp"
@@ -14,8 +13,7 @@ namespace vesper::devsim {
 
 class App {
 public:
-    App(const esp::ChipInfo& chip, const ChipProfile& profile, const Mac& mac)
-        : chip_(chip), profile_(profile), mac_(mac) {}
+    App(const esp::ChipInfo& chip, const Mac& mac) : chip_(chip), mac_(mac) {}
 
     // Everything printed from the 2nd stage bootloader to the app banner, reading the bootloader image
     // header and the partition table from `flash`. Lines end in "\r\n" like ESP-IDF's console.
@@ -28,7 +26,6 @@ public:
 
 private:
     const esp::ChipInfo& chip_;
-    const ChipProfile& profile_;
     Mac mac_;
 };
 

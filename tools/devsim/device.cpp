@@ -31,9 +31,9 @@ ResetCircuit parse_reset_circuit(std::string_view text) {
 }
 
 Device::Device(DeviceConfig config, FlashStore flash, CommandLog* log, std::function<void(const std::string&)> note)
-    : config_(std::move(config)), chip_(*config_.chip), profile_(chip_profile(chip_.chip)), flash_(std::move(flash)),
-      regs_(chip_, profile_, config_.mac, flash_.size()), faults_(config_.faults),
-      loader_(chip_, flash_, regs_, config_.timing, faults_), app_(chip_, profile_, config_.mac), log_(log),
+    : config_(std::move(config)), chip_(*config_.chip), flash_(std::move(flash)),
+      regs_(chip_, config_.mac, flash_.size()), faults_(config_.faults),
+      loader_(chip_, flash_, regs_, config_.timing, faults_), app_(chip_, config_.mac), log_(log),
       note_(std::move(note)), decoder_(kRomMaxFrame) {}
 
 void Device::note(const std::string& text) const {
@@ -69,20 +69,20 @@ void Device::boot(TimePoint now, ResetCause cause, bool download, bool keep_outp
     decoder_.resync();
     loader_.reset(kRomBaud);
     watchdog_at_.reset();
-    // Reset reason 0x10 is what the ROMs of the chips with an RTC watchdog print for its reset.
-    const std::string_view rst = cause == ResetCause::power_on   ? profile_.rst_poweron
-                                 : cause == ResetCause::external ? profile_.rst_external
-                                 : cause == ResetCause::watchdog ? std::string_view("rst:0x10 (RTCWDT_RTC_RST),")
-                                                                 : profile_.rst_software;
-    std::string text(profile_.rom_header);
+    // What the chip's ROM prints (its row's boot_text).
+    const esp::RomBootText& rom = chip_.boot_text;
+    const std::string_view rst = cause == ResetCause::power_on   ? rom.rst_poweron
+                                 : cause == ResetCause::external ? rom.rst_external
+                                 : cause == ResetCause::watchdog ? rom.rst_watchdog
+                                                                 : rom.rst_software;
+    std::string text(rom.banner);
     text += rst;
-    text += download ? profile_.boot_download : profile_.boot_flash;
+    text += download ? rom.boot_download : rom.boot_flash;
     text += "\r\n";
-    const bool esp8266 = chip_.chip == esp::Chip::esp8266;
-    if (esp8266) text += "\r\n";
-    if (download && !esp8266) text += "waiting for download\r\n";
-    uart_baud_ = profile_.boot_baud;
-    emit_text(text, now, profile_.boot_baud);
+    if (rom.blank_line) text += "\r\n";
+    if (download && rom.waiting_for_download) text += "waiting for download\r\n";
+    uart_baud_ = rom.baud;
+    emit_text(text, now, rom.baud);
     if (download) {
         state_ = State::download;
         uart_baud_ = kRomBaud;
@@ -94,7 +94,7 @@ void Device::boot(TimePoint now, ResetCause cause, bool download, bool keep_outp
 
 void Device::start_app(TimePoint at) {
     state_ = State::app;
-    uart_baud_ = profile_.boot_baud;
+    uart_baud_ = chip_.boot_text.baud;
     emit_text(app_.boot_log(flash_), at, uart_baud_);
     note("running the app");
 }

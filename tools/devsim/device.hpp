@@ -11,7 +11,6 @@
 #include <string>
 
 #include "devsim/app.hpp"
-#include "devsim/chip_profile.hpp"
 #include "devsim/command_log.hpp"
 #include "devsim/faults.hpp"
 #include "devsim/flash_store.hpp"
@@ -115,7 +114,6 @@ private:
 
     DeviceConfig config_;
     const esp::ChipInfo& chip_;
-    const ChipProfile& profile_;
     FlashStore flash_;
     RegisterFile regs_;
     FaultState faults_;

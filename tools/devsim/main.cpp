@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "devsim/chip_profile.hpp"
 #include "devsim/server.hpp"
 #include "vesper/core/error.hpp"
 
@@ -109,10 +108,9 @@ int main(int argc, char** argv) {
 
     try {
         const esp::ChipInfo& chip = esp::chip_by_name(chip_name);
-        const ChipProfile& profile = chip_profile(chip.chip);
-        Mac mac{static_cast<std::uint8_t>(profile.default_oui >> 16),
-                static_cast<std::uint8_t>(profile.default_oui >> 8),
-                static_cast<std::uint8_t>(profile.default_oui),
+        Mac mac{static_cast<std::uint8_t>(chip.example_oui >> 16),
+                static_cast<std::uint8_t>(chip.example_oui >> 8),
+                static_cast<std::uint8_t>(chip.example_oui),
                 0,
                 0,
                 1};

@@ -14,9 +14,8 @@ constexpr std::uint32_t kCk8mEfuseValue = 160;    // EFUSE_RD_CK8M_FREQ byte cho
 
 } // namespace
 
-RegisterFile::RegisterFile(const esp::ChipInfo& chip, const ChipProfile& profile, const Mac& mac,
-                           std::uint32_t flash_size)
-    : profile_(profile), spi_(esp::spi_user_command_regs(chip.chip)), rtc_wdt_(chip.rtc_watchdog) {
+RegisterFile::RegisterFile(const esp::ChipInfo& chip, const Mac& mac, std::uint32_t flash_size)
+    : xtal_(chip.xtal), spi_(chip.spi), rtc_wdt_(chip.rtc_watchdog) {
     if (!chip.magic_values.empty()) fixed_[esp::kChipDetectMagicAddr] = chip.magic_values.front();
     if (chip.detect_register) {
         const auto& m = *chip.detect_register;
@@ -28,16 +27,13 @@ RegisterFile::RegisterFile(const esp::ChipInfo& chip, const ChipProfile& profile
     // ESP32: the ROM derives its UART clock from the CK_8M calibration; choose register values whose
     // product gives exactly the fitted crystal, so esptool's baud correction is the identity.
     if (chip.baud.rule == esp::BaudRule::esp32_ck8m) {
-        const std::uint64_t xtal_hz = std::uint64_t{profile.xtal_mhz} * 1000000;
+        const std::uint64_t xtal_hz = std::uint64_t{xtal_.mhz} * 1000000;
         const std::uint64_t cali = xtal_hz * 40 / (15625 * kCk8mEfuseValue);
         fixed_[chip.baud.cali_reg] = static_cast<std::uint32_t>((cali & chip.baud.cali_mask) << chip.baud.cali_shift);
         fixed_[chip.baud.ck8m_efuse_reg] = kCk8mEfuseValue;
     }
     if (chip.baud.rule == esp::BaudRule::xtal_mismatch && chip.baud.rom_xtal_reg != 0)
-        fixed_[chip.baud.rom_xtal_reg] = (profile.xtal_mhz << chip.baud.rom_xtal_shift) & chip.baud.rom_xtal_mask;
-
-    clkdiv_reg_ = profile.uart_clkdiv_reg;
-    clkdiv_reg_alt_ = chip.xtal.uart_clkdiv_reg;
+        fixed_[chip.baud.rom_xtal_reg] = (xtal_.mhz << chip.baud.rom_xtal_shift) & chip.baud.rom_xtal_mask;
 
     // JEDEC capacity byte = log2(size) for W25Q parts (0x16 = 4 MB).
     const auto capacity = static_cast<std::uint32_t>(std::bit_width(flash_size) - 1);
@@ -46,9 +42,9 @@ RegisterFile::RegisterFile(const esp::ChipInfo& chip, const ChipProfile& profile
 
 std::uint32_t RegisterFile::read(std::uint32_t address, std::uint32_t uart_baud) const {
     if (auto it = fixed_.find(address); it != fixed_.end()) return it->second;
-    if ((address == clkdiv_reg_ || (clkdiv_reg_alt_ != 0 && address == clkdiv_reg_alt_)) && uart_baud != 0) {
+    if (address == xtal_.uart_clkdiv_reg && uart_baud != 0) {
         // What the ROM programmed while autobauding: UART clock / baud, integer part in bits 19..0.
-        const std::uint64_t uart_clk = std::uint64_t{profile_.xtal_mhz} * 1000000 * profile_.apb_per_xtal;
+        const std::uint64_t uart_clk = std::uint64_t{xtal_.mhz} * 1000000 * xtal_.divider;
         return static_cast<std::uint32_t>((uart_clk + uart_baud / 2) / uart_baud) & 0xFFFFF;
     }
     if (auto it = written_.find(address); it != written_.end()) return it->second;

@@ -9,7 +9,6 @@
 #include <optional>
 #include <utility>
 
-#include "devsim/chip_profile.hpp"
 #include "devsim/mac.hpp"
 #include "vesper/esp/chip.hpp"
 #include "vesper/esp/spi_flash.hpp"
@@ -22,7 +21,7 @@ inline constexpr std::uint8_t kJedecMemoryType = 0x40;
 
 class RegisterFile {
 public:
-    RegisterFile(const esp::ChipInfo& chip, const ChipProfile& profile, const Mac& mac, std::uint32_t flash_size);
+    RegisterFile(const esp::ChipInfo& chip, const Mac& mac, std::uint32_t flash_size);
 
     // `uart_baud` is the rate the ROM's UART runs at: the divider register follows it.
     std::uint32_t read(std::uint32_t address, std::uint32_t uart_baud) const;
@@ -44,11 +43,9 @@ public:
 private:
     void run_spi_user_command();
 
-    const ChipProfile& profile_;
+    const esp::Crystal xtal_;                      // the row's crystal: the board carries xtal_.mhz
     std::map<std::uint32_t, std::uint32_t> fixed_; // read-only: magic word, eFuse, calibration
     std::map<std::uint32_t, std::uint32_t> written_;
-    std::uint32_t clkdiv_reg_ = 0;
-    std::uint32_t clkdiv_reg_alt_ = 0;
     esp::SpiUserCommandRegs spi_{};
     std::uint32_t jedec_ = 0;
     std::optional<esp::RtcWatchdog> rtc_wdt_;

@@ -482,7 +482,7 @@ RomReply RomLoader::change_baudrate(const esp::Request& r) {
     // A ROM that assumes another crystal than the one fitted runs its UART off by that ratio; the
     // host's correction (esp::rom_baud_word) undoes it.
     if (chip_.baud.rule == esp::BaudRule::xtal_mismatch && chip_.baud.rom_xtal_mhz != 0)
-        baud = baud * chip_profile(chip_.chip).xtal_mhz / chip_.baud.rom_xtal_mhz;
+        baud = baud * chip_.xtal.mhz / chip_.baud.rom_xtal_mhz;
     RomReply reply = ok(op);
     reply.switch_baud = static_cast<std::uint32_t>(baud);
     reply.result = "ok (UART to " + std::to_string(baud) + " baud after this reply)";

@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "devsim/chip_profile.hpp"
 #include "devsim/faults.hpp"
 #include "devsim/flash_store.hpp"
 #include "devsim/inflater.hpp"

@@ -2,7 +2,7 @@
 // Reading what a board printed after reset, to say why a connect failed. The ROM prints a boot line
 // such as "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)" (ESP32 family) or
 // "rst cause:2, boot mode:(3,6)" (ESP8266); in download mode ESP32-family ROMs add "waiting for download".
-// esptool uses the same clue (esp-rom-notes 5.5 item 30). Pure code, no I/O.
+// esptool uses the same clue (docs/esp-rom-notes.md 9.3). Pure code, no I/O.
 #include <optional>
 #include <string>
 

@@ -1,7 +1,10 @@
 #pragma once
-// Chips as data: one ChipInfo row per supported chip (see chip_table.cpp for the rows and where each
-// fact comes from). Code asks the row ("does this ROM take the 5th FLASH_BEGIN word?") instead of
-// testing which chip it is; adding a chip is adding a row and its tests.
+// Chips as data: one ChipInfo row per supported chip, holding every per-chip fact the code and the
+// simulator (tools/devsim) use: detection, ROM loader behaviour, eFuse MAC, crystal and UART, SPI
+// registers, image header codes, memory map, synthetic-image layout and what the ROM prints at reset.
+// The rows are in chip_table.cpp; docs/esp-rom-notes.md says where each fact comes from. Code asks the
+// row ("does this ROM take the 5th FLASH_BEGIN word?") instead of testing which chip it is; adding a
+// chip is adding a row and its tests.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -80,12 +83,19 @@ struct BaudCorrection {
     std::uint8_t rom_xtal_shift = 0;
 };
 
-// Crystal estimate from the UART divider the ROM set up while autobauding: baud * (clkdiv & 0xFFFFF)
-// / 1e6 / divider, snapped to the nearest candidate.
-struct XtalDetect {
-    std::uint32_t uart_clkdiv_reg = 0; // 0: not needed for this chip
-    std::uint32_t divider = 1;
+// The crystal and the UART clock the ROM derives from it (docs/esp-rom-notes.md 6.1). While autobauding
+// the ROM sets the UART divider to uart_clock / baud, so the host can estimate the crystal as
+// baud * (clkdiv & 0xFFFFF) / 1e6 / divider and snap it to the nearest candidate.
+struct Crystal {
+    // The crystal boards carry: the only one where it is fixed, else the usual one (what devsim fits).
+    std::uint32_t mhz = 0;
+    // Where boards differ, the crystals the chip can run from, ascending; {0, 0} when the crystal is
+    // fixed (nothing to measure: estimate_xtal_mhz gives 0).
     std::array<std::uint32_t, 2> candidates_mhz{};
+    std::uint32_t uart_clkdiv_reg = 0; // UART0 clock divider register (every chip)
+    std::uint32_t divider = 1;         // UART clock / crystal (esptool's XTAL_CLK_DIVIDER; ESP8266 APB = 2x)
+
+    bool measured() const { return candidates_mhz[0] != 0; }
 };
 
 // Extra detection for chips whose magic word is unusable (ESP32-P4): (read(address) & mask) == value.
@@ -121,32 +131,95 @@ struct RtcWatchdog {
     std::uint32_t enable = (1u << 31) | (5u << 28) | (1u << 8) | 2u;
 };
 
+// The CPU's instruction set (synthetic images put a jump-to-self of this ISA at the entry point).
+enum class Isa { xtensa, riscv };
+
+// One range of the chip's address space a segment can load into (docs/esp-rom-notes.md 8). Names: DROM,
+// IROM (flash-mapped data and code), DRAM, IRAM, RTC_DRAM, RTC_IRAM, RTC_DATA, EXTRAM_DATA, CACHE_PRO,
+// CACHE_APP, ROM (mask ROM).
+struct MemoryRange {
+    std::uint32_t start = 0;
+    std::uint32_t end = 0; // exclusive
+    std::string_view name;
+};
+
+// One named value of an image header field (docs/esp-rom-notes.md 7.2).
+struct FlashCode {
+    std::string_view name; // "4MB", "80m", "dio"
+    std::uint8_t code;     // size and frequency codes are nibbles (0-15)
+};
+
+// The flash size and frequency codes of image header byte 3 (size in the high nibble, frequency in the
+// low) for one chip. The SPI mode codes of byte 2 are the same on every chip (flash_modes()).
+struct FlashEncoding {
+    std::span<const FlashCode> sizes;
+    std::span<const FlashCode> freqs;
+};
+
+// Load addresses of a synthetic app's four segments (image_synth.hpp), each inside the memory map
+// range of that name. Where DRAM and IRAM alias (one window) they are 64 KiB apart; where DROM and
+// IROM share a flash window, IROM follows DROM in it.
+struct SynthLayout {
+    std::uint32_t drom = 0, dram = 0, iram = 0, irom = 0;
+};
+
+// What the ROM prints on UART0 at reset, before the loader or the 2nd stage bootloader runs
+// (docs/esp-rom-notes.md 9.3). Only the simulator prints it; vesperctl reads boot lines by their
+// shape (boot_log.hpp).
+struct RomBootText {
+    std::uint32_t baud = 115200;      // rate of these messages (the ESP8266 ROM with a 26 MHz crystal: 74880)
+    std::string_view banner;          // lines before the reset cause ("ets Jun  8 2016 00:22:57", "ESP-ROM:...")
+    std::string_view rst_poweron;     // "rst:0x1 (POWERON_RESET)," at power-on
+    std::string_view rst_external;    // after a reset through the EN pin
+    std::string_view rst_software;    // after FLASH_END "reboot" (a software reset)
+    std::string_view rst_watchdog;    // after the RTC watchdog fired (chips with rtc_watchdog; else empty)
+    std::string_view boot_download;   // "boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))"
+    std::string_view boot_flash;      // "boot:0x13 (SPI_FAST_FLASH_BOOT)"
+    bool blank_line = false;          // an empty line follows the boot line (ESP8266)
+    bool waiting_for_download = true; // "waiting for download" in download mode (not the ESP8266)
+    std::string_view flash_preamble;  // before loading the 2nd stage ("configsip: 0, SPIWP:0xee" on ESP32)
+};
+
 struct ChipInfo {
     Chip chip;
     std::string_view name;         // "esp32s3"
     std::string_view display_name; // "ESP32-S3"
 
-    // Detection. chip_id is what GET_SECURITY_INFO reports (nullopt where the ROM lacks the command or
-    // the field: ESP8266, ESP32, ESP32-S2). Magic values are read at kChipDetectMagicAddr.
+    // Detection (docs/esp-rom-notes.md 3). chip_id is what GET_SECURITY_INFO reports (nullopt where the
+    // ROM lacks the command or the field: ESP8266, ESP32, ESP32-S2). Magic values are read at
+    // kChipDetectMagicAddr.
     std::optional<std::uint32_t> chip_id;
     std::span<const std::uint32_t> magic_values;
     std::optional<RegisterMatch> detect_register;
 
+    // The ROM loader (docs/esp-rom-notes.md 2 and 4; image_chip_id 3.2).
     std::optional<std::uint16_t> image_chip_id; // chip id in the app image extended header (none on ESP8266)
     std::uint32_t bootloader_offset;
     std::uint8_t rom_status_len;     // 2 or 4 (the stub always sends 2)
     bool flash_begin_encrypted_word; // ROM FLASH_(DEFL_)BEGIN takes the 5th `encrypted` word
     RomCapabilities rom;
-    MacLocation mac;
-    BaudCorrection baud;
-    XtalDetect xtal;
+    MacLocation mac;        // docs/esp-rom-notes.md 5
+    BaudCorrection baud;    // docs/esp-rom-notes.md 6.2
+    Crystal xtal;           // docs/esp-rom-notes.md 6.1
     SpiUserCommandRegs spi; // for flash commands the ROM has no opcode for (RDID)
     bool usb_jtag_serial;   // has the USB-Serial/JTAG controller (VID 0x303A PID 0x1001)
     bool usb_otg;           // ROM can talk over USB-OTG CDC (smaller blocks, see kUsbOtgBlock)
     std::uint32_t max_rom_flash_address = kRomMaxFlashAddress;
     // Where --after watchdog-reset works (esptool: S2, S3, C2, C3, C5, P4; not the ESP8266 and ESP32,
     // which have no such method, nor the C6 and H2, whose USB-Serial/JTAG port can vanish on it).
-    std::optional<RtcWatchdog> rtc_watchdog = std::nullopt;
+    std::optional<RtcWatchdog> rtc_watchdog;
+
+    // Images (docs/esp-rom-notes.md 7 and 8).
+    FlashEncoding flash_codes; // header byte 3 (flash_encoding() in image_patch.hpp)
+    std::span<const MemoryRange> memory_map;
+    Isa isa;
+    std::uint8_t cpu_cores;           // the 2nd stage bootloader says "Multicore bootloader" when > 1
+    std::optional<SynthLayout> synth; // nullopt: no ESP-IDF app image format (ESP8266)
+
+    // Boards (docs/esp-rom-notes.md 9.3): what the ROM prints, and an Espressif OUI seen on boards with
+    // this chip (the simulator's default MAC prefix; a real board's MAC comes from its eFuse).
+    RomBootText boot_text;
+    std::uint32_t example_oui;
 };
 
 // Every row, in a fixed order.
@@ -160,6 +233,14 @@ const ChipInfo* find_chip_by_magic(std::uint32_t magic);
 const ChipInfo* find_chip_by_image_id(std::uint16_t image_chip_id);
 // Like find_chip_by_name, but throws Error(input) listing the known names.
 const ChipInfo& chip_by_name(std::string_view name);
+// The chip whose images have no extended header (no image_chip_id: the ESP8266 layout), so an image in
+// that layout is for it. Throws Error(internal) unless exactly one row has no image_chip_id.
+const ChipInfo& chip_without_image_id();
+
+// Names for the header codes of an image whose chip id is unknown: the codes of esptool's ESP32 class,
+// which every later chip's class inherits (docs/esp-rom-notes.md 7.2). Never used for a known chip:
+// a chip's codes are its row's flash_codes.
+const FlashEncoding& unknown_chip_flash_codes();
 
 // Six MAC bytes from the words read at chip.mac.addresses(), in that order. Throws Error(device) with
 // the chip name when the word count is wrong, the ESP8266 OUI is unknown, or the result is all 0x00 or
@@ -182,8 +263,8 @@ struct BaudInputs {
 // First word of CHANGE_BAUDRATE for the ROM. Returns `baud` unchanged when the rule needs an input
 // that is 0 (nothing to correct with).
 std::uint32_t rom_baud_word(const ChipInfo& chip, std::uint32_t baud, const BaudInputs& in);
-// Crystal in MHz from the UART divider register value and the baud the host is using; 0 if the chip
-// has no XtalDetect data.
+// Crystal in MHz from the UART divider register value and the baud the host is using; 0 if the chip's
+// crystal is fixed (Crystal::measured() is false).
 std::uint32_t estimate_xtal_mhz(const ChipInfo& chip, std::uint32_t uart_clkdiv_value, std::uint32_t host_baud);
 
 } // namespace vesper::esp

@@ -67,7 +67,7 @@ struct Request {
 
 // SYNC: 07 07 12 20 followed by 32 x 55.
 Request sync_request();
-// How many replies a ROM sends to one SYNC (esp-rom-notes item 31).
+// How many replies a ROM sends to one SYNC (docs/esp-rom-notes.md 2.1).
 inline constexpr int kRomSyncReplies = 8;
 Request read_reg_request(std::uint32_t address);
 // WRITE_REG: address, value, mask, delay in microseconds.

@@ -2,7 +2,7 @@
 // One conversation with a bootloader over a Transport: send a request, wait for the reply that answers
 // it. Replies are SLIP-decoded and matched by opcode; unrelated frames (the ROM's extra SYNC replies,
 // duplicate error replies, junk) are skipped. After a failure reply the line is drained for a moment,
-// because the ROM may answer an unsupported command more than once (esp-rom-notes 5.2 item 5).
+// because the ROM may answer an unsupported command more than once (docs/esp-rom-notes.md 2.3).
 // Everything received is also kept raw (capped) so a failed connect can read the boot log.
 #include <cstddef>
 #include <string>

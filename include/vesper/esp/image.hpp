@@ -68,15 +68,7 @@ struct ExtendedHeader {
     std::uint8_t hash_appended = 0; // 1: a SHA-256 follows the checksum
 };
 
-// One range of a chip's address space a segment can load into. Names: DROM, IROM (flash-mapped data and
-// code), DRAM, IRAM, RTC_DRAM, RTC_IRAM, RTC_DATA, EXTRAM_DATA, CACHE_PRO, CACHE_APP, ROM (mask ROM).
-struct MemoryRange {
-    std::uint32_t start = 0;
-    std::uint32_t end = 0; // exclusive
-    std::string_view name;
-};
-
-// The chip's memory map, from esptool's per-target MEMORY_MAP (see image_memory_map.cpp).
+// Shorthand for chip_info(chip).memory_map (MemoryRange and the maps are in chip.hpp / chip_table.cpp).
 std::span<const MemoryRange> memory_map(Chip chip);
 // Names of every range holding `address`, in table order (several when ranges alias, e.g. "DROM" and
 // "IROM" on ESP32-C5); empty when none does.

@@ -3,14 +3,9 @@
 // the bootloader offset (`write_flash --flash-mode/--flash-size/--flash-freq`, its _update_image_flash_params).
 //
 // Byte 2 is the SPI mode: qio 0, qout 1, dio 2, dout 3 on every chip. Byte 3 holds a size code in its high
-// nibble and a frequency code in its low nibble, and those codes differ by chip family (values from esptool's
-// targets/*.py FLASH_SIZES and FLASH_FREQUENCY):
-//   sizes  ESP8266: 512KB 0, 256KB 1, 1MB 2, 2MB 3, 4MB 4, 2MB-c1 5, 4MB-c1 6, 8MB 8, 16MB 9
-//          others:  1MB 0, 2MB 1, 4MB 2, 8MB 3, 16MB 4, 32MB 5, 64MB 6, 128MB 7
-//   freqs  ESP8266, ESP32, -S2, -S3, -C3, -P4: 80m 0xF, 40m 0, 26m 1, 20m 2
-//          ESP32-C2: 60m 0xF, 30m 0, 20m 1, 15m 2      ESP32-C5: 80m 0xF, 40m 0, 20m 2
-//          ESP32-C6: 80m 0, 40m 0, 20m 2 (esptool writes 0 for 80m too: a workaround for the ROM's clock divider)
-//          ESP32-H2: 48m 0xF, 24m 0, 16m 1, 12m 2
+// nibble and a frequency code in its low nibble, and those codes differ by chip: they are each chip's row
+// (ChipInfo::flash_codes; the table in words is docs/esp-rom-notes.md 7.2, from esptool's targets/*.py
+// FLASH_SIZES and FLASH_FREQUENCY). ESP32-C6 writes 0 for both 80m and 40m.
 //
 // Rules (patch_bootloader_header):
 //  * "keep" leaves a field as the image has it; all three "keep" returns the bytes unchanged, unchecked.
@@ -35,19 +30,8 @@ namespace vesper::esp {
 
 inline constexpr std::string_view kKeep = "keep";
 
-// One named value of a header field.
-struct FlashCode {
-    std::string_view name; // "4MB", "80m", "dio"
-    std::uint8_t code;     // size and frequency codes are nibbles (0-15)
-};
-
-struct FlashEncoding {
-    std::span<const FlashCode> sizes;
-    std::span<const FlashCode> freqs;
-};
-
 std::span<const FlashCode> flash_modes();
-// The size and frequency codes `chip` uses.
+// The size and frequency codes `chip` uses: its row's flash_codes (FlashCode and FlashEncoding are in chip.hpp).
 const FlashEncoding& flash_encoding(const ChipInfo& chip);
 
 std::optional<std::uint8_t> flash_mode_code(std::string_view name); // case-insensitive
@@ -55,7 +39,8 @@ std::optional<std::uint8_t> flash_size_code(const ChipInfo& chip, std::string_vi
 std::optional<std::uint8_t> flash_freq_code(const ChipInfo& chip, std::string_view name);
 
 // Names for codes found in a header; "unknown (N)" when the chip has no name for the code. A frequency code
-// with two names (ESP32-C6's 0) gives both, "80m/40m". A null chip means the ESP32 encoding.
+// with two names (ESP32-C6's 0) gives both, "80m/40m". A null chip (an image whose chip id is unknown) is
+// named with unknown_chip_flash_codes().
 std::string flash_mode_name(std::uint8_t code);
 std::string flash_size_name(const ChipInfo* chip, std::uint8_t code);
 std::string flash_freq_name(const ChipInfo* chip, std::uint8_t code);
@@ -63,7 +48,8 @@ std::string flash_freq_name(const ChipInfo* chip, std::uint8_t code);
 // Bytes in a flash size name: "4MB" -> 4 MiB, "512KB", "2MB-c1" -> 2 MiB. nullopt for anything else.
 std::optional<std::uint64_t> flash_size_bytes(std::string_view name);
 
-// What to write into the header; each field is a name from the tables above or "keep".
+// What to write into the header; each field is a name from the chip's codes (flash_modes(), its row's
+// flash_codes) or "keep".
 struct FlashParams {
     std::string mode{kKeep};
     std::string size{kKeep};

@@ -3,7 +3,7 @@
 //
 // On the usual dev-board circuit DTR drives IO0 and RTS drives EN, both through a transistor pair
 // that only pulls EN low for RTS without DTR, and IO0 low for DTR without RTS. Download mode = EN
-// released while IO0 is low. Sequences and delays follow esptool (see docs: esp-rom-notes 5.5):
+// released while IO0 is low. Sequences and delays follow esptool (docs/esp-rom-notes.md 9.1):
 //   classic        D0 R1 W100 D1 R0 W50  D0          (one line per call)
 //   classic extra  same with W550
 //   unix tight     U00 U11 U01 W100 U10 W50 U00 D0   (both lines per call, one TIOCMSET)

@@ -1,7 +1,7 @@
 #pragma once
 // How long to wait for each bootloader reply. The ROM does real work inside some commands (FLASH_BEGIN
 // erases the whole range before answering, SPI_FLASH_MD5 reads it all), so those waits scale with the
-// size; everything else gets the protocol default. Values follow esptool/espflash (esp-rom-notes 2.5):
+// size; everything else gets the protocol default. Values follow esptool (docs/esp-rom-notes.md 2.5):
 // too short a constant is a known cause of spurious failures on slow flash chips.
 #include <chrono>
 #include <cstdint>
