@@ -202,7 +202,7 @@ BoardOutcome PortWorker::one_attempt(std::optional<Link>& link, int attempt) {
                 std::snprintf(buf, sizeof buf, "%s: board took %.1f s, over the %.0f s limit (max_seconds_per_board)",
                               port_.c_str(), seconds, options_.max_seconds_per_board);
                 phase_ = Phase::done; // classify() reads this as the time gate
-                throw Error(ErrorKind::device, buf);
+                throw Error(ErrorCode::station_too_slow, buf);
             }
             ledger::AttemptOutcome ok;
             ok.passed = true;
