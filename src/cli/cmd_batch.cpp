@@ -386,8 +386,9 @@ void register_batch(CLI::App& app, Context& ctx) {
         const std::string format = !r->format.empty() ? r->format : ctx.json ? "json" : "text";
         // With --json stdout carries JSON only; a text or CSV report can still go to a file.
         if (ctx.json && (r->output.empty() || is_stdout(r->output)) && format != "json")
-            fail(ErrorKind::input, "--format " + format + " with --json: stdout takes JSON only; use -o FILE for a " +
-                                       format + " report");
+            fail(ErrorCode::cli_usage, "--format " + format +
+                                           " with --json: stdout takes JSON only; use -o FILE for a " + format +
+                                           " report");
         auto ledger = ctx.open_ledger(ledger::Access::read_only);
         auto report = ledger::batch_report(ledger, r->id);
         const bool to_stdout = r->output.empty() || is_stdout(r->output);

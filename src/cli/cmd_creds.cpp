@@ -28,7 +28,7 @@ void register_creds(CLI::App& app, Context& ctx) {
     pw->callback([&ctx, args] {
         for (const auto& s : args->serials) {
             std::string why;
-            if (!serial::parse(s, &why)) fail(ErrorKind::input, "serial " + quote_value(s) + ": " + why);
+            if (!serial::parse(s, &why)) fail(ErrorCode::serial_invalid, "serial " + quote_value(s) + ": " + why);
         }
         std::string secret = read_mqtt_secret(args->secret_file);
         nlohmann::json out = nlohmann::json::array();

@@ -39,8 +39,9 @@ void erase(const Context& ctx, const CLI::App* cmd, DeviceArgs& device, std::opt
     if (!range) {
         const auto flash_size = dev.loader->info().flash_size;
         if (!flash_size)
-            fail(ErrorKind::device, device.port + ": the board did not report its flash size (no JEDEC id); " +
-                                        "erase a range with erase-region ADDR SIZE");
+            fail(ErrorCode::esp_flash_size_unknown, device.port +
+                                                        ": the board did not report its flash size (no JEDEC id); " +
+                                                        "erase a range with erase-region ADDR SIZE");
         range = Range{0, std::min(*flash_size, esp::kRomMaxFlashAddress)};
         if (*flash_size > range->size)
             warn("the ROM loader reaches only the first 16MB of the board's " + esp::format_flash_size(*flash_size) +

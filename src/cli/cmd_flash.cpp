@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "json_output.hpp"
 #include "progress_bar.hpp"
 #include "station_cli.hpp"
 #include "vesper/core/error.hpp"
@@ -55,8 +56,8 @@ std::uint32_t parse_address(const std::string& text, const std::string& file) {
 
 std::vector<esp::RegionSource> read_regions(const std::vector<std::string>& pairs) {
     if (pairs.empty() || pairs.size() % 2 != 0)
-        fail(ErrorKind::input, "flash takes ADDRESS FILE pairs, got " + std::to_string(pairs.size()) +
-                                   " argument(s): the last address has no file");
+        fail(ErrorCode::cli_usage, "flash takes ADDRESS FILE pairs, got " + std::to_string(pairs.size()) +
+                                       " argument(s): the last address has no file");
     std::vector<esp::RegionSource> regions;
     // Parse every address before reading any file, so a typo is reported before a missing file.
     std::vector<std::uint32_t> addresses;
@@ -278,12 +279,11 @@ void run_flash(const Context& ctx, FlashArgs& a, const CLI::App* cmd) {
         run_job(ctx, job, cache);
     } catch (const Error& e) {
         // JSON-lines consumers see how the run ended on stdout too; the error line on stderr follows.
-        if (ctx.json)
-            emit({{"event", "error"},
-                  {"port", a.device.port},
-                  {"kind", to_string(e.kind())},
-                  {"message", e.what()},
-                  {"exit_code", exit_code_for(e.kind())}});
+        if (ctx.json) {
+            nlohmann::json event{{"event", "error"}, {"port", a.device.port}};
+            event.update(error_fields(e));
+            emit(event);
+        }
         throw;
     }
 }
@@ -291,20 +291,20 @@ void run_flash(const Context& ctx, FlashArgs& a, const CLI::App* cmd) {
 // flash --station: the station's boards, in parallel, with what the config's board profile says.
 void run_flash_station(const Context& ctx, FlashArgs& a, CLI::App* cmd) {
     if (!a.pairs.empty())
-        fail(ErrorKind::input, "flash --station takes no ADDRESS FILE pairs: the images come from the board "
-                               "profile in the config");
+        fail(ErrorCode::cli_usage, "flash --station takes no ADDRESS FILE pairs: the images come from the board "
+                                   "profile in the config");
     // What the profile decides is not overridden per run: refused rather than silently ignored.
     for (const char* option : {"--chip", "--flash-mode", "--flash-size", "--flash-freq"})
         if (cmd->count(option))
-            fail(ErrorKind::input, std::string("flash --station: ") + option +
-                                       " comes from the board profile in the config (chip:, flash:)");
+            fail(ErrorCode::cli_usage, std::string("flash --station: ") + option +
+                                           " comes from the board profile in the config (chip:, flash:)");
     // A station run connects and ends the way its config's flash.before/after can say: no other modes.
     if (cmd->count("--before") && a.device.before != "default-reset" && a.device.before != "no-reset")
-        fail(ErrorKind::input, "flash --station: --before " + a.device.before +
-                                   " is for single-port runs (a station takes default-reset or no-reset)");
+        fail(ErrorCode::cli_usage, "flash --station: --before " + a.device.before +
+                                       " is for single-port runs (a station takes default-reset or no-reset)");
     if (cmd->count("--after") && a.device.after != "hard-reset" && a.device.after != "no-reset")
-        fail(ErrorKind::input, "flash --station: --after " + a.device.after +
-                                   " is for single-port runs (a station takes hard-reset or no-reset)");
+        fail(ErrorCode::cli_usage, "flash --station: --after " + a.device.after +
+                                       " is for single-port runs (a station takes hard-reset or no-reset)");
     StationArgs& s = a.station;
     s.ports = a.ports;
     if (cmd->count("--baud")) s.baud = a.device.baud;
@@ -344,9 +344,10 @@ void register_flash(CLI::App& app, Context& ctx) {
     cmd->callback([&ctx, args, cmd] {
         if (!args->station.station.empty()) return run_flash_station(ctx, *args, cmd);
         for (const char* opt : {"--batch", "--config", "--secret-file", "--reflash"})
-            if (cmd->count(opt)) fail(ErrorKind::input, std::string("flash: ") + opt + " goes with --station");
-        if (args->ports.size() > 1) fail(ErrorKind::input, "flash: one --port at a time (several go with --station)");
-        if (args->pairs.empty()) fail(ErrorKind::input, "flash: give ADDRESS FILE pairs to write");
+            if (cmd->count(opt)) fail(ErrorCode::cli_usage, std::string("flash: ") + opt + " goes with --station");
+        if (args->ports.size() > 1)
+            fail(ErrorCode::cli_usage, "flash: one --port at a time (several go with --station)");
+        if (args->pairs.empty()) fail(ErrorCode::cli_usage, "flash: give ADDRESS FILE pairs to write");
         // No --port: $VESPER_PORT or the one ESP-looking port (resolve_port, once the flags are checked).
         args->device.port = args->ports.empty() ? std::string() : args->ports.front();
         run_flash(ctx, *args, cmd);

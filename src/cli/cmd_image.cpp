@@ -283,7 +283,9 @@ void run_info(const Context& ctx, const InfoArgs& a) {
         ctx.print_json(identity_json(a.file, data.size(), id));
     else
         print_identity_text(a.file, data.size(), id);
-    if (!id.valid()) fail(ErrorKind::verify, invalid_reason(a.file, id));
+    if (!id.valid())
+        fail(id.kind == esp::FileKind::partition_table ? ErrorCode::part_md5_mismatch : ErrorCode::image_checksum,
+             invalid_reason(a.file, id));
 }
 
 // ---- image merge ----
@@ -298,9 +300,9 @@ void run_merge(const Context& ctx, const MergeArgs& a) {
     check_output_option(ctx, a.output);
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
     if (a.pairs.empty() || a.pairs.size() % 2 != 0)
-        fail(ErrorKind::input, "image merge: expected ADDRESS FILE pairs, got " + std::to_string(a.pairs.size()) +
-                                   " argument(s)" +
-                                   (a.pairs.empty() ? "" : " (" + quote_value(a.pairs.back()) + " has no pair)"));
+        fail(ErrorCode::cli_usage, "image merge: expected ADDRESS FILE pairs, got " + std::to_string(a.pairs.size()) +
+                                       " argument(s)" +
+                                       (a.pairs.empty() ? "" : " (" + quote_value(a.pairs.back()) + " has no pair)"));
     esp::MergeOptions opts;
     opts.flash = {a.flash_mode, a.flash_size, a.flash_freq};
     esp::check_flash_params(chip, opts.flash); // before reading any file

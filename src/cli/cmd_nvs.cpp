@@ -68,11 +68,11 @@ struct BuildArgs {
 
 void run_build(const Context& ctx, const BuildArgs& a) {
     if (a.input.empty() == a.template_path.empty())
-        fail(ErrorKind::input, "nvs build: give either INPUT.csv or --template T.csv (one of them)");
+        fail(ErrorCode::cli_usage, "nvs build: give either INPUT.csv or --template T.csv (one of them)");
     if (!a.template_path.empty() && a.serial.empty())
-        fail(ErrorKind::input, "nvs build: --template needs --serial SN (the ledger device to fill it from)");
+        fail(ErrorCode::cli_usage, "nvs build: --template needs --serial SN (the ledger device to fill it from)");
     if (a.template_path.empty() && (!a.serial.empty() || !a.secret_file.empty()))
-        fail(ErrorKind::input, "nvs build: --serial and --secret-file only go with --template");
+        fail(ErrorCode::cli_usage, "nvs build: --serial and --secret-file only go with --template");
     check_output_option(ctx, a.output);
     const std::size_t size = nvs::parse_partition_size(a.size, "--size");
     const nvs::Version version = to_version(a.version);
@@ -135,7 +135,7 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
         try {
             infos[i] = t.render_into(fields, size, version, out);
         } catch (const Error& e) {
-            fail(e.kind(), "device " + devices[i].serial + ": " + e.what());
+            fail(e, "device " + devices[i].serial + ": " + e.what());
         }
         digests[i] = to_hex(sha256(out));
     };
@@ -201,7 +201,7 @@ void run_dump(const Context& ctx, const std::string& path) {
     }
     std::cout << nvs::dump_text(dump, path);
     if (!dump.ok())
-        fail(ErrorKind::verify,
+        fail(ErrorCode::nvs_image_damaged,
              path + ": " + std::to_string(dump.problems.size()) + " problem(s) found (listed above)");
 }
 

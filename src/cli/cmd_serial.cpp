@@ -106,8 +106,8 @@ void register_serial(CLI::App& app, Context& ctx) {
             std::string list;
             for (const auto& i : invalid)
                 list += (list.empty() ? "" : "; ") + i;
-            fail(ErrorKind::input, std::to_string(invalid.size()) + " of " + std::to_string(check_serials->size()) +
-                                       " serials invalid: " + list);
+            fail(ErrorCode::serial_invalid, std::to_string(invalid.size()) + " of " +
+                                                std::to_string(check_serials->size()) + " serials invalid: " + list);
         }
     });
 }

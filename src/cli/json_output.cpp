@@ -23,22 +23,29 @@ bool json_requested(int argc, const char* const* argv) {
     return false;
 }
 
-std::string json_error_line(ErrorKind kind, const std::string& message) {
-    const nlohmann::json err{
-        {"error", {{"kind", to_string(kind)}, {"message", message}, {"exit_code", exit_code_for(kind)}}}};
-    return json_text(err) + "\n";
+nlohmann::json error_fields(const Error& e) {
+    nlohmann::json f{{"code", std::string(e.code_name())},
+                     {"kind", to_string(e.kind())},
+                     {"message", e.what()},
+                     {"exit_code", exit_code_for(e.kind())},
+                     {"hint", e.hint()}};
+    if (const auto status = e.rom_status()) f["rom_status"] = *status;
+    return f;
 }
 
-int print_error(bool json, ErrorKind kind, const std::string& message) {
+std::string json_error_line(const Error& e) { return json_text(nlohmann::json{{"error", error_fields(e)}}) + "\n"; }
+
+int print_error(bool json, const Error& e) {
     if (json) {
-        std::cerr << json_error_line(kind, message);
+        std::cerr << json_error_line(e);
     } else {
-        std::string line = message;
+        std::string line = e.what();
         for (char& c : line)
             if (c == '\n' || c == '\r') c = ' ';
-        std::cerr << "vesperctl: " << (kind == ErrorKind::internal ? "internal error: " : "error: ") << line << "\n";
+        std::cerr << "vesperctl: " << (e.kind() == ErrorKind::internal ? "internal error: " : "error: ") << line
+                  << "\n";
     }
-    return exit_code_for(kind);
+    return exit_code_for(e.kind());
 }
 
 } // namespace vesper::cli

@@ -81,13 +81,13 @@ int main(int argc, char** argv) {
         // a mistyped command gets the nearest name. CLI11 may fail before it has seen --json, so argv is
         // asked too. One line, as every error.
         const bool json = ctx.json || cli::json_requested(argc, argv);
-        return cli::print_error(json, ErrorKind::input, cli::usage_error_message(app, e));
+        return cli::print_error(json, Error(ErrorCode::cli_usage, cli::usage_error_message(app, e)));
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::interrupted) return interrupt::report(); // a deferred stop, unwound
         // stdout carries only results; the error is one line on stderr (a JSON object with --json).
-        return cli::print_error(ctx.json, e.kind(), e.what());
+        return cli::print_error(ctx.json, e);
     } catch (const std::exception& e) {
-        return cli::print_error(ctx.json, ErrorKind::internal, e.what());
+        return cli::print_error(ctx.json, Error(ErrorCode::internal, e.what()));
     }
     return 0;
 }

@@ -9,7 +9,7 @@ namespace vesper::cli {
 
 void check_output_option(const Context& ctx, const std::string& output) {
     if (ctx.json && is_stdout(output))
-        fail(ErrorKind::input, "-o - with --json: stdout carries the JSON document; give -o FILE");
+        fail(ErrorCode::cli_usage, "-o - with --json: stdout carries the JSON document; give -o FILE");
 }
 
 std::ostream& summary_stream(const std::string& output) { return is_stdout(output) ? std::cerr : std::cout; }

@@ -77,7 +77,7 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     else if (cfg.batch)
         ro.batch_id = *cfg.batch;
     else
-        fail(ErrorKind::input, "no batch: give --batch ID or set batch: in " + cfg.file.string());
+        fail(ErrorCode::cli_usage, "no batch: give --batch ID or set batch: in " + cfg.file.string());
 
     // The batch says which board this is, the board says what to flash: all checked before any port.
     // A station needs the batch in a ledger that exists: it never creates one.
@@ -132,9 +132,9 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     const auto failed = summary.failed_ports();
     if (!failed.empty()) {
         const std::size_t n = summary.count(station::BoardResult::failed);
-        fail(ErrorKind::device, std::to_string(n) + " of " + std::to_string(summary.boards.size()) +
-                                    " board(s) failed on station " + st.name + " (" + join(failed) +
-                                    "); retry: " + retry_command(info, failed));
+        fail(ErrorCode::station_failed, std::to_string(n) + " of " + std::to_string(summary.boards.size()) +
+                                            " board(s) failed on station " + st.name + " (" + join(failed) +
+                                            "); retry: " + retry_command(info, failed));
     }
 }
 

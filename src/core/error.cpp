@@ -8,6 +8,10 @@ Error::Error(ErrorCode code, const std::string& message)
 Error::Error(ErrorKind kind, const std::string& message)
     : std::runtime_error(message), code_(general_code(kind)), kind_(kind) {}
 
+Error::Error(const Error& cause, const std::string& message)
+    : std::runtime_error(message), code_(cause.code_), kind_(cause.kind_), hint_(cause.hint_),
+      rom_status_(cause.rom_status_) {}
+
 std::string Error::hint() const { return hint_.empty() ? std::string(info(code_).help) : hint_; }
 
 int exit_code_for(ErrorKind kind) noexcept {

@@ -21,8 +21,9 @@ namespace vesper {
 
 namespace {
 
-[[noreturn]] void io_fail(const fs::path& path, const std::string& what, int err) {
-    fail(ErrorKind::io, path.string() + ": " + what + ": " + std::strerror(err));
+// `code`: io.read or io.write, by what was being done with the file.
+[[noreturn]] void io_fail(ErrorCode code, const fs::path& path, const std::string& what, int err) {
+    fail(code, path.string() + ": " + what + ": " + std::strerror(err));
 }
 
 void write_all(int fd, const std::uint8_t* data, std::size_t size, const fs::path& path) {
@@ -30,7 +31,7 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size, const fs::pat
         ssize_t n = ::write(fd, data, size);
         if (n < 0) {
             if (errno == EINTR) continue;
-            io_fail(path, "cannot write", errno);
+            io_fail(ErrorCode::io_write, path, "cannot write", errno);
         }
         data += n;
         size -= static_cast<std::size_t>(n);
@@ -58,17 +59,18 @@ Target resolve_target(const fs::path& path) {
                 t.path = p;
                 return t;
             }
-            io_fail(path, "cannot look at " + p.string(), errno);
+            io_fail(ErrorCode::io_write, path, "cannot look at " + p.string(), errno);
         }
         if (S_ISLNK(st.st_mode)) {
-            if (hops >= 40) io_fail(path, "cannot follow the link", ELOOP);
+            if (hops >= 40) io_fail(ErrorCode::io_write, path, "cannot follow the link", ELOOP);
             std::error_code ec;
             const fs::path link = fs::read_symlink(p, ec);
-            if (ec) fail(ErrorKind::io, path.string() + ": cannot read the link " + p.string() + ": " + ec.message());
+            if (ec)
+                fail(ErrorCode::io_write, path.string() + ": cannot read the link " + p.string() + ": " + ec.message());
             p = link.is_absolute() ? link : p.parent_path() / link;
             continue;
         }
-        if (S_ISDIR(st.st_mode)) fail(ErrorKind::input, path.string() + ": is a folder, not a file");
+        if (S_ISDIR(st.st_mode)) fail(ErrorCode::file_is_folder, path.string() + ": is a folder, not a file");
         Target t;
         t.path = p;
         t.exists = true;
@@ -103,19 +105,22 @@ void replace_regular(const fs::path& path, const Target& t, ByteView data, const
     if (options.sweep_stale) remove_stale_temp_files(dir, [&](std::string_view n) { return n == name; });
     interrupt::TempSlot temp;
     int fd = temp.create((dir / temp_name_for(name)).string());
-    if (fd < 0) io_fail(path, "cannot create a temporary file in " + dir.string(), errno);
+    if (fd < 0) io_fail(ErrorCode::io_write, path, "cannot create a temporary file in " + dir.string(), errno);
     try {
         ::flock(fd, LOCK_EX | LOCK_NB); // a fresh file: nobody else holds it
         write_all(fd, data.data(), data.size(), path);
         // mkstemp creates 0600: a new output is an ordinary 0644 file, a replaced one keeps its mode.
-        if (::fchmod(fd, t.mode) != 0) io_fail(path, "cannot set permissions", errno);
-        if (t.exists && ::geteuid() == 0 && ::fchown(fd, t.uid, t.gid) != 0) io_fail(path, "cannot set owner", errno);
-        if (options.durability == Durability::fsync && ::fsync(fd) != 0) io_fail(path, "cannot sync", errno);
-        if (::rename(temp.path(), t.path.c_str()) != 0) io_fail(path, "cannot rename temporary file into place", errno);
+        if (::fchmod(fd, t.mode) != 0) io_fail(ErrorCode::io_write, path, "cannot set permissions", errno);
+        if (t.exists && ::geteuid() == 0 && ::fchown(fd, t.uid, t.gid) != 0)
+            io_fail(ErrorCode::io_write, path, "cannot set owner", errno);
+        if (options.durability == Durability::fsync && ::fsync(fd) != 0)
+            io_fail(ErrorCode::io_write, path, "cannot sync", errno);
+        if (::rename(temp.path(), t.path.c_str()) != 0)
+            io_fail(ErrorCode::io_write, path, "cannot rename temporary file into place", errno);
         temp.release();
         const int rc = ::close(fd);
         fd = -1;
-        if (rc != 0) io_fail(path, "cannot close", errno);
+        if (rc != 0) io_fail(ErrorCode::io_write, path, "cannot close", errno);
     } catch (...) {
         if (fd >= 0) ::close(fd);
         ::unlink(temp.path()); // "" once released: nothing
@@ -126,16 +131,16 @@ void replace_regular(const fs::path& path, const Target& t, ByteView data, const
 // Devices and FIFOs: what a shell's `>` does, without truncating (there is nothing to truncate).
 void write_direct(const fs::path& path, const Target& t, ByteView data, const WriteOptions& options) {
     const int fd = ::open(t.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) io_fail(path, "cannot open", errno);
+    if (fd < 0) io_fail(ErrorCode::io_write, path, "cannot open", errno);
     try {
         write_all(fd, data.data(), data.size(), path);
         if (t.block_device && options.durability == Durability::fsync && ::fsync(fd) != 0)
-            io_fail(path, "cannot sync", errno);
+            io_fail(ErrorCode::io_write, path, "cannot sync", errno);
     } catch (...) {
         ::close(fd);
         throw;
     }
-    if (::close(fd) != 0) io_fail(path, "cannot close", errno);
+    if (::close(fd) != 0) io_fail(ErrorCode::io_write, path, "cannot close", errno);
 }
 
 } // namespace
@@ -194,21 +199,21 @@ std::size_t remove_stale_temp_files(const fs::path& dir, const std::function<boo
 
 void sync_directory(const fs::path& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd < 0) io_fail(dir, "cannot open folder", errno);
+    if (fd < 0) io_fail(ErrorCode::io_write, dir, "cannot open folder", errno);
     int rc = ::fsync(fd);
     int err = errno;
     ::close(fd);
-    if (rc != 0) io_fail(dir, "cannot sync folder", err);
+    if (rc != 0) io_fail(ErrorCode::io_write, dir, "cannot sync folder", err);
 }
 
 namespace {
 
 std::ifstream open_for_reading(const fs::path& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) fail(ErrorKind::not_found, path.string() + ": no such file");
-    if (fs::is_directory(path, ec)) fail(ErrorKind::input, path.string() + ": is a folder, not a file");
+    if (!fs::exists(path, ec)) fail(ErrorCode::file_not_found, path.string() + ": no such file");
+    if (fs::is_directory(path, ec)) fail(ErrorCode::file_is_folder, path.string() + ": is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) io_fail(path, "cannot open", errno);
+    if (!in) io_fail(ErrorCode::io_read, path, "cannot open", errno);
     return in;
 }
 
@@ -217,7 +222,7 @@ std::ifstream open_for_reading(const fs::path& path) {
 Bytes read_file(const fs::path& path) {
     std::ifstream in = open_for_reading(path);
     Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) io_fail(path, "cannot read", errno);
+    if (in.bad()) io_fail(ErrorCode::io_read, path, "cannot read", errno);
     return data;
 }
 
@@ -229,7 +234,7 @@ Bytes read_file_head(const fs::path& path, std::size_t max_bytes) {
         in.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, max_bytes - data.size())));
         data.insert(data.end(), buf, buf + in.gcount());
     }
-    if (in.bad()) io_fail(path, "cannot read", errno);
+    if (in.bad()) io_fail(ErrorCode::io_read, path, "cannot read", errno);
     return data;
 }
 

@@ -1,5 +1,6 @@
 #include "vesper/core/interrupt.hpp"
 
+#include "vesper/core/error_codes.hpp"
 #include "vesper/core/json_text.hpp"
 
 #include <fcntl.h>
@@ -42,10 +43,13 @@ const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : "SIGINT";
 int code_for(int sig) { return 128 + (sig == SIGTERM ? SIGTERM : SIGINT); }
 
 std::string json_line(int sig) {
+    // The error object every --json error is (docs/cli.md), formatted here once, before any signal.
     nlohmann::json err{{"error",
-                        {{"kind", "interrupted"},
+                        {{"code", std::string(to_string(ErrorCode::interrupted))},
+                         {"kind", "interrupted"},
                          {"message", std::string("interrupted by ") + signal_name(sig)},
-                         {"exit_code", code_for(sig)}}}};
+                         {"exit_code", code_for(sig)},
+                         {"hint", std::string(info(ErrorCode::interrupted).help)}}}};
     return json_text(err) + "\n";
 }
 

@@ -18,12 +18,12 @@ std::string load_secret(const std::filesystem::path& secret_file, const char* en
     if (!secret_file.empty()) {
         std::string text = read_text_file(secret_file);
         std::string secret(trim(text));
-        if (secret.empty()) fail(ErrorKind::input, secret_file.string() + ": secret file is empty");
+        if (secret.empty()) fail(ErrorCode::secret_missing, secret_file.string() + ": secret file is empty");
         return secret;
     }
     const char* v = std::getenv(env_var);
     if (v && *v) return v;
-    fail(ErrorKind::input, std::string("no secret: set ") + env_var + " or pass --secret-file FILE");
+    fail(ErrorCode::secret_missing, std::string("no secret: set ") + env_var + " or pass --secret-file FILE");
 }
 
 } // namespace vesper::creds

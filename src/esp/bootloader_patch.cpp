@@ -18,7 +18,9 @@ BootloaderPatch bootloader_patch(FlashParams params, const DeviceInfo& info, boo
         const std::string what = "--flash-size " + params.size + " is larger than the " +
                                  format_flash_size(*info.flash_size) +
                                  " flash the board reports: the bootloader header would claim flash that is not there";
-        if (!force) fail(ErrorKind::input, what + "; use --flash-size detect or keep, or --force to write it anyway");
+        if (!force)
+            fail(ErrorCode::esp_flash_too_small,
+                 what + "; use --flash-size detect or keep, or --force to write it anyway");
         if (warn) warn(what + "; writing it anyway (--force)");
     }
     return [params](Bytes& image, const ChipInfo& chip, const std::string& name) {

@@ -47,7 +47,7 @@ const ChipInfo* find_chip_by_name(std::string_view name) {
 
 const ChipInfo& chip_by_name(std::string_view name) {
     if (const ChipInfo* c = find_chip_by_name(name)) return *c;
-    fail(ErrorKind::input, "unknown chip " + quote_value(name) + "; known chips: " + known_names());
+    fail(ErrorCode::chip_unknown, "unknown chip " + quote_value(name) + "; known chips: " + known_names());
 }
 
 const ChipInfo& chip_without_image_id() {
@@ -107,8 +107,9 @@ std::array<std::uint8_t, 6> extract_mac(const ChipInfo& chip, std::span<const st
             case 0: oui = 0x18FE34; break;
             case 1: oui = 0xACD074; break;
             default:
-                fail(ErrorKind::device, where + ": unknown OUI selector " + std::to_string((mac1 >> 16) & 0xFF) +
-                                            " in OTP word MAC1 (" + hex_u(mac1, 8) + ") and MAC3 is blank");
+                fail(ErrorCode::esp_mac_unreadable, where + ": unknown OUI selector " +
+                                                        std::to_string((mac1 >> 16) & 0xFF) + " in OTP word MAC1 (" +
+                                                        hex_u(mac1, 8) + ") and MAC3 is blank");
             }
         }
         mac = {static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
@@ -123,8 +124,9 @@ std::array<std::uint8_t, 6> extract_mac(const ChipInfo& chip, std::span<const st
         all_ff = all_ff && b == 0xFF;
     }
     if (all_zero || all_ff)
-        fail(ErrorKind::device, where + " reads " + format_mac(mac) +
-                                    ": eFuse blank or not readable; refusing to use it as a board identity");
+        fail(ErrorCode::esp_mac_unreadable,
+             where + " reads " + format_mac(mac) +
+                 ": eFuse blank or not readable; refusing to use it as a board identity");
     return mac;
 }
 

@@ -202,8 +202,8 @@ Request run_user_code_request() { return {Command::run_user_code, {}, 0}; }
 
 SecurityInfo parse_security_info(ByteView data) {
     if (data.size() != 20 && data.size() != 12)
-        fail(ErrorKind::device, "GET_SECURITY_INFO reply has " + std::to_string(data.size()) +
-                                    " data bytes; expected 20 (or 12 on ESP32-S2)");
+        fail(ErrorCode::esp_bad_reply, "GET_SECURITY_INFO reply has " + std::to_string(data.size()) +
+                                           " data bytes; expected 20 (or 12 on ESP32-S2)");
     SecurityInfo s;
     s.flags = get_le32(data.data());
     s.flash_crypt_cnt = data[4];
@@ -224,8 +224,8 @@ std::array<std::uint8_t, 16> parse_md5_reply(ByteView data) {
         return md5;
     }
     if (data.size() != 32)
-        fail(ErrorKind::device, "SPI_FLASH_MD5 reply has " + std::to_string(data.size()) +
-                                    " data bytes; expected 16 raw (stub) or 32 hex digits (ROM)");
+        fail(ErrorCode::esp_bad_reply, "SPI_FLASH_MD5 reply has " + std::to_string(data.size()) +
+                                           " data bytes; expected 16 raw (stub) or 32 hex digits (ROM)");
     auto nibble = [&](std::uint8_t c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -235,8 +235,8 @@ std::array<std::uint8_t, 16> parse_md5_reply(ByteView data) {
     for (std::size_t i = 0; i < 16; ++i) {
         int hi = nibble(data[2 * i]), lo = nibble(data[2 * i + 1]);
         if (hi < 0 || lo < 0)
-            fail(ErrorKind::device, "SPI_FLASH_MD5 reply: byte " + std::to_string(2 * i) +
-                                        " of the 32-digit hex digest is not a hex digit");
+            fail(ErrorCode::esp_bad_reply, "SPI_FLASH_MD5 reply: byte " + std::to_string(2 * i) +
+                                               " of the 32-digit hex digest is not a hex digit");
         md5[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
     return md5;

@@ -44,7 +44,7 @@ namespace {
 
 [[noreturn]] void link_lost(const Error& e, Command op, std::string_view context, const char* doing) {
     const std::string what = context.empty() ? command_name(op) : std::string(context);
-    fail(e.kind(), std::string(e.what()) + " (" + doing + " " + what + ")");
+    fail(e, std::string(e.what()) + " (" + doing + " " + what + ")");
 }
 
 } // namespace
@@ -181,11 +181,22 @@ std::string Connection::describe_failure(const Exchange& ex, std::string_view co
     return port() + ": " + std::string(context) + " failed";
 }
 
+Error Connection::failure_error(const Exchange& ex, const std::string& message) {
+    switch (ex.outcome) {
+    case Outcome::timeout: return Error(ErrorCode::esp_timeout, message);
+    case Outcome::malformed: return Error(ErrorCode::esp_bad_reply, message);
+    case Outcome::reply: break;
+    }
+    Error e(ErrorCode::esp_rom_error, message);
+    e.with_rom_status(ex.response.error);
+    return e;
+}
+
 Response Connection::command(const Request& request, Millis timeout, std::string_view context,
                              std::size_t expected_data) {
     Exchange ex = exchange(request, timeout, expected_data, context);
     if (ex.outcome != Outcome::reply || !ex.response.ok())
-        fail(ErrorKind::device, describe_failure(ex, context, timeout));
+        throw failure_error(ex, describe_failure(ex, context, timeout));
     return std::move(ex.response);
 }
 

@@ -42,25 +42,29 @@ FlashBound board_bound(std::uint64_t flash_size) {
 }
 
 void check_flash_size(std::string_view what, std::uint64_t size, const FlashBound& bound) {
-    if (size == 0) fail(ErrorKind::input, std::string(what) + ": size must not be 0");
+    if (size == 0) fail(ErrorCode::flash_out_of_range, std::string(what) + ": size must not be 0");
     if (size > bound.bytes)
-        fail(ErrorKind::input, std::string(what) + ": " + hex_u(size, 0) + " bytes is more than " + bound.why);
+        fail(ErrorCode::flash_out_of_range,
+             std::string(what) + ": " + hex_u(size, 0) + " bytes is more than " + bound.why);
 }
 
 void check_flash_region(const FlashRegion& r, const RegionRules& rules) {
-    if (r.size == 0) fail(ErrorKind::input, r.name + " (at " + hex_u(r.address, 0) + ") is empty: the size must not be 0");
+    if (r.size == 0)
+        fail(ErrorCode::flash_out_of_range,
+             r.name + " (at " + hex_u(r.address, 0) + ") is empty: the size must not be 0");
     if (rules.start_alignment > 1 && r.address % rules.start_alignment != 0)
-        fail(ErrorKind::input, r.name + ": address " + hex_u(r.address, 0) + " is not on a " +
-                                   std::to_string(rules.start_alignment / 1024) + " KiB sector boundary (" +
-                                   hex_u(rules.start_alignment, 0) +
-                                   "); the ROM erases whole sectors from the start address, so a region must "
-                                   "start at a multiple of " +
-                                   hex_u(rules.start_alignment, 0));
+        fail(ErrorCode::flash_out_of_range,
+             r.name + ": address " + hex_u(r.address, 0) + " is not on a " +
+                 std::to_string(rules.start_alignment / 1024) + " KiB sector boundary (" +
+                 hex_u(rules.start_alignment, 0) +
+                 "); the ROM erases whole sectors from the start address, so a region must "
+                 "start at a multiple of " +
+                 hex_u(rules.start_alignment, 0));
     if (rules.size_alignment > 1 && r.size % rules.size_alignment != 0)
-        fail(ErrorKind::input, r.name + ": size " + hex_u(r.size, 0) + " is not a multiple of " +
-                                   hex_u(rules.size_alignment, 0) + " (flash is erased in whole sectors)");
+        fail(ErrorCode::flash_out_of_range, r.name + ": size " + hex_u(r.size, 0) + " is not a multiple of " +
+                                                hex_u(rules.size_alignment, 0) + " (flash is erased in whole sectors)");
     if (r.address >= rules.bound.bytes || r.end() > rules.bound.bytes)
-        fail(ErrorKind::input, r.name + " (" + span_text(r) + ") reaches beyond " + rules.bound.why);
+        fail(ErrorCode::flash_out_of_range, r.name + " (" + span_text(r) + ") reaches beyond " + rules.bound.why);
 }
 
 void check_flash_regions(std::span<const FlashRegion> regions, const RegionRules& rules) {
@@ -76,7 +80,8 @@ void check_flash_regions(std::span<const FlashRegion> regions, const RegionRules
         const FlashRegion& a = *sorted[i - 1];
         const FlashRegion& b = *sorted[i];
         if (a.end() > b.address)
-            fail(ErrorKind::input, b.name + " (" + span_text(b) + ") overlaps " + a.name + " (" + span_text(a) + ")");
+            fail(ErrorCode::flash_out_of_range,
+                 b.name + " (" + span_text(b) + ") overlaps " + a.name + " (" + span_text(a) + ")");
     }
 }
 

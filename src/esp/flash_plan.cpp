@@ -46,7 +46,7 @@ void check_image_chips(std::span<const RegionSource> regions, const ChipInfo& ch
         const std::string what = r.name + " (at " + hex32(r.address) + ") is an image for " + *other +
                                  ", but the board on " + std::string(board) + " is an " +
                                  std::string(chip.display_name);
-        if (!force) fail(ErrorKind::input, what + "; use --force to write it anyway");
+        if (!force) fail(ErrorCode::image_chip_mismatch, what + "; use --force to write it anyway");
         if (warn) warn(what + "; writing it anyway (--force)");
     }
 }
@@ -82,9 +82,9 @@ FlashPlan plan_flash(std::vector<RegionSource> regions, const ChipInfo& chip, st
     if (flash_size)
         for (const auto& r : plan.regions)
             if (r.end() > *flash_size)
-                fail(ErrorKind::input, r.name + " padded to " + std::to_string(r.data.size()) +
-                                           " bytes does not fit the board's " + format_flash_size(*flash_size) +
-                                           " flash");
+                fail(ErrorCode::flash_out_of_range, r.name + " padded to " + std::to_string(r.data.size()) +
+                                                        " bytes does not fit the board's " +
+                                                        format_flash_size(*flash_size) + " flash");
     return plan;
 }
 

@@ -26,8 +26,7 @@ std::string region_text(const PlannedRegion& r) {
 
 // A region write that must start over from BEGIN: the ROM's position in the stream is unknown.
 struct RestartRegion {
-    std::string why;
-    ErrorKind kind = ErrorKind::device; // what to fail with when no restart is left
+    Error error; // what to fail with when no restart is left
 };
 
 void add_note(std::string& notes, const std::string& note) { notes += notes.empty() ? note : "; " + note; }
@@ -50,8 +49,9 @@ void Flasher::send_block(ByteView block, std::uint32_t seq, bool compressed, std
         std::string why = conn.describe_failure(ex, context, timeout);
         if (attempt > 1) why += " (tried " + std::to_string(attempt) + " times)";
         timeouts = ex.outcome == Connection::Outcome::timeout ? timeouts + 1 : 0;
-        if (timeouts >= Loader::kMaxSilentAttempts) fail(ErrorKind::device, why + ": the board stopped answering");
-        if (attempt >= kBlockAttempts) throw RestartRegion{why, ErrorKind::device};
+        if (timeouts >= Loader::kMaxSilentAttempts)
+            throw Connection::failure_error(ex, why + ": the board stopped answering");
+        if (attempt >= kBlockAttempts) throw RestartRegion{Connection::failure_error(ex, why)};
         retried = true;
         conn.discard_input();
     }
@@ -71,9 +71,10 @@ std::array<std::uint8_t, 16> Flasher::device_md5_matches(const PlannedRegion& re
             if (earlier == got) return got;
         seen.push_back(got);
     }
-    fail(ErrorKind::device, loader_.port() + ": SPI_FLASH_MD5 of " + region.name + " at " + hex32(region.address) +
-                                " gave " + std::to_string(seen.size()) +
-                                " different answers: the line is damaging replies, the flash could not be checked");
+    fail(ErrorCode::esp_bad_reply,
+         loader_.port() + ": SPI_FLASH_MD5 of " + region.name + " at " + hex32(region.address) + " gave " +
+             std::to_string(seen.size()) +
+             " different answers: the line is damaging replies, the flash could not be checked");
 }
 
 const char* to_string(FlashPhase phase) noexcept {
@@ -229,19 +230,21 @@ RegionResult Flasher::write_region(const PlannedRegion& region, std::size_t inde
             } else if (chip.rom.md5) {
                 report(FlashPhase::verify, size);
                 if (const auto got = device_md5_matches(region); got != region.md5) {
-                    const std::string why = loader_.port() + ": verify failed for " + region_text(region) +
-                                            ": flash MD5 " + md5_hex(got) + ", expected " + md5_hex(region.md5);
-                    if (retried) throw RestartRegion{why, ErrorKind::verify};
-                    fail(ErrorKind::verify, why);
+                    const Error mismatch(ErrorCode::flash_verify,
+                                         loader_.port() + ": verify failed for " + region_text(region) +
+                                             ": flash MD5 " + md5_hex(got) + ", expected " + md5_hex(region.md5));
+                    if (retried) throw RestartRegion{mismatch};
+                    throw mismatch;
                 }
                 verified = Verification::md5;
             } else if (chip.rom.read_flash_slow) {
                 report(FlashPhase::verify, size);
                 if (loader_.read_flash(region.address, size) != region.data) {
-                    const std::string why = loader_.port() + ": verify failed for " + region_text(region) +
-                                            ": the bytes read back differ from the file";
-                    if (retried) throw RestartRegion{why, ErrorKind::verify};
-                    fail(ErrorKind::verify, why);
+                    const Error mismatch(ErrorCode::flash_verify, loader_.port() + ": verify failed for " +
+                                                                      region_text(region) +
+                                                                      ": the bytes read back differ from the file");
+                    if (retried) throw RestartRegion{mismatch};
+                    throw mismatch;
                 }
                 verified = Verification::readback;
             } else {
@@ -253,9 +256,10 @@ RegionResult Flasher::write_region(const PlannedRegion& region, std::size_t inde
             break;
         } catch (const RestartRegion& r) {
             if (region_attempt >= kRegionAttempts)
-                fail(r.kind, r.why + (region_attempt > 1 ? " (after restarting the region " +
-                                                               std::to_string(region_attempt - 1) + " time(s))"
-                                                         : std::string()));
+                fail(r.error,
+                     r.error.what() + (region_attempt > 1 ? " (after restarting the region " +
+                                                                std::to_string(region_attempt - 1) + " time(s))"
+                                                          : std::string()));
             loader_.connection().drain(kErrorDrainTime);
             loader_.connection().discard_input();
         }
@@ -286,9 +290,9 @@ Bytes Flasher::read(std::uint32_t address, std::uint32_t size, const ProgressFn&
         Bytes chunk = loader_.read_flash(at, n, cb);
         for (int attempt = 1; check && md5(chunk) != loader_.flash_md5(at, n); ++attempt) {
             if (attempt >= kBlockAttempts)
-                fail(ErrorKind::device, loader_.port() + ": READ_FLASH_SLOW of " + std::to_string(n) + " bytes at " +
-                                            hex32(at) + " does not match the flash's MD5 after " +
-                                            std::to_string(attempt) + " reads: the line is damaging replies");
+                fail(ErrorCode::esp_bad_reply, loader_.port() + ": READ_FLASH_SLOW of " + std::to_string(n) +
+                                                   " bytes at " + hex32(at) + " does not match the flash's MD5 after " +
+                                                   std::to_string(attempt) + " reads: the line is damaging replies");
             chunk = loader_.read_flash(at, n, cb);
         }
         out.insert(out.end(), chunk.begin(), chunk.end());

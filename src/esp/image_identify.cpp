@@ -79,7 +79,8 @@ bool FileIdentity::valid() const {
 
 FileIdentity identify_file(ByteView data, std::string_view source, const ImageParseOptions& opts) {
     const std::string src(source);
-    if (data.empty()) fail(ErrorKind::input, src + ": empty file, not an ESP image, partition table or NVS partition");
+    if (data.empty())
+        fail(ErrorCode::image_invalid, src + ": empty file, not an ESP image, partition table or NVS partition");
 
     FileIdentity id;
     if (data[0] == kImageMagic) {
@@ -101,9 +102,9 @@ FileIdentity identify_file(ByteView data, std::string_view source, const ImagePa
         id.nvs = *nvs;
         return id;
     }
-    fail(ErrorKind::input, src + ": not an ESP image (first byte is " + detail::hex(data[0], 2) +
-                               ", an image starts with 0xE9), a partition table (rows start AA 50) or an NVS "
-                               "partition (4 KiB pages with valid header CRCs)");
+    fail(ErrorCode::image_invalid, src + ": not an ESP image (first byte is " + detail::hex(data[0], 2) +
+                                       ", an image starts with 0xE9), a partition table (rows start AA 50) or an NVS "
+                                       "partition (4 KiB pages with valid header CRCs)");
 }
 
 } // namespace vesper::esp

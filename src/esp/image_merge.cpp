@@ -30,28 +30,30 @@ MergeResult merge_images(const ChipInfo& chip, std::vector<MergeRegion> regions,
         spans.push_back({r.address, r.data.size(), r.name});
     check_flash_regions(spans, rules);
     if (opts.target_offset % kFlashSectorSize != 0)
-        fail(ErrorKind::input, "merge: the output's start " + hex(opts.target_offset) +
-                                   " is not on a 4 KiB sector boundary (0x1000), where a flash write must start");
+        fail(ErrorCode::flash_out_of_range,
+             "merge: the output's start " + hex(opts.target_offset) +
+                 " is not on a 4 KiB sector boundary (0x1000), where a flash write must start");
     if (opts.fill_to) check_flash_size("merge: fill size", *opts.fill_to, rules.bound);
 
     std::stable_sort(regions.begin(), regions.end(),
                      [](const MergeRegion& a, const MergeRegion& b) { return a.address < b.address; });
     for (const MergeRegion& r : regions)
         if (r.address < opts.target_offset)
-            fail(ErrorKind::input, "merge: " + r.name + " at " + hex(r.address) + " is below the output's start " +
-                                       hex(opts.target_offset));
+            fail(ErrorCode::flash_out_of_range, "merge: " + r.name + " at " + hex(r.address) +
+                                                    " is below the output's start " + hex(opts.target_offset));
 
     const MergeRegion& last = regions.back();
     const std::uint64_t end = std::uint64_t{last.address} + last.data.size();
     if (opts.flash.size != kKeep) {
         const std::uint64_t flash = *flash_size_bytes(opts.flash.size); // check_flash_params() vetted the name
         if (end > flash)
-            fail(ErrorKind::input, "merge: " + describe(last) + " does not fit in " + opts.flash.size + " of flash");
+            fail(ErrorCode::flash_out_of_range,
+                 "merge: " + describe(last) + " does not fit in " + opts.flash.size + " of flash");
     }
     std::uint64_t out_end = end;
     if (opts.fill_to) {
         if (end > *opts.fill_to)
-            fail(ErrorKind::input,
+            fail(ErrorCode::flash_out_of_range,
                  "merge: " + describe(last) + " does not fit in the " + hex(*opts.fill_to) + " bytes to fill");
         out_end = std::max(out_end, *opts.fill_to);
     }

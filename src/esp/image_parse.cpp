@@ -14,7 +14,7 @@ namespace {
 using detail::hex;
 
 [[noreturn]] void broken(std::string_view source, std::size_t offset, const std::string& why) {
-    fail(ErrorKind::input, std::string(source) + ": offset " + hex(offset) + ": " + why);
+    fail(ErrorCode::image_invalid, std::string(source) + ": offset " + hex(offset) + ": " + why);
 }
 
 // Bounds-checked access to the file's bytes.

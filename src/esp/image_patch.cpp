@@ -21,16 +21,17 @@ Bytes patch_bootloader_header(ByteView image, const ChipInfo& chip, const FlashP
     if (info.has_extended_header && info.chip != &chip) {
         const std::string is_for =
             info.chip ? std::string(info.chip->display_name) : "chip id " + std::to_string(info.extended.chip_id);
-        fail(ErrorKind::input, src + ": flash parameters not changed: the image is for " + is_for + ", not " +
-                                   std::string(chip.display_name));
+        fail(ErrorCode::image_chip_mismatch, src + ": flash parameters not changed: the image is for " + is_for +
+                                                 ", not " + std::string(chip.display_name));
     }
     if (!info.checksum_ok())
-        fail(ErrorKind::input, src + ": flash parameters not changed: not a valid image (checksum at " +
-                                   detail::hex(info.checksum_offset) + " is " + detail::hex(info.checksum_stored, 2) +
-                                   ", the segments give " + detail::hex(info.checksum_computed, 2) + ")");
+        fail(ErrorCode::image_invalid, src + ": flash parameters not changed: not a valid image (checksum at " +
+                                           detail::hex(info.checksum_offset) + " is " +
+                                           detail::hex(info.checksum_stored, 2) + ", the segments give " +
+                                           detail::hex(info.checksum_computed, 2) + ")");
     if (!info.sha256_ok())
-        fail(ErrorKind::input, src + ": flash parameters not changed: not a valid image (the SHA-256 at " +
-                                   detail::hex(info.sha256_offset) + " does not match the image)");
+        fail(ErrorCode::image_invalid, src + ": flash parameters not changed: not a valid image (the SHA-256 at " +
+                                           detail::hex(info.sha256_offset) + " does not match the image)");
 
     std::uint8_t mode = info.header.flash_mode;
     std::uint8_t size = info.header.flash_size_code();

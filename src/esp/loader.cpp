@@ -55,7 +55,7 @@ Response Loader::command(const Request& request, Millis timeout, std::string_vie
     }
     std::string msg = conn_.describe_failure(ex, context, timeout);
     if (attempt > 1) msg += " (tried " + std::to_string(attempt) + " times)";
-    fail(ErrorKind::device, msg);
+    throw Connection::failure_error(ex, msg);
 }
 
 std::uint32_t Loader::read_reg(std::uint32_t address) {
@@ -69,8 +69,8 @@ std::uint32_t Loader::read_reg_stable(std::uint32_t address) {
         if (v == prev) return v;
         prev = v;
     }
-    fail(ErrorKind::device, port() + ": READ_REG " + hex32(address) +
-                                " gives a different value on every read: the line is corrupting replies");
+    fail(ErrorCode::esp_bad_reply, port() + ": READ_REG " + hex32(address) +
+                                       " gives a different value on every read: the line is corrupting replies");
 }
 
 void Loader::write_reg(std::uint32_t address, std::uint32_t value, std::uint32_t mask) {
@@ -111,7 +111,16 @@ void Loader::sync(const ConnectOptions& options) {
         reason += ": the reset restarts the board but GPIO0 stays high, as when only RTS is wired to EN";
     const std::string tries = std::to_string(attempts) + " times, " + std::to_string(options.syncs_per_attempt) +
                               " SYNCs each, " + (can_reset ? "after a DTR/RTS reset each time" : "without reset");
-    fail(ErrorKind::device, "cannot connect to " + port() + ": " + reason + ". Tried " + tries + ".");
+    const std::string message = "cannot connect to " + port() + ": " + reason + ". Tried " + tries + ".";
+    // A board that booted its app was reached but not put into the ROM loader: a different fix.
+    if (triage.state == BootState::normal_boot) {
+        Error e(ErrorCode::esp_not_in_download_mode, message);
+        e.with_hint(can_reset ? "the reset reaches EN but not GPIO0: check the DTR/RTS auto-reset circuit, or hold "
+                                "BOOT while connecting"
+                              : "hold BOOT (GPIO0 low) and press RESET (EN), then connect again");
+        throw e;
+    }
+    fail(ErrorCode::esp_no_sync, message);
 }
 
 const ChipInfo& Loader::detect_chip() {
@@ -132,8 +141,8 @@ const ChipInfo& Loader::detect_chip() {
                 info_.chip = c;
                 info_.detected_by = "chip id " + std::to_string(id);
             } else {
-                fail(ErrorKind::device, port() + ": the board reports chip id " + std::to_string(id) +
-                                            ", which no chip row knows (unsupported chip)");
+                fail(ErrorCode::esp_unsupported_chip, port() + ": the board reports chip id " + std::to_string(id) +
+                                                          ", which no chip row knows (unsupported chip)");
             }
         }
     }
@@ -154,8 +163,8 @@ const ChipInfo& Loader::detect_chip() {
             }
         }
         if (!info_.chip)
-            fail(ErrorKind::device, port() + ": unknown chip: magic word " + hex32(magic) + " at " +
-                                        hex32(kChipDetectMagicAddr) + " matches no chip row");
+            fail(ErrorCode::esp_unsupported_chip, port() + ": unknown chip: magic word " + hex32(magic) + " at " +
+                                                      hex32(kChipDetectMagicAddr) + " matches no chip row");
     }
     if (conn_.status_len() != info_.chip->rom_status_len) {
         if (conn_.status_len() != 0)
@@ -207,7 +216,7 @@ void Loader::change_baud(std::uint32_t baud) {
         const auto ex = conn_.exchange(change_baudrate_request(word, 0), kDefaultTimeout, 0, context);
         const bool refused = ex.outcome == Connection::Outcome::reply && !ex.response.ok() && ex.response.error != 0;
         if (!refused) break;
-        if (attempt >= 2) fail(ErrorKind::device, conn_.describe_failure(ex, context, kDefaultTimeout));
+        if (attempt >= 2) throw Connection::failure_error(ex, conn_.describe_failure(ex, context, kDefaultTimeout));
     }
     t.set_baud(baud);
     // The ROM may emit a garbage byte or two while its UART switches; let them pass, then drop them.
@@ -223,7 +232,7 @@ void Loader::verify_link_at_speed(std::uint32_t baud) {
         const auto ex = conn_.exchange(read_reg_request(kChipDetectMagicAddr), Millis(500));
         if (ex.outcome == Connection::Outcome::reply && ex.response.ok()) return;
     }
-    fail(ErrorKind::device, port() + ": no clean reply at " + std::to_string(baud) + " baud (3 tries)");
+    fail(ErrorCode::esp_baud_failed, port() + ": no clean reply at " + std::to_string(baud) + " baud (3 tries)");
 }
 
 void Loader::attach_flash() {
@@ -275,9 +284,10 @@ const DeviceInfo& Loader::connect(const ConnectOptions& options) {
         fail(ErrorCode::esp_chip_mismatch, chip_mismatch_message(*options.expect_chip, c, port(), info_.detected_by));
     check_after_mode(c, options.after);
     if (info_.security && info_.security->secure_download_mode())
-        fail(ErrorKind::device, port() + ": the " + std::string(c.display_name) +
-                                    " is in Secure Download Mode: registers, MD5 and read-back are locked, so "
-                                    "vesperctl cannot identify or verify it");
+        fail(ErrorCode::esp_secure_download,
+             port() + ": the " + std::string(c.display_name) +
+                 " is in Secure Download Mode: registers, MD5 and read-back are locked, so "
+                 "vesperctl cannot identify or verify it");
     info_.mac = read_mac();
 
     if (options.baud != t.baud()) {
@@ -289,7 +299,7 @@ const DeviceInfo& Loader::connect(const ConnectOptions& options) {
             } catch (const Error& e) {
                 const bool can_reset = resets_before_connect(t, options.before);
                 if (!can_reset)
-                    fail(ErrorKind::device,
+                    fail(ErrorCode::esp_baud_failed,
                          std::string(e.what()) +
                              " after CHANGE_BAUDRATE, and the board cannot be reset to fall "
                              "back to 115200 (" +
@@ -349,14 +359,15 @@ Connection::Exchange Loader::write_block(ByteView block, std::uint32_t seq, bool
 std::array<std::uint8_t, 16> Loader::flash_md5(std::uint32_t address, std::uint32_t size) {
     const ChipInfo& c = chip();
     if (!c.rom.md5)
-        fail(ErrorKind::input, "the " + std::string(c.display_name) +
-                                   " ROM has no SPI_FLASH_MD5: flash contents cannot be checked without a stub");
+        fail(ErrorCode::esp_rom_unsupported,
+             "the " + std::string(c.display_name) +
+                 " ROM has no SPI_FLASH_MD5: flash contents cannot be checked without a stub");
     const Response r = command(spi_flash_md5_request(address, size), command_timeout(Command::spi_flash_md5, size),
                                "SPI_FLASH_MD5 at " + hex32(address) + " (" + size_text(size) + ")", 2, 32);
     try {
         return parse_md5_reply(r.data);
     } catch (const Error& e) {
-        fail(ErrorKind::device, port() + ": SPI_FLASH_MD5 at " + hex32(address) + ": " + e.what());
+        fail(ErrorCode::esp_bad_reply, port() + ": SPI_FLASH_MD5 at " + hex32(address) + ": " + e.what());
     }
 }
 
@@ -364,7 +375,7 @@ Bytes Loader::read_flash(std::uint32_t address, std::uint32_t size,
                          const std::function<void(std::uint32_t done)>& progress) {
     const ChipInfo& c = chip();
     if (!c.rom.read_flash_slow)
-        fail(ErrorKind::input,
+        fail(ErrorCode::esp_rom_unsupported,
              "the " + std::string(c.display_name) + " ROM has no READ_FLASH_SLOW: flash cannot be read without a stub");
     Bytes out;
     out.reserve(size);
@@ -376,8 +387,8 @@ Bytes Loader::read_flash(std::uint32_t address, std::uint32_t size,
                                    3, kReadFlashSlowMax);
         // The ROM always answers with a 64-byte buffer, whatever length was asked for.
         if (r.data.size() < n)
-            fail(ErrorKind::device, port() + ": READ_FLASH_SLOW at " + hex32(at) + " returned " +
-                                        std::to_string(r.data.size()) + " bytes, expected " + std::to_string(n));
+            fail(ErrorCode::esp_bad_reply, port() + ": READ_FLASH_SLOW at " + hex32(at) + " returned " +
+                                               std::to_string(r.data.size()) + " bytes, expected " + std::to_string(n));
         out.insert(out.end(), r.data.begin(), r.data.begin() + n);
         if (progress) progress(static_cast<std::uint32_t>(out.size()));
     }
@@ -405,7 +416,7 @@ void Loader::run_user_code() {
     conn_.send(flash_end_request(FlashEndAction::run_user_code));
     const auto ex = conn_.wait_reply(Command::flash_end, Millis(300));
     if (ex.outcome == Connection::Outcome::reply && !ex.response.ok())
-        fail(ErrorKind::device, conn_.describe_failure(ex, "FLASH_END (run user code)", Millis(300)));
+        throw Connection::failure_error(ex, conn_.describe_failure(ex, "FLASH_END (run user code)", Millis(300)));
 }
 
 void Loader::watchdog_reset() {
@@ -427,9 +438,9 @@ void check_after_mode(const ChipInfo& chip, AfterFlash after) {
     std::vector<std::string_view> able;
     for (const ChipInfo& c : all_chips())
         if (c.rtc_watchdog) able.push_back(c.display_name);
-    fail(ErrorKind::input, "--after watchdog-reset: the " + std::string(chip.display_name) +
-                               " ROM has no RTC watchdog reset vesperctl can use (only " + join(able) +
-                               "); use hard-reset or soft-reset");
+    fail(ErrorCode::esp_rom_unsupported, "--after watchdog-reset: the " + std::string(chip.display_name) +
+                                             " ROM has no RTC watchdog reset vesperctl can use (only " + join(able) +
+                                             "); use hard-reset or soft-reset");
 }
 
 ConnectedBoard open_and_connect(const std::string& port, const ConnectOptions& options) {

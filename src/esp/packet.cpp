@@ -87,7 +87,7 @@ std::optional<Response> try_decode_response(ByteView frame, std::size_t status_l
 Response decode_response(ByteView frame, std::size_t status_len) {
     std::string problem;
     auto r = try_decode_response(frame, status_len, problem);
-    if (!r) fail(ErrorKind::device, "malformed bootloader response: " + problem);
+    if (!r) fail(ErrorCode::esp_bad_reply, "malformed bootloader response: " + problem);
     return *r;
 }
 
@@ -122,7 +122,8 @@ std::string failure_message(const Response& response, std::string_view context) 
 }
 
 void check_response(const Response& response, std::string_view context) {
-    if (!response.ok()) fail(ErrorKind::device, failure_message(response, context));
+    if (!response.ok())
+        throw Error(ErrorCode::esp_rom_error, failure_message(response, context)).with_rom_status(response.error);
 }
 
 std::optional<Response> match_frame(ByteView frame, Command sent, std::size_t status_len, std::string& skip_reason) {
@@ -143,7 +144,7 @@ std::optional<Response> match_frame(ByteView frame, Command sent, std::size_t st
     }
     std::string problem;
     auto r = try_decode_response(frame, status_len, problem);
-    if (!r) fail(ErrorKind::device, "malformed reply to " + command_name(sent) + ": " + problem);
+    if (!r) fail(ErrorCode::esp_bad_reply, "malformed reply to " + command_name(sent) + ": " + problem);
     return r;
 }
 

@@ -197,11 +197,11 @@ void validate_partition_table(const PartitionTable& table, const TableOptions& o
         if (i < lines.size()) return std::string(source) + ":" + std::to_string(lines[i]) + ": ";
         return std::string(source) + ": entry " + std::to_string(i + 1) + ": ";
     };
-    auto bad = [&](std::size_t i, const std::string& why) { fail(ErrorKind::input, where(i) + why); };
+    auto bad = [&](std::size_t i, const std::string& why) { fail(ErrorCode::part_invalid, where(i) + why); };
     const auto& parts = table.entries();
     if (opts.table_offset % kPartitionTableSectorSize != 0)
-        fail(ErrorKind::input, std::string(source) + ": partition table offset " + hex(opts.table_offset) +
-                                   " is not aligned to " + hex(kPartitionTableSectorSize));
+        fail(ErrorCode::part_invalid, std::string(source) + ": partition table offset " + hex(opts.table_offset) +
+                                          " is not aligned to " + hex(kPartitionTableSectorSize));
 
     const std::size_t max_parts = kMaxPartitionRows - (opts.md5 ? 1 : 0);
     if (parts.size() > max_parts)

@@ -31,15 +31,16 @@ bool all_ff(ByteView row) {
 Bytes encode_partition_table(const PartitionTable& table, const TableOptions& opts) {
     const std::size_t rows = table.size() + (opts.md5 ? 1 : 0);
     if (rows > kMaxPartitionRows)
-        fail(ErrorKind::input, std::to_string(table.size()) + " partitions" + (opts.md5 ? " plus the MD5 row" : "") +
-                                   " do not fit in a " + hex(kPartitionTableMaxLength) +
-                                   "-byte partition table (at most " + std::to_string(kMaxPartitionRows) + " rows)");
+        fail(ErrorCode::part_invalid, std::to_string(table.size()) + " partitions" +
+                                          (opts.md5 ? " plus the MD5 row" : "") + " do not fit in a " +
+                                          hex(kPartitionTableMaxLength) + "-byte partition table (at most " +
+                                          std::to_string(kMaxPartitionRows) + " rows)");
     Bytes out;
     out.reserve(kPartitionTableMaxLength);
     for (const auto& p : table) {
         if (p.name.size() > kMaxPartitionNameLength)
-            fail(ErrorKind::input, "partition name '" + p.name + "' is longer than " +
-                                       std::to_string(kMaxPartitionNameLength) + " bytes");
+            fail(ErrorCode::part_invalid, "partition name '" + p.name + "' is longer than " +
+                                              std::to_string(kMaxPartitionNameLength) + " bytes");
         std::uint8_t row[kPartitionRowSize] = {};
         row[0] = kEntryMagic[0];
         row[1] = kEntryMagic[1];
@@ -65,7 +66,7 @@ Bytes encode_partition_table(const PartitionTable& table, const TableOptions& op
 DecodedPartitionTable decode_partition_table(ByteView data, std::string_view source, const TableOptions& opts) {
     const std::string src(source);
     auto bad = [&](std::size_t row, const std::string& why) {
-        fail(ErrorKind::input,
+        fail(ErrorCode::part_invalid,
              src + ": row " + std::to_string(row + 1) + " (byte " + hex(row * kPartitionRowSize) + "): " + why);
     };
     DecodedPartitionTable result;
@@ -84,9 +85,9 @@ DecodedPartitionTable decode_partition_table(ByteView data, std::string_view sou
         if (r[0] == kMd5Magic[0] && r[1] == kMd5Magic[1]) {
             auto digest = md5(data.first(row * kPartitionRowSize));
             if (!std::equal(digest.begin(), digest.end(), r.begin() + 16))
-                fail(ErrorKind::verify, src + ": MD5 mismatch: the table's MD5 row holds " + to_hex(r.subspan(16)) +
-                                            " but its " + std::to_string(row) + " rows hash to " + to_hex(digest) +
-                                            " (corrupted partition table)");
+                fail(ErrorCode::part_md5_mismatch,
+                     src + ": MD5 mismatch: the table's MD5 row holds " + to_hex(r.subspan(16)) + " but its " +
+                         std::to_string(row) + " rows hash to " + to_hex(digest) + " (corrupted partition table)");
             result.has_md5 = true;
             continue;
         }
@@ -112,13 +113,14 @@ DecodedPartitionTable decode_partition_table(ByteView data, std::string_view sou
     }
     if (!ended) {
         if (data.size() < kPartitionTableMaxLength && data.size() % kPartitionRowSize != 0)
-            fail(ErrorKind::input, src + ": " + std::to_string(data.size()) +
-                                       " bytes is not a whole number of 32-byte rows and has no end marker");
-        fail(ErrorKind::input, src + ": no end-of-table marker (32 bytes of 0xFF) within the first " +
-                                   hex(std::min(data.size(), kPartitionTableMaxLength)) + " bytes");
+            fail(ErrorCode::part_invalid, src + ": " + std::to_string(data.size()) +
+                                              " bytes is not a whole number of 32-byte rows and has no end marker");
+        fail(ErrorCode::part_invalid, src + ": no end-of-table marker (32 bytes of 0xFF) within the first " +
+                                          hex(std::min(data.size(), kPartitionTableMaxLength)) + " bytes");
     }
     if (parts.empty())
-        fail(ErrorKind::input, src + ": the partition table has no partitions" + (row == 0 ? " (erased flash?)" : ""));
+        fail(ErrorCode::part_invalid,
+             src + ": the partition table has no partitions" + (row == 0 ? " (erased flash?)" : ""));
     result.table = PartitionTable(std::move(parts));
     TableOptions check = opts;
     check.md5 = result.has_md5;
@@ -141,28 +143,28 @@ PartitionDump dump_partition_table(ByteView data, std::string_view source, const
     const std::size_t table_end = (rows + 1) * kPartitionRowSize; // through the end marker
     for (std::size_t at = table_end; at < expected.size(); ++at)
         if (expected[at] != 0xFF)
-            fail(ErrorKind::input, src + ": byte " + hex(at) + " after the end-of-table marker is " +
-                                       hex(expected[at]) +
-                                       ", not 0xff: it is not part of the table, and a table built from the CSV would "
-                                       "not keep it (erase the sector's tail or rebuild the table)");
+            fail(ErrorCode::part_invalid,
+                 src + ": byte " + hex(at) + " after the end-of-table marker is " + hex(expected[at]) +
+                     ", not 0xff: it is not part of the table, and a table built from the CSV would "
+                     "not keep it (erase the sector's tail or rebuild the table)");
 
     try {
         dump.csv = format_partition_csv(dump.decoded.table);
     } catch (const Error& e) {
-        fail(e.kind(), src + ": " + e.what());
+        fail(e, src + ": " + e.what());
     }
     Bytes rebuilt;
     try {
         rebuilt = encode_partition_table(parse_partition_csv(dump.csv, src + " (as CSV)", build), build);
     } catch (const Error& e) {
-        fail(ErrorKind::input, src + ": the table cannot be written as a CSV that builds back: " + e.what());
+        fail(ErrorCode::part_invalid, src + ": the table cannot be written as a CSV that builds back: " + e.what());
     }
     const auto diff = std::mismatch(rebuilt.begin(), rebuilt.end(), expected.begin());
     if (diff.first != rebuilt.end()) {
         const auto at = static_cast<std::size_t>(diff.first - rebuilt.begin());
-        fail(ErrorKind::input, src + ": row " + std::to_string(at / kPartitionRowSize + 1) + " (byte " + hex(at) +
-                                   ") does not build back the same from CSV: " + hex(*diff.second) + " becomes " +
-                                   hex(*diff.first));
+        fail(ErrorCode::part_invalid, src + ": row " + std::to_string(at / kPartitionRowSize + 1) + " (byte " +
+                                          hex(at) + ") does not build back the same from CSV: " + hex(*diff.second) +
+                                          " becomes " + hex(*diff.first));
     }
     return dump;
 }

@@ -99,8 +99,8 @@ public:
     PartitionTable read(std::string_view text) {
         check_encoding(text);
         if (opts_.table_offset % kPartitionTableSectorSize != 0)
-            fail(ErrorKind::input, std::string(source_) + ": partition table offset " + hex(opts_.table_offset) +
-                                       " is not aligned to " + hex(kPartitionTableSectorSize));
+            fail(ErrorCode::part_invalid, std::string(source_) + ": partition table offset " + hex(opts_.table_offset) +
+                                              " is not aligned to " + hex(kPartitionTableSectorSize));
         std::size_t line_no = 0;
         std::size_t pos = 0;
         while (pos < text.size()) {
@@ -118,7 +118,7 @@ public:
             if (line.empty() || line[0] == '#') continue;
             rows_.push_back(parse_row(line));
         }
-        if (rows_.empty()) fail(ErrorKind::input, std::string(source_) + ": no partitions defined");
+        if (rows_.empty()) fail(ErrorCode::part_invalid, std::string(source_) + ": no partitions defined");
         place();
 
         std::vector<Partition> parts;
@@ -140,16 +140,16 @@ private:
 
     [[noreturn]] void bad(const std::string& why) const { bad_at(line_, why); }
     [[noreturn]] void bad_at(std::size_t line, const std::string& why) const {
-        fail(ErrorKind::input, std::string(source_) + ":" + std::to_string(line) + ": " + why);
+        fail(ErrorCode::part_invalid, std::string(source_) + ":" + std::to_string(line) + ": " + why);
     }
 
     void check_encoding(std::string_view& text) const {
         if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3); // UTF-8 BOM, as the reference accepts
         if (text.starts_with("\xAA\x50"))
-            fail(ErrorKind::input,
+            fail(ErrorCode::part_invalid,
                  std::string(source_) + ": this is a binary partition table, not CSV (use 'vesperctl part dump')");
         if (text.find('\0') != std::string_view::npos)
-            fail(ErrorKind::input, std::string(source_) + ": contains NUL bytes; save the CSV as UTF-8 text");
+            fail(ErrorCode::part_invalid, std::string(source_) + ": contains NUL bytes; save the CSV as UTF-8 text");
     }
 
     Row parse_row(std::string_view line) {
@@ -389,8 +389,8 @@ std::string format_partition_csv(const PartitionTable& table) {
     for (std::size_t i = 0; i < table.size(); ++i) {
         const auto& p = table[i];
         if (auto why = csv_name_problem(p.name); !why.empty())
-            fail(ErrorKind::input, "partition " + std::to_string(i + 1) + " name " + quote_value(p.name) + " " + why +
-                                       " and cannot be written as CSV");
+            fail(ErrorCode::part_invalid, "partition " + std::to_string(i + 1) + " name " + quote_value(p.name) + " " +
+                                              why + " and cannot be written as CSV");
         auto t = partition_type_name(p.type);
         auto s = partition_subtype_name(p.type, p.subtype);
         rows.push_back({p.name, t ? std::string(*t) : hex(p.type), s ? std::string(*s) : hex(p.subtype), hex(p.offset),

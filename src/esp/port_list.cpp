@@ -160,13 +160,14 @@ const SerialPortInfo& choose_auto_port(const std::vector<SerialPortInfo>& ports)
         std::vector<const SerialPortInfo*> all;
         for (const SerialPortInfo& p : ports)
             all.push_back(&p);
-        fail(ErrorKind::input, "no --port given, VESPER_PORT is not set, and no serial port looks like an ESP board (" +
-                                   (all.empty() ? std::string("no serial ports at all") : "seen: " + listed(all)) +
-                                   "); give --port or set VESPER_PORT");
+        fail(ErrorCode::port_not_given,
+             "no --port given, VESPER_PORT is not set, and no serial port looks like an ESP board (" +
+                 (all.empty() ? std::string("no serial ports at all") : "seen: " + listed(all)) +
+                 "); give --port or set VESPER_PORT");
     }
-    fail(ErrorKind::input, "no --port given and " + std::to_string(candidates.size()) +
-                               " serial ports look like ESP boards: " + listed(candidates) +
-                               "; choose one with --port or VESPER_PORT");
+    fail(ErrorCode::port_not_given, "no --port given and " + std::to_string(candidates.size()) +
+                                        " serial ports look like ESP boards: " + listed(candidates) +
+                                        "; choose one with --port or VESPER_PORT");
 }
 
 std::vector<SerialPortInfo> list_serial_ports(const std::filesystem::path& serial_root) {

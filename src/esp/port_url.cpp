@@ -12,7 +12,7 @@ namespace vesper::esp {
 namespace {
 
 [[noreturn]] void bad_url(const std::string& url, const std::string& why) {
-    fail(ErrorKind::input, "port URL " + quote_value(url) + " is malformed: " + why);
+    fail(ErrorCode::port_url_invalid, "port URL " + quote_value(url) + " is malformed: " + why);
 }
 
 std::string lower(std::string_view s) {
@@ -83,7 +83,8 @@ PortUrl parse_port_url(const std::string& url) {
     PortUrl out;
     out.url = url;
     if (trim(url).empty())
-        fail(ErrorKind::input, "port is empty: give a device path, socket://HOST:PORT or rfc2217://HOST:PORT");
+        fail(ErrorCode::port_url_invalid,
+             "port is empty: give a device path, socket://HOST:PORT or rfc2217://HOST:PORT");
     const auto sep = url.find("://");
     if (sep == std::string::npos) {
         out.kind = PortKind::device;

@@ -37,9 +37,9 @@ Rfc2217Transport::Rfc2217Transport(const PortUrl& url, std::uint32_t baud, std::
         wait_ack(c);
     baud_ = baud;
     if (const auto& r = last_reply_[index(ComCommand::set_baudrate)]; r && parse_baud_value(*r) != baud)
-        fail(ErrorKind::device, name_ + ": the RFC 2217 server runs the port at " +
-                                    std::to_string(parse_baud_value(*r).value_or(0)) + " baud instead of " +
-                                    std::to_string(baud));
+        fail(ErrorCode::port_io, name_ + ": the RFC 2217 server runs the port at " +
+                                     std::to_string(parse_baud_value(*r).value_or(0)) + " baud instead of " +
+                                     std::to_string(baud));
     set_control(Control::flow_none);
     // RTS first: see the header on why this order never holds the board in reset.
     set_lines(std::nullopt, false);
@@ -54,17 +54,18 @@ void Rfc2217Transport::negotiate() {
     switch (negotiator_.local(kOptComPort)) {
     case OptionState::on: break;
     case OptionState::refused:
-        fail(ErrorKind::device, name_ + ": the server refuses the RFC 2217 COM-PORT-OPTION; if it is a raw TCP port, "
-                                        "use socket:// instead");
+        fail(ErrorCode::port_open, name_ +
+                                       ": the server refuses the RFC 2217 COM-PORT-OPTION; if it is a raw TCP port, "
+                                       "use socket:// instead");
     default:
-        fail(ErrorKind::device, name_ + ": no RFC 2217 negotiation answer within " +
-                                    std::to_string(options_.timeout.count()) +
-                                    " ms; if it is a raw TCP port, use socket:// instead (or raise ?timeout=)");
+        fail(ErrorCode::port_open, name_ + ": no RFC 2217 negotiation answer within " +
+                                       std::to_string(options_.timeout.count()) +
+                                       " ms; if it is a raw TCP port, use socket:// instead (or raise ?timeout=)");
     }
     // Answers come in request order, so by now BINARY has been answered by any server that answers.
     if (negotiator_.local(kOptBinary) == OptionState::refused || negotiator_.remote(kOptBinary) == OptionState::refused)
-        fail(ErrorKind::device, name_ + ": the server refuses telnet BINARY mode, which would alter CR bytes in "
-                                        "the data stream");
+        fail(ErrorCode::port_open, name_ + ": the server refuses telnet BINARY mode, which would alter CR bytes in "
+                                           "the data stream");
 }
 
 std::size_t Rfc2217Transport::pump(std::chrono::milliseconds timeout) {
@@ -157,9 +158,9 @@ void Rfc2217Transport::set_baud(std::uint32_t baud) {
     request(encode_set_baudrate(Side::client, baud), ComCommand::set_baudrate, true);
     const auto& r = last_reply_[index(ComCommand::set_baudrate)];
     if (waited && !no_ack_[index(ComCommand::set_baudrate)] && r && parse_baud_value(*r) != baud)
-        fail(ErrorKind::device, name_ + ": the RFC 2217 server runs the port at " +
-                                    std::to_string(parse_baud_value(*r).value_or(0)) + " baud instead of " +
-                                    std::to_string(baud));
+        fail(ErrorCode::port_io, name_ + ": the RFC 2217 server runs the port at " +
+                                     std::to_string(parse_baud_value(*r).value_or(0)) + " baud instead of " +
+                                     std::to_string(baud));
     baud_ = baud;
 }
 

@@ -32,6 +32,14 @@ std::string errno_text(int err) {
     return s;
 }
 
+// A port that is there but does not open; a permission problem says how to get the permission.
+[[noreturn]] void open_failed(const std::string& message, int err) {
+    Error e(ErrorCode::port_open, message);
+    if (err == EACCES)
+        e.with_hint("add your user to the dialout group (sudo usermod -aG dialout $USER), then log in again");
+    throw e;
+}
+
 constexpr std::array<std::pair<std::uint32_t, speed_t>, 30> kStandardRates = {{
     {50, B50},           {75, B75},           {110, B110},         {134, B134},         {150, B150},
     {200, B200},         {300, B300},         {600, B600},         {1200, B1200},       {1800, B1800},
@@ -61,9 +69,9 @@ SerialTransport::SerialTransport(const std::string& path, std::uint32_t baud, Se
     if (::realpath(path.c_str(), real_buf) == nullptr) {
         const int err = errno;
         if (err == ENOENT || err == ENOTDIR)
-            fail(ErrorKind::not_found,
+            fail(ErrorCode::port_not_found,
                  "serial port '" + path + "' does not exist (is the board plugged in? see ls /dev/serial/by-id/)");
-        fail(ErrorKind::device, "cannot open serial port '" + path + "': " + errno_text(err));
+        open_failed("cannot open serial port '" + path + "': " + errno_text(err), err);
     }
     const std::string real = real_buf;
     try {
@@ -72,7 +80,7 @@ SerialTransport::SerialTransport(const std::string& path, std::uint32_t baud, Se
         if (backend != SerialBackend::termios) {
             opened = open_libserialport(real, why);
             if (!opened && backend == SerialBackend::libserialport)
-                fail(ErrorKind::device, "cannot open serial port '" + path + "' with libserialport: " + why);
+                fail(ErrorCode::port_open, "cannot open serial port '" + path + "' with libserialport: " + why);
         }
         if (!opened) open_termios(real);
         after_open();
@@ -110,10 +118,10 @@ bool SerialTransport::open_libserialport(const std::string& real, std::string& w
     port_ = p; // from here on the destructor path owns it
     int fd = -1;
     if (const auto r = sp_get_port_handle(port_, &fd); r != SP_OK)
-        fail(ErrorKind::device, "serial port '" + name_ + "': no file descriptor from libserialport: " + sp_why(r));
+        fail(ErrorCode::port_open, "serial port '" + name_ + "': no file descriptor from libserialport: " + sp_why(r));
     fd_ = fd;
     if (sp_set_baudrate(port_, static_cast<int>(baud_)) != SP_OK && !set_tty_speed(fd_, baud_))
-        fail(ErrorKind::device,
+        fail(ErrorCode::port_open,
              "cannot set " + std::to_string(baud_) + " baud on serial port '" + name_ + "': " + errno_text(errno));
     const std::pair<const char*, sp_return> steps[] = {
         {"8 data bits", sp_set_bits(port_, 8)},
@@ -123,7 +131,7 @@ bool SerialTransport::open_libserialport(const std::string& real, std::string& w
     };
     for (const auto& [what, r] : steps)
         if (r != SP_OK)
-            fail(ErrorKind::device,
+            fail(ErrorCode::port_open,
                  "cannot set " + std::string(what) + " on serial port '" + name_ + "': " + sp_why(r));
     if (sp_get_port_transport(port_) == SP_TRANSPORT_USB) {
         UsbInfo info;
@@ -144,13 +152,13 @@ void SerialTransport::open_termios(const std::string& real) {
     fd_ = ::open(real.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd_ < 0) {
         const int err = errno;
-        if (err == ENOENT) fail(ErrorKind::not_found, "serial port '" + name_ + "' does not exist");
-        fail(ErrorKind::device, "cannot open serial port '" + name_ + "': " + errno_text(err));
+        if (err == ENOENT) fail(ErrorCode::port_not_found, "serial port '" + name_ + "' does not exist");
+        open_failed("cannot open serial port '" + name_ + "': " + errno_text(err), err);
     }
-    if (!::isatty(fd_)) fail(ErrorKind::device, "'" + name_ + "' is not a serial port (not a terminal device)");
+    if (!::isatty(fd_)) fail(ErrorCode::port_open, "'" + name_ + "' is not a serial port (not a terminal device)");
     termios t{};
     if (::tcgetattr(fd_, &t) != 0)
-        fail(ErrorKind::device, "cannot read the settings of serial port '" + name_ + "': " + errno_text(errno));
+        fail(ErrorCode::port_open, "cannot read the settings of serial port '" + name_ + "': " + errno_text(errno));
     ::cfmakeraw(&t);
     t.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | CRTSCTS | PARENB | CSIZE);
     t.c_cflag |= CS8 | CLOCAL | CREAD;
@@ -158,25 +166,26 @@ void SerialTransport::open_termios(const std::string& real) {
     t.c_cc[VMIN] = 0;
     t.c_cc[VTIME] = 0;
     if (::tcsetattr(fd_, TCSANOW, &t) != 0)
-        fail(ErrorKind::device, "cannot set raw 8N1 on serial port '" + name_ + "': " + errno_text(errno));
+        fail(ErrorCode::port_open, "cannot set raw 8N1 on serial port '" + name_ + "': " + errno_text(errno));
     if (!set_tty_speed(fd_, baud_))
-        fail(ErrorKind::device,
+        fail(ErrorCode::port_open,
              "cannot set " + std::to_string(baud_) + " baud on serial port '" + name_ + "': " + errno_text(errno));
 }
 
 void SerialTransport::after_open() {
     // Two programs on one board would garble each other's frames.
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-        fail(ErrorKind::device, "serial port '" + name_ + "' is in use by another program");
+        throw Error(ErrorCode::port_open, "serial port '" + name_ + "' is in use by another program")
+            .with_hint("close the other program using it (a serial monitor, another vesperctl), or use another port");
     // Our reads and writes wait in poll(), never in the kernel.
     const int flags = ::fcntl(fd_, F_GETFL);
     if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0)
-        fail(ErrorKind::device, "cannot make serial port '" + name_ + "' non-blocking: " + errno_text(errno));
+        fail(ErrorCode::port_open, "cannot make serial port '" + name_ + "' non-blocking: " + errno_text(errno));
     termios t{};
     if (::tcgetattr(fd_, &t) == 0 && (t.c_cflag & HUPCL) != 0) {
         t.c_cflag &= ~static_cast<tcflag_t>(HUPCL);
         if (::tcsetattr(fd_, TCSANOW, &t) != 0)
-            fail(ErrorKind::device, "cannot clear HUPCL on serial port '" + name_ + "': " + errno_text(errno));
+            fail(ErrorCode::port_open, "cannot clear HUPCL on serial port '" + name_ + "': " + errno_text(errno));
     }
     // A pty answers TIOCMGET with an error: no modem lines to drive.
     int bits = 0;
@@ -184,11 +193,11 @@ void SerialTransport::after_open() {
     lines_ = true;
     bits &= ~(TIOCM_DTR | TIOCM_RTS);
     if (::ioctl(fd_, TIOCMSET, &bits) != 0)
-        fail(ErrorKind::device, "cannot deassert DTR/RTS on serial port '" + name_ + "': " + errno_text(errno));
+        fail(ErrorCode::port_open, "cannot deassert DTR/RTS on serial port '" + name_ + "': " + errno_text(errno));
 }
 
 void SerialTransport::lost(const std::string& why) const {
-    fail(ErrorKind::device, "serial port '" + name_ + "' lost: " + why);
+    fail(ErrorCode::port_io, "serial port '" + name_ + "' lost: " + why);
 }
 
 std::size_t SerialTransport::read(std::uint8_t* buf, std::size_t cap, std::chrono::milliseconds timeout) {
@@ -226,9 +235,9 @@ void SerialTransport::write(ByteView data) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno != EAGAIN) lost(errno == EIO ? "I/O error (unplugged?)" : errno_text(errno));
         if (Clock::now() >= deadline)
-            fail(ErrorKind::device, "serial port '" + name_ + "': write stalled for " +
-                                        std::to_string(kSerialWriteStallTimeout.count() / 1000) + " s with " +
-                                        std::to_string(data.size() - done) + " bytes unsent");
+            fail(ErrorCode::port_io, "serial port '" + name_ + "': write stalled for " +
+                                         std::to_string(kSerialWriteStallTimeout.count() / 1000) + " s with " +
+                                         std::to_string(data.size() - done) + " bytes unsent");
         pollfd p{fd_, POLLOUT, 0};
         if (::poll(&p, 1, detail::poll_timeout_ms(deadline)) < 0 && errno != EINTR)
             lost(std::string("poll: ") + errno_text(errno));
@@ -237,14 +246,14 @@ void SerialTransport::write(ByteView data) {
 
 void SerialTransport::flush_input() {
     const bool ok = port_ != nullptr ? sp_flush(port_, SP_BUF_INPUT) == SP_OK : ::tcflush(fd_, TCIFLUSH) == 0;
-    if (!ok) fail(ErrorKind::device, "cannot flush the input of serial port '" + name_ + "': " + errno_text(errno));
+    if (!ok) fail(ErrorCode::port_io, "cannot flush the input of serial port '" + name_ + "': " + errno_text(errno));
 }
 
 void SerialTransport::set_baud(std::uint32_t baud) {
     const bool ok =
         (port_ != nullptr && sp_set_baudrate(port_, static_cast<int>(baud)) == SP_OK) || set_tty_speed(fd_, baud);
     if (!ok)
-        fail(ErrorKind::device,
+        fail(ErrorCode::port_io,
              "cannot set " + std::to_string(baud) + " baud on serial port '" + name_ + "': " + errno_text(errno));
     baud_ = baud;
 }
@@ -252,7 +261,7 @@ void SerialTransport::set_baud(std::uint32_t baud) {
 void SerialTransport::set_lines(std::optional<bool> dtr, std::optional<bool> rts) {
     if (!lines_ || (!dtr && !rts)) return;
     const auto line_fail = [&](const char* what) {
-        fail(ErrorKind::device,
+        fail(ErrorCode::port_io,
              std::string("cannot set ") + what + " on serial port '" + name_ + "': " + errno_text(errno));
     };
     if (dtr && rts) {
@@ -268,7 +277,7 @@ void SerialTransport::set_lines(std::optional<bool> dtr, std::optional<bool> rts
         const sp_return r =
             dtr ? sp_set_dtr(port_, *dtr ? SP_DTR_ON : SP_DTR_OFF) : sp_set_rts(port_, *rts ? SP_RTS_ON : SP_RTS_OFF);
         if (r != SP_OK)
-            fail(ErrorKind::device,
+            fail(ErrorCode::port_io,
                  std::string("cannot set ") + (dtr ? "DTR" : "RTS") + " on serial port '" + name_ + "': " + sp_why(r));
         return;
     }

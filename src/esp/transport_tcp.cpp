@@ -67,15 +67,15 @@ TcpStream::TcpStream(const std::string& host, std::uint16_t port, std::chrono::m
     addrinfo* list = nullptr;
     const std::string service = std::to_string(port);
     if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list); rc != 0)
-        fail(ErrorKind::device, name_ + ": cannot resolve host '" + host + "': " + ::gai_strerror(rc));
+        fail(ErrorCode::port_open, name_ + ": cannot resolve host '" + host + "': " + ::gai_strerror(rc));
     const auto deadline = Clock::now() + timeout;
     std::string why = "no address";
     for (const addrinfo* ai = list; ai != nullptr && fd_ < 0; ai = ai->ai_next)
         fd_ = connect_one(ai, deadline, why);
     ::freeaddrinfo(list);
     if (fd_ < 0)
-        fail(ErrorKind::device, name_ + ": cannot connect to " + endpoint(host, port) + ": " + why +
-                                    " (is the server running and listening there?)");
+        fail(ErrorCode::port_open, name_ + ": cannot connect to " + endpoint(host, port) + ": " + why +
+                                       " (is the server running and listening there?)");
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
@@ -84,7 +84,7 @@ TcpStream::~TcpStream() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-void TcpStream::lost(const std::string& why) const { fail(ErrorKind::device, name_ + ": connection lost: " + why); }
+void TcpStream::lost(const std::string& why) const { fail(ErrorCode::port_io, name_ + ": connection lost: " + why); }
 
 std::size_t TcpStream::read_some(std::uint8_t* buf, std::size_t cap, std::chrono::milliseconds timeout) {
     if (cap == 0) return 0;
@@ -120,7 +120,7 @@ void TcpStream::write_all(ByteView data) {
         const int r = ::poll(&p, 1, detail::poll_timeout_ms(deadline));
         if (r < 0 && errno != EINTR) lost(std::string("poll: ") + std::strerror(errno));
         if (r == 0 && Clock::now() >= deadline)
-            fail(ErrorKind::device,
+            fail(ErrorCode::port_io,
                  name_ + ": write stalled for " + std::to_string(kTcpWriteStallTimeout.count() / 1000) + " s with " +
                      std::to_string(data.size() - done) + " bytes unsent (the peer stopped reading)");
     }

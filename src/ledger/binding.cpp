@@ -48,8 +48,8 @@ BindResult Ledger::bind_mac(std::int64_t batch_id, std::string_view mac_text) {
     const std::string batch = std::to_string(get_batch(batch_id).id);
     if (auto bound = device_by_mac(db_, mac)) {
         if (bound->batch_id != batch_id)
-            fail(ErrorKind::conflict, "MAC " + mac + " is bound to " + bound->serial + " of batch " +
-                                          std::to_string(bound->batch_id) + ", not batch " + batch);
+            fail(ErrorCode::ledger_mac_bound, "MAC " + mac + " is bound to " + bound->serial + " of batch " +
+                                                  std::to_string(bound->batch_id) + ", not batch " + batch);
         return {*bound, false};
     }
     std::optional<Device> free;
@@ -63,8 +63,9 @@ BindResult Ledger::bind_mac(std::int64_t batch_id, std::string_view mac_text) {
         sql::Stmt st(db_, "SELECT COUNT(*) FROM devices WHERE batch_id = ?");
         st.bind(1, batch_id);
         st.step();
-        fail(ErrorKind::conflict, "batch " + batch + " has no unbound device left (all " +
-                                      std::to_string(st.integer(0)) + " bound); MAC " + mac + " cannot be bound");
+        fail(ErrorCode::ledger_batch_full, "batch " + batch + " has no unbound device left (all " +
+                                               std::to_string(st.integer(0)) + " bound); MAC " + mac +
+                                               " cannot be bound");
     }
     const std::string now = now_utc_iso8601();
     {

@@ -41,7 +41,7 @@ void enable_wal(sqlite3* db, const std::filesystem::path& path) {
             return;
         }
         if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline)
-            fail(sql::error_kind(rc), "ledger " + path.string() + ": cannot switch to WAL journal: " +
+            fail(sql::error_code(rc), "ledger " + path.string() + ": cannot switch to WAL journal: " +
                                           sql::sqlite_problem(rc, sqlite3_errmsg(db)));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -54,7 +54,7 @@ sqlite3* open_connection(const std::filesystem::path& path, int flags) {
         const int code = db ? sqlite3_extended_errcode(db) : rc;
         const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close(db);
-        fail(sql::error_kind(code), "ledger " + path.string() + ": " + sql::sqlite_problem(code, msg));
+        fail(sql::error_code(code), "ledger " + path.string() + ": " + sql::sqlite_problem(code, msg));
     }
     // Concurrent vesperctl processes wait for each other's transactions instead of failing.
     sqlite3_busy_timeout(db, 30000);
@@ -114,9 +114,9 @@ std::vector<std::string> allocate(sqlite3* db, const serial::RandomSource& rng, 
         used = st.integer(0);
     }
     if (static_cast<std::uint64_t>(used) + static_cast<std::uint64_t>(count) > serial::kSerialsPerPrefix)
-        fail(ErrorKind::conflict, "serial prefix " + prefix + " is exhausted: " + std::to_string(used) + " of " +
-                                      std::to_string(serial::kSerialsPerPrefix) + " issued, " + std::to_string(count) +
-                                      " more requested");
+        fail(ErrorCode::serial_prefix_exhausted, "serial prefix " + prefix + " is exhausted: " + std::to_string(used) +
+                                                     " of " + std::to_string(serial::kSerialsPerPrefix) + " issued, " +
+                                                     std::to_string(count) + " more requested");
     std::vector<std::string> out;
     out.reserve(static_cast<std::size_t>(count));
     sql::Stmt ins(db, "INSERT OR IGNORE INTO serials(serial, prefix, reserved_at, batch_id) VALUES (?,?,?,?)");
@@ -135,7 +135,7 @@ std::vector<std::string> allocate(sqlite3* db, const serial::RandomSource& rng, 
         ins.run();
         if (sqlite3_changes(db) == 0) {
             if (++collisions >= kMaxConsecutiveCollisions)
-                fail(ErrorKind::conflict,
+                fail(ErrorCode::serial_prefix_exhausted,
                      "serial prefix " + prefix + " is exhausted: " + std::to_string(kMaxConsecutiveCollisions) +
                          " random draws in a row were already issued (" +
                          std::to_string(used + static_cast<std::int64_t>(out.size())) + " serials in this prefix)");
@@ -262,20 +262,20 @@ Ledger Ledger::open(const std::filesystem::path& path, std::string actor, Access
     const fs::file_status status = fs::status(path, ec);
     const bool exists = fs::exists(status);
     if (!exists && ec && ec != std::errc::no_such_file_or_directory)
-        fail(ErrorKind::io, where + ": cannot look at it: " + ec.message());
-    if (exists && fs::is_directory(status)) fail(ErrorKind::input, where + ": is a folder, not a ledger file");
+        fail(ErrorCode::io_read, where + ": cannot look at it: " + ec.message());
+    if (exists && fs::is_directory(status)) fail(ErrorCode::file_is_folder, where + ": is a folder, not a ledger file");
     bool set_up = access != Access::read_only; // WAL journal and migrations, on a connection that writes
     if (!exists) {
-        if (access != Access::create) fail(ErrorKind::not_found, where + " does not exist");
+        if (access != Access::create) fail(ErrorCode::ledger_not_found, where + " does not exist");
         if (path.has_parent_path()) {
             fs::create_directories(path.parent_path(), ec);
-            if (ec) fail(ErrorKind::io, where + ": cannot create its folder: " + ec.message());
+            if (ec) fail(ErrorCode::io_write, where + ": cannot create its folder: " + ec.message());
         }
     } else {
         const FileIdentity id = look_at(path);
         refuse_unless_ledger(id, path.string());
         if (id.kind == FileIdentity::empty && access != Access::create)
-            fail(ErrorKind::not_found, where + " holds no ledger yet (an empty database)");
+            fail(ErrorCode::ledger_not_found, where + " holds no ledger yet (an empty database)");
         set_up = set_up || needs_migration(id);
     }
 
@@ -283,7 +283,7 @@ Ledger Ledger::open(const std::filesystem::path& path, std::string actor, Access
         Ledger l(path, open_connection(path, SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE)), actor);
         // SQLite opens a file it may not write read-only without a word; say so before the first write.
         if (sqlite3_db_readonly(l.db_, "main") == 1)
-            fail(ErrorKind::io,
+            fail(ErrorCode::ledger_read_only,
                  where + ": " + sql::sqlite_problem(SQLITE_READONLY, "") +
                      (access == Access::read_only ? "; it needs an upgrade from an earlier vesperctl" : ""));
         sql::exec(l.db_, "PRAGMA foreign_keys = ON");
@@ -402,7 +402,9 @@ std::optional<Batch> Ledger::find_batch(std::int64_t id) const {
 
 Batch Ledger::get_batch(std::int64_t id) const {
     auto b = find_batch(id);
-    if (!b) fail(ErrorKind::not_found, "batch " + std::to_string(id) + " not found in ledger " + path_.string());
+    if (!b)
+        fail(ErrorCode::ledger_batch_not_found,
+             "batch " + std::to_string(id) + " not found in ledger " + path_.string());
     return *b;
 }
 
@@ -421,7 +423,9 @@ std::optional<Device> Ledger::find_device(std::string_view serial) const {
 
 Device Ledger::get_device(std::string_view serial) const {
     auto d = find_device(serial);
-    if (!d) fail(ErrorKind::not_found, "device " + std::string(serial) + " not found in ledger " + path_.string());
+    if (!d)
+        fail(ErrorCode::ledger_device_not_found,
+             "device " + std::string(serial) + " not found in ledger " + path_.string());
     return *d;
 }
 

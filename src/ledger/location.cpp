@@ -23,7 +23,8 @@ LedgerLocation locate_ledger(const std::optional<std::filesystem::path>& option,
     if (auto data = var("XDG_DATA_HOME"); data && data->is_absolute())
         return {*data / "vesper" / "ledger.db", "XDG_DATA_HOME", false};
     if (auto home = var("HOME")) return {*home / ".local" / "share" / "vesper" / "ledger.db", "HOME", false};
-    fail(ErrorKind::input, "no place for the ledger: none of --ledger, VESPER_HOME, XDG_DATA_HOME or HOME is set");
+    fail(ErrorCode::ledger_no_place,
+         "no place for the ledger: none of --ledger, VESPER_HOME, XDG_DATA_HOME or HOME is set");
 }
 
 } // namespace vesper::ledger

@@ -57,7 +57,7 @@ void queue_outbox(sqlite3* db, const Device& d, std::string_view kind) {
 void move_device(sqlite3* db, const std::string& actor, const Device& d, DeviceStatus to, std::string_view error,
                  const nlohmann::json& extra) {
     if (!transition_allowed(d.status, to))
-        fail(ErrorKind::conflict,
+        fail(ErrorCode::ledger_status,
              "device " + d.serial + ": cannot go from " + to_string(d.status) + " to " + to_string(to));
     const std::string now = now_utc_iso8601();
     // The *_at column of the state reached; a failure keeps the timestamps of what was reached before.

@@ -210,12 +210,12 @@ FileIdentity identify(sqlite3* db) {
 
 void refuse_unless_ledger(const FileIdentity& id, const std::string& path) {
     if (id.kind == FileIdentity::foreign)
-        fail(ErrorKind::input,
+        fail(ErrorCode::ledger_not_a_ledger,
              "ledger " + path + ": " + id.why + "; refusing to use it as the ledger (nothing changed)");
     if (id.kind == FileIdentity::ours && id.version > kCount)
-        fail(ErrorKind::conflict, "ledger " + path + ": written by a newer vesperctl (schema " +
-                                      std::to_string(id.version) + ", this build knows up to " +
-                                      std::to_string(kCount) + ")");
+        fail(ErrorCode::ledger_too_new, "ledger " + path + ": written by a newer vesperctl (schema " +
+                                            std::to_string(id.version) + ", this build knows up to " +
+                                            std::to_string(kCount) + ")");
 }
 
 bool needs_migration(const FileIdentity& id) {

@@ -47,11 +47,16 @@ std::string sqlite_problem(int code, const std::string& sqlite_message) {
     return in_words(code, sqlite_message).value_or(sqlite_message);
 }
 
-ErrorKind error_kind(int code) {
+ErrorCode error_code(int code) {
     switch (code & 0xFF) {
-    case SQLITE_CONSTRAINT: return ErrorKind::conflict;
-    case SQLITE_NOTADB: return ErrorKind::input; // the file given is not a ledger
-    default: return ErrorKind::io;
+    case SQLITE_CONSTRAINT: return ErrorCode::conflict;
+    case SQLITE_NOTADB: return ErrorCode::ledger_not_a_ledger; // the file given is not a ledger (input)
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return ErrorCode::ledger_busy;
+    case SQLITE_READONLY: return ErrorCode::ledger_read_only;
+    case SQLITE_CORRUPT: return ErrorCode::ledger_damaged;
+    case SQLITE_FULL: return ErrorCode::io_write;
+    default: return ErrorCode::io_failed;
     }
 }
 
@@ -60,7 +65,7 @@ void fail_sqlite(sqlite3* db, const std::string& what) {
     const int code = sqlite3_extended_errcode(db);
     const std::string msg = sqlite3_errmsg(db);
     const auto words = in_words(code, msg);
-    fail(error_kind(code),
+    fail(error_code(code),
          std::string("ledger ") + (file && *file ? file : "(memory)") + ": " + (words ? *words : what + ": " + msg));
 }
 

@@ -14,12 +14,13 @@ namespace vesper::ledger::sql {
 
 // Throws the error of the last failed call on `db`: "ledger FILE: " and the problem in words where a
 // person can act on it (read-only, damaged, not a database, disk full, locked), else `what` and
-// SQLite's message. Error(conflict) for a constraint, Error(input) for a file that is not a database,
-// Error(io) for the rest.
+// SQLite's message. Its code (error_code): conflict for a constraint, ledger.not_a_ledger (input) for a
+// file that is not a database, ledger.busy, ledger.read_only, ledger.damaged, io.write (disk full), and
+// io.failed (io) for the rest.
 [[noreturn]] void fail_sqlite(sqlite3* db, const std::string& what);
-// The same words for an error code without a connection (sqlite3_open_v2 failures), and its kind.
+// The same words for an error code without a connection (sqlite3_open_v2 failures), and its code.
 std::string sqlite_problem(int code, const std::string& sqlite_message);
-ErrorKind error_kind(int code);
+ErrorCode error_code(int code);
 
 class Stmt {
 public:

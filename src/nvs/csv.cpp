@@ -34,7 +34,7 @@ std::string row_context(const std::string& source, int line, std::string_view ke
 
 CsvFile parse_csv(std::string_view text, const std::string& source, const std::filesystem::path& base_dir) {
     auto records = split_csv_records(text, source);
-    if (records.empty()) fail(ErrorKind::input, source + ": no header line (expected key,type,encoding,value)");
+    if (records.empty()) fail(ErrorCode::csv_invalid, source + ": no header line (expected key,type,encoding,value)");
 
     // The header names the columns; like the reference (csv.DictReader) any order is accepted.
     const CsvRecord& header = records.front();
@@ -53,9 +53,9 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
         }
     }
     if (!header_ok)
-        fail(ErrorKind::input, source + ":" + std::to_string(header.line) +
-                                   ": the first line must be the header key,type,encoding,value (found " +
-                                   quote_value(join(header.fields, ",")) + ")");
+        fail(ErrorCode::csv_invalid, source + ":" + std::to_string(header.line) +
+                                         ": the first line must be the header key,type,encoding,value (found " +
+                                         quote_value(join(header.fields, ",")) + ")");
 
     CsvFile out;
     out.source = source;
@@ -71,12 +71,12 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
         if (const std::string* k = field(col_key)) row.key = *k;
         const std::string ctx = row_context(source, rec.line, row.key);
         if (rec.fields.size() > kColumns.size())
-            fail(ErrorKind::input,
+            fail(ErrorCode::csv_invalid,
                  ctx + std::to_string(rec.fields.size()) +
                      " fields, rows have 4 (key,type,encoding,value); quote a value that holds commas");
 
         const std::string* type = field(col_type);
-        if (!type || type->empty()) fail(ErrorKind::input, ctx + "missing type (namespace, data or file)");
+        if (!type || type->empty()) fail(ErrorCode::csv_invalid, ctx + "missing type (namespace, data or file)");
         if (*type == "namespace")
             row.type = RowType::namespace_;
         else if (*type == "data")
@@ -84,24 +84,27 @@ CsvFile parse_csv(std::string_view text, const std::string& source, const std::f
         else if (*type == "file")
             row.type = RowType::file;
         else
-            fail(ErrorKind::input, ctx + "unknown type " + quote_value(*type) + " (expected namespace, data or file)");
+            fail(ErrorCode::csv_invalid,
+                 ctx + "unknown type " + quote_value(*type) + " (expected namespace, data or file)");
 
         const std::string* encoding = field(col_encoding);
         const std::string* value = field(col_value);
         if (row.type == RowType::namespace_) {
             if ((encoding && !encoding->empty()) || (value && !value->empty()))
-                fail(ErrorKind::input, ctx + "namespace rows take no encoding or value");
+                fail(ErrorCode::csv_invalid, ctx + "namespace rows take no encoding or value");
             out.rows.push_back(std::move(row));
             continue;
         }
 
-        if (!encoding || encoding->empty()) fail(ErrorKind::input, ctx + "missing encoding (" + kEncodingList + ")");
+        if (!encoding || encoding->empty())
+            fail(ErrorCode::csv_invalid, ctx + "missing encoding (" + kEncodingList + ")");
         row.encoding = parse_encoding(*encoding);
         if (!row.encoding)
-            fail(ErrorKind::input,
+            fail(ErrorCode::csv_invalid,
                  ctx + "unknown encoding " + quote_value(*encoding) + " (expected " + kEncodingList + ")");
-        if (!value) fail(ErrorKind::input, ctx + "missing value column");
-        if (row.type == RowType::file && value->empty()) fail(ErrorKind::input, ctx + "file row needs a file path");
+        if (!value) fail(ErrorCode::csv_invalid, ctx + "missing value column");
+        if (row.type == RowType::file && value->empty())
+            fail(ErrorCode::csv_invalid, ctx + "file row needs a file path");
         row.value = *value;
         out.rows.push_back(std::move(row));
     }

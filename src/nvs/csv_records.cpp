@@ -35,9 +35,11 @@ std::vector<CsvRecord> split_csv_records(std::string_view text, const std::strin
 
     std::size_t bad = 0;
     if (!is_valid_utf8(text, &bad))
-        fail(ErrorKind::input, source + ":" + std::to_string(line_of_offset(text, bad)) + ": not valid UTF-8 text");
+        fail(ErrorCode::csv_invalid,
+             source + ":" + std::to_string(line_of_offset(text, bad)) + ": not valid UTF-8 text");
     if (auto nul = text.find('\0'); nul != std::string_view::npos)
-        fail(ErrorKind::input, source + ":" + std::to_string(line_of_offset(text, nul)) + ": NUL byte in CSV text");
+        fail(ErrorCode::csv_invalid,
+             source + ":" + std::to_string(line_of_offset(text, nul)) + ": NUL byte in CSV text");
 
     std::vector<CsvRecord> records;
     CsvRecord current;
@@ -127,7 +129,7 @@ std::vector<CsvRecord> split_csv_records(std::string_view text, const std::strin
     }
     // Every line ends its record unless a quote is still open, so an open record here is one.
     if (in_record)
-        fail(ErrorKind::input,
+        fail(ErrorCode::csv_invalid,
              source + ":" + std::to_string(quote_line) + ": quoted value is never closed (missing '\"')");
     return records;
 }

@@ -107,7 +107,7 @@ std::uint64_t encode_integer(Encoding e, std::string_view text) {
     const bool is_signed_type = is_signed(type);
     std::string_view t = trim_space(text);
     const std::string name = to_string(e);
-    if (t.empty()) fail(ErrorKind::input, "empty value; " + name + " needs a decimal integer");
+    if (t.empty()) fail(ErrorCode::csv_invalid, "empty value; " + name + " needs a decimal integer");
 
     std::string_view digits = t;
     bool negative = false;
@@ -118,7 +118,8 @@ std::uint64_t encode_integer(Encoding e, std::string_view text) {
     bool all_digits = !digits.empty();
     for (char c : digits)
         all_digits = all_digits && c >= '0' && c <= '9';
-    if (!all_digits) fail(ErrorKind::input, "value " + quote_value(t) + " is not a decimal integer (" + name + ")");
+    if (!all_digits)
+        fail(ErrorCode::csv_invalid, "value " + quote_value(t) + " is not a decimal integer (" + name + ")");
 
     // Bounds of the type as magnitudes: [-(min_mag), max].
     const std::uint64_t max = is_signed_type ? (std::uint64_t{1} << (bits - 1)) - 1
@@ -134,21 +135,21 @@ std::uint64_t encode_integer(Encoding e, std::string_view text) {
     bool in_range = ec == std::errc() && ptr == digits.data() + digits.size();
     if (in_range) in_range = negative ? mag <= min_mag : mag <= max;
     if (!in_range)
-        fail(ErrorKind::input, "value " + quote_value(t) + " is out of range for " + name + " (" + range + ")");
+        fail(ErrorCode::csv_invalid, "value " + quote_value(t) + " is out of range for " + name + " (" + range + ")");
     return negative ? std::uint64_t{0} - mag : mag;
 }
 
 void decode_hex_into(std::string_view text, Bytes& out) {
     std::string_view t = trim_space(text);
     if (t.size() % 2 != 0)
-        fail(ErrorKind::input, "hex value has an odd number of digits (" + std::to_string(t.size()) + ")");
+        fail(ErrorCode::csv_invalid, "hex value has an odd number of digits (" + std::to_string(t.size()) + ")");
     out.resize(t.size() / 2);
     for (std::size_t i = 0; i < t.size(); i += 2) {
         int hi = hex_digit(t[i]);
         int lo = hex_digit(t[i + 1]);
         if (hi < 0 || lo < 0) {
             std::size_t at = hi < 0 ? i : i + 1;
-            fail(ErrorKind::input,
+            fail(ErrorCode::csv_invalid,
                  "hex value: " + shown(t[at]) + " at position " + std::to_string(at + 1) + " is not a hex digit");
         }
         out[i / 2] = static_cast<std::uint8_t>(hi << 4 | lo);
@@ -176,9 +177,10 @@ void decode_base64_into(std::string_view text, Bytes& out) {
         }
         int d = base64_digit(c);
         if (d < 0)
-            fail(ErrorKind::input,
+            fail(ErrorCode::csv_invalid,
                  "base64 value: " + shown(c) + " at position " + std::to_string(i + 1) + " is not a base64 character");
-        if (pad) fail(ErrorKind::input, "base64 value: data after '=' padding at position " + std::to_string(i + 1));
+        if (pad)
+            fail(ErrorCode::csv_invalid, "base64 value: data after '=' padding at position " + std::to_string(i + 1));
         acc = acc << 6 | static_cast<std::uint32_t>(d);
         ++n;
         if (n % 4 == 0) {
@@ -189,9 +191,9 @@ void decode_base64_into(std::string_view text, Bytes& out) {
         }
     }
     if (n % 4 != 0)
-        fail(ErrorKind::input,
+        fail(ErrorCode::csv_invalid,
              "base64 value: " + std::to_string(n) + " characters is not a multiple of 4 (missing '=' padding?)");
-    if (pad > 2) fail(ErrorKind::input, "base64 value: too much '=' padding");
+    if (pad > 2) fail(ErrorCode::csv_invalid, "base64 value: too much '=' padding");
     // The last quad held 4 - pad data characters: 2 give one byte, 3 give two.
     if (pad == 2) out.push_back(static_cast<std::uint8_t>(acc >> 4));
     if (pad == 1) {

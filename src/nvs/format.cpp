@@ -86,21 +86,24 @@ const char* to_string(EntryState s) {
 void check_partition_size(std::size_t size) {
     // No partition can be larger than a flash; checked first, before anything is allocated for it.
     if (const auto bound = esp::any_chip_bound(); size > bound.bytes)
-        fail(ErrorKind::input, "NVS partition size " + hex(size) + " is more than " + bound.why);
+        fail(ErrorCode::nvs_size_invalid, "NVS partition size " + hex(size) + " is more than " + bound.why);
     if (size % page_size != 0)
-        fail(ErrorKind::input, "NVS partition size " + hex(size) + " is not a multiple of 4096 (0x1000)");
+        fail(ErrorCode::nvs_size_invalid, "NVS partition size " + hex(size) + " is not a multiple of 4096 (0x1000)");
     if (size < min_partition_size)
-        fail(ErrorKind::input, "NVS partition size " + hex(size) +
-                                   " is too small: read/write NVS needs at least 0x3000 (3 pages, one kept spare)");
+        fail(ErrorCode::nvs_size_invalid,
+             "NVS partition size " + hex(size) +
+                 " is too small: read/write NVS needs at least 0x3000 (3 pages, one kept spare)");
 }
 
 std::size_t parse_partition_size(std::string_view text, std::string_view what) {
     auto v = parse_uint(trim(text));
-    if (!v) fail(ErrorKind::input, std::string(what) + " " + quote_value(text) + ": not a size (decimal or 0x hex)");
+    if (!v)
+        fail(ErrorCode::nvs_size_invalid,
+             std::string(what) + " " + quote_value(text) + ": not a size (decimal or 0x hex)");
     try {
         check_partition_size(static_cast<std::size_t>(*v));
     } catch (const Error& e) {
-        fail(ErrorKind::input, std::string(what) + ": " + e.what());
+        fail(e, std::string(what) + ": " + e.what());
     }
     return static_cast<std::size_t>(*v);
 }

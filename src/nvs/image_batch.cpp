@@ -66,11 +66,11 @@ void parallel_for(std::size_t n, unsigned threads, const std::atomic<bool>* stop
 // fsync per file), then the folder fsync makes the renames durable.
 void sync_outputs(const std::filesystem::path& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd < 0) fail(ErrorKind::io, dir.string() + ": cannot open folder: " + std::strerror(errno));
+    if (fd < 0) fail(ErrorCode::io_write, dir.string() + ": cannot open folder: " + std::strerror(errno));
     int rc = ::syncfs(fd);
     int err = errno;
     ::close(fd);
-    if (rc != 0) fail(ErrorKind::io, dir.string() + ": cannot sync file system: " + std::strerror(err));
+    if (rc != 0) fail(ErrorCode::io_write, dir.string() + ": cannot sync file system: " + std::strerror(err));
     sync_directory(dir);
 }
 
@@ -80,13 +80,13 @@ class FolderLock {
 public:
     explicit FolderLock(const std::filesystem::path& dir)
         : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
-        if (fd_ < 0) fail(ErrorKind::io, dir.string() + ": cannot open folder: " + std::strerror(errno));
+        if (fd_ < 0) fail(ErrorCode::io_write, dir.string() + ": cannot open folder: " + std::strerror(errno));
         if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             ::close(fd_);
             if (err == EWOULDBLOCK)
-                fail(ErrorKind::conflict, dir.string() + ": another process is writing a batch into this folder");
-            fail(ErrorKind::io, dir.string() + ": cannot lock folder: " + std::strerror(err));
+                fail(ErrorCode::nvs_batch_busy, dir.string() + ": another process is writing a batch into this folder");
+            fail(ErrorCode::io_write, dir.string() + ": cannot lock folder: " + std::strerror(err));
         }
     }
     ~FolderLock() { ::close(fd_); }
@@ -125,13 +125,13 @@ ImageBatchResult write_image_batch(const std::filesystem::path& dir, const std::
 
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) fail(ErrorKind::io, dir.string() + ": cannot create folder: " + ec.message());
+    if (ec) fail(ErrorCode::io_write, dir.string() + ": cannot create folder: " + ec.message());
     FolderLock lock(dir);
     // Incomplete from here on: the manifest goes first (durably, before any image changes) and comes back last.
     const std::filesystem::path manifest =
         options.manifest_name.empty() ? std::filesystem::path() : dir / options.manifest_name;
     if (!manifest.empty() && std::filesystem::remove(manifest, ec)) sync_directory(dir);
-    if (ec) fail(ErrorKind::io, manifest.string() + ": cannot remove the old manifest: " + ec.message());
+    if (ec) fail(ErrorCode::io_write, manifest.string() + ": cannot remove the old manifest: " + ec.message());
     // Temporary files of an earlier run that was killed (-9, power cut); no writer of ours is running.
     remove_stale_temp_files(dir, [&](std::string_view name) { return is_image_or(name, options.manifest_name); });
 

@@ -33,10 +33,11 @@ void init_header(std::uint8_t* h, std::uint8_t ns, ItemType type, std::uint8_t s
 } // namespace
 
 void check_key(std::string_view key) {
-    if (key.empty()) fail(ErrorKind::input, "empty key");
+    if (key.empty()) fail(ErrorCode::csv_invalid, "empty key");
     if (key.size() > max_key_length)
-        fail(ErrorKind::input, "key is " + std::to_string(key.size()) + " bytes long; NVS keys are at most 15 bytes");
-    if (key.find('\0') != std::string_view::npos) fail(ErrorKind::input, "key contains a NUL byte");
+        fail(ErrorCode::csv_invalid,
+             "key is " + std::to_string(key.size()) + " bytes long; NVS keys are at most 15 bytes");
+    if (key.find('\0') != std::string_view::npos) fail(ErrorCode::csv_invalid, "key contains a NUL byte");
 }
 
 PageWriter::PageWriter(std::span<std::uint8_t> image, Version version) : image_(image), version_(version) {
@@ -58,8 +59,9 @@ void PageWriter::open_page(std::size_t index) {
 
 void PageWriter::next_page() {
     if (page_ + 1 >= data_pages_)
-        fail(ErrorKind::input, "does not fit: all " + std::to_string(data_pages_) +
-                                   " data pages are used (one more page is kept spare); use a larger partition size");
+        fail(ErrorCode::nvs_full,
+             "does not fit: all " + std::to_string(data_pages_) +
+                 " data pages are used (one more page is kept spare); use a larger partition size");
     put_le32(image_.data() + page_ * page_size, static_cast<std::uint32_t>(PageState::full));
     open_page(page_ + 1);
 }
@@ -100,9 +102,9 @@ void PageWriter::write_string(std::uint8_t ns, std::string_view key, ByteView da
     check_key(key);
     const std::size_t max = max_string_size(version_);
     if (data.size() > max)
-        fail(ErrorKind::input, "string is " + std::to_string(data.size()) + " bytes with its NUL; version " +
-                                   (version_ == Version::v1 ? "1" : "2") + " strings hold at most " +
-                                   std::to_string(max) + " (" + std::to_string(max - 1) + " characters)");
+        fail(ErrorCode::csv_invalid, "string is " + std::to_string(data.size()) + " bytes with its NUL; version " +
+                                         (version_ == Version::v1 ? "1" : "2") + " strings hold at most " +
+                                         std::to_string(max) + " (" + std::to_string(max - 1) + " characters)");
 
     const std::size_t data_slots = slots_for(data.size());
     const std::size_t span = data_slots + 1;
@@ -125,8 +127,9 @@ void PageWriter::write_blob(std::uint8_t ns, std::string_view key, ByteView data
         return;
     }
     if (data.size() > max_v1_blob_size())
-        fail(ErrorKind::input, "blob is " + std::to_string(data.size()) + " bytes; version 1 blobs hold at most " +
-                                   std::to_string(max_v1_blob_size()) + " (version 2 splits larger blobs)");
+        fail(ErrorCode::csv_invalid, "blob is " + std::to_string(data.size()) +
+                                         " bytes; version 1 blobs hold at most " + std::to_string(max_v1_blob_size()) +
+                                         " (version 2 splits larger blobs)");
     const std::size_t data_slots = slots_for(data.size());
     const std::size_t span = data_slots + 1;
     if (slot_ >= entries_per_page || slot_ + span >= entries_per_page) next_page();
@@ -151,8 +154,8 @@ void PageWriter::write_v2_blob(std::uint8_t ns, std::string_view key, ByteView d
         const std::size_t chunk = std::min(tailroom, remaining);
         remaining -= chunk;
         if (chunks >= max_blob_chunks)
-            fail(ErrorKind::input, "blob of " + std::to_string(data.size()) + " bytes needs more than " +
-                                       std::to_string(max_blob_chunks) + " chunks; NVS cannot index it");
+            fail(ErrorCode::csv_invalid, "blob of " + std::to_string(data.size()) + " bytes needs more than " +
+                                             std::to_string(max_blob_chunks) + " chunks; NVS cannot index it");
         const std::size_t data_slots = slots_for(chunk);
         ByteView part = data.subspan(offset, chunk);
         init_header(h, ns, ItemType::blob_data, static_cast<std::uint8_t>(data_slots + 1),

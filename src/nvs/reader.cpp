@@ -216,7 +216,7 @@ const char* to_string(ProblemKind k) {
 
 Dump read_image(ByteView image) {
     if (image.empty() || image.size() % page_size != 0)
-        fail(ErrorKind::input,
+        fail(ErrorCode::nvs_image_invalid,
              "image is " + std::to_string(image.size()) + " bytes, not a whole number of 4096-byte NVS pages");
     Dump d;
     d.size = image.size();

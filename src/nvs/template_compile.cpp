@@ -32,11 +32,12 @@ std::vector<Segment> parse_segments(std::string_view value) {
         if (open > pos) out.push_back({false, std::string(value.substr(pos, open - pos))});
         std::size_t close = value.find("}}", open + 2);
         if (close == std::string_view::npos)
-            fail(ErrorKind::input, "placeholder " + quote_value(value.substr(open)) + " is never closed with '}}'");
+            fail(ErrorCode::nvs_template,
+                 "placeholder " + quote_value(value.substr(open)) + " is never closed with '}}'");
         std::string_view name = trim(value.substr(open + 2, close - open - 2));
         if (!valid_field_name(name))
-            fail(ErrorKind::input, "bad placeholder " + quote_value(value.substr(open, close + 2 - open)) +
-                                       ": names are letters, digits and '_'");
+            fail(ErrorCode::nvs_template, "bad placeholder " + quote_value(value.substr(open, close + 2 - open)) +
+                                              ": names are letters, digits and '_'");
         out.push_back({true, std::string(name)});
         pos = close + 2;
     }
@@ -48,13 +49,13 @@ Bytes read_row_file(const CsvFile& csv, const std::string& value) {
     if (p.is_relative()) p = csv.base_dir / p;
     std::error_code ec;
     if (!std::filesystem::exists(p, ec))
-        fail(ErrorKind::input, "file " + quote_value(value) + " not found (looked for " + p.string() + ")");
+        fail(ErrorCode::csv_invalid, "file " + quote_value(value) + " not found (looked for " + p.string() + ")");
     if (!std::filesystem::is_regular_file(p, ec))
-        fail(ErrorKind::input, "file " + quote_value(value) + " is not a regular file (" + p.string() + ")");
+        fail(ErrorCode::csv_invalid, "file " + quote_value(value) + " is not a regular file (" + p.string() + ")");
     try {
         return read_file(p);
     } catch (const Error& e) {
-        fail(ErrorKind::input, "file " + quote_value(value) + ": " + e.what());
+        fail(ErrorCode::csv_invalid, "file " + quote_value(value) + ": " + e.what());
     }
 }
 
@@ -75,7 +76,7 @@ void Template::check_fields(const std::vector<std::string>& fields) const {
     for (const CompiledRow& row : impl_->rows)
         for (const Segment& s : row.segments)
             if (s.placeholder && std::find(fields.begin(), fields.end(), s.text) == fields.end())
-                fail(ErrorKind::input,
+                fail(ErrorCode::nvs_template,
                      row.context + "unknown placeholder {{" + s.text + "}} (fields: " + join(fields) + ")");
 }
 
@@ -101,14 +102,15 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
         try {
             check_key(row.key);
             if (options.placeholders && row.key.find("{{") != std::string::npos)
-                fail(ErrorKind::input, "placeholders are only allowed in values");
+                fail(ErrorCode::nvs_template, "placeholders are only allowed in values");
 
             if (row.type == RowType::namespace_) {
                 if (auto it = namespaces.find(row.key); it != namespaces.end())
-                    fail(ErrorKind::input, "namespace opened again (first at line " + std::to_string(it->second.line) +
-                                               "); keep each namespace's rows together");
+                    fail(ErrorCode::csv_invalid, "namespace opened again (first at line " +
+                                                     std::to_string(it->second.line) +
+                                                     "); keep each namespace's rows together");
                 if (namespaces.size() >= max_namespaces)
-                    fail(ErrorKind::input, "more than " + std::to_string(max_namespaces) + " namespaces");
+                    fail(ErrorCode::csv_invalid, "more than " + std::to_string(max_namespaces) + " namespaces");
                 auto index = static_cast<std::uint8_t>(namespaces.size() + 1);
                 current = &namespaces.emplace(row.key, NamespaceSeen{index, row.line, {}}).first->second;
                 current_name = row.key;
@@ -117,23 +119,23 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
                 continue;
             }
 
-            if (!current) fail(ErrorKind::input, "data row before any namespace row");
+            if (!current) fail(ErrorCode::csv_invalid, "data row before any namespace row");
             if (auto [it, added] = current->keys.emplace(row.key, row.line); !added)
-                fail(ErrorKind::input, "key defined twice in namespace " + quote_value(current_name) +
-                                           " (first at line " + std::to_string(it->second) + ")");
+                fail(ErrorCode::csv_invalid, "key defined twice in namespace " + quote_value(current_name) +
+                                                 " (first at line " + std::to_string(it->second) + ")");
             out.ns = current->index;
             out.encoding = *row.encoding;
 
             if (row.type == RowType::file) {
                 if (options.placeholders && row.value.find("{{") != std::string::npos)
-                    fail(ErrorKind::input, "placeholders are not allowed in file paths");
+                    fail(ErrorCode::nvs_template, "placeholders are not allowed in file paths");
                 Bytes content = read_row_file(csv, row.value);
                 if (out.encoding == Encoding::binary) {
                     out.data = std::move(content);
                 } else {
                     std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
                     if (out.encoding == Encoding::string && !is_valid_utf8(text))
-                        fail(ErrorKind::input,
+                        fail(ErrorCode::csv_invalid,
                              "file " + quote_value(row.value) + " is not UTF-8 text (use encoding binary)");
                     encode_value(out.encoding, text, out.integer, out.data);
                 }
@@ -146,7 +148,7 @@ Template Template::compile(const CsvFile& csv, TemplateOptions options) {
                 encode_value(out.encoding, row.value, out.integer, out.data);
             }
         } catch (const Error& e) {
-            fail(e.kind(), out.context + e.what());
+            fail(e, out.context + e.what());
         }
         impl->rows.push_back(std::move(out));
     }

@@ -57,7 +57,7 @@ RenderInfo Template::render_into(const Fields& fields, std::size_t size, Version
                     }
                     auto it = fields.find(s.text);
                     if (it == fields.end())
-                        fail(ErrorKind::input, "unknown placeholder {{" + s.text + "}} (no such field)");
+                        fail(ErrorCode::nvs_template, "unknown placeholder {{" + s.text + "}} (no such field)");
                     text += it->second;
                 }
                 std::uint64_t integer = 0;
@@ -66,7 +66,11 @@ RenderInfo Template::render_into(const Fields& fields, std::size_t size, Version
             }
             ++info.values;
         } catch (const Error& e) {
-            fail(e.kind(), row.context + e.what());
+            // A value filled in from the fields that does not encode is the template's problem, not a
+            // CSV's; anything else (nvs.full, a literal value too long, ...) keeps its code.
+            if (row.dynamic && e.code() == ErrorCode::csv_invalid)
+                fail(ErrorCode::nvs_template, row.context + e.what());
+            fail(e, row.context + e.what());
         }
     }
     info.slots_used = writer.slots_used();

@@ -36,14 +36,16 @@ fs::path resolve(const fs::path& base, const std::string& written) {
 }
 
 // Runs `f`, turning a library Error about a value into one that says where the value is. The
-// Reader's own errors already do (f often reads the value first) and pass through as they are.
+// Reader's own errors already do (f often reads the value first) and pass through as they are. A value
+// the library refuses (a port URL, a chip name) makes the config invalid: config.invalid; other
+// failures keep their code.
 template <class F> decltype(auto) located(const Reader& r, const yaml::Node& node, const std::string& field, F&& f) {
     try {
         return f();
     } catch (const yaml::LocatedError&) {
         throw;
     } catch (const Error& e) {
-        r.fail_at(node, field, e.what(), e.kind());
+        r.fail_at(node, field, e.what(), e.kind() == ErrorKind::input ? ErrorCode::config_invalid : e.code());
     }
 }
 
@@ -308,7 +310,7 @@ const StationSpec& Config::station(std::string_view name) const {
         if (s.name == name) return s;
         names.push_back(s.name);
     }
-    fail(ErrorKind::not_found,
+    fail(ErrorCode::config_station_not_found,
          file.string() + ": no station " + quote_value(name) + " (stations: " + joined_names(names) + ")");
 }
 
@@ -328,8 +330,8 @@ const BoardProfile& Config::profile_for(std::string_view board_type, std::string
         if (p.board_type == type && p.revision == rev) return p;
         names.push_back(p.name + " (" + p.board_type + " " + p.revision + ")");
     }
-    fail(ErrorKind::not_found, file.string() + ": no profile for board type " + type + " revision " + rev +
-                                   " (profiles: " + joined_names(names) + ")");
+    fail(ErrorCode::config_profile_not_found, file.string() + ": no profile for board type " + type + " revision " +
+                                                  rev + " (profiles: " + joined_names(names) + ")");
 }
 
 Config parse_config(std::string_view yaml_text, const fs::path& file) {
@@ -339,7 +341,7 @@ Config parse_config(std::string_view yaml_text, const fs::path& file) {
 
 Config load_config(const fs::path& file) {
     std::error_code ec;
-    if (!fs::exists(file, ec)) fail(ErrorKind::not_found, "config file " + file.string() + ": no such file");
+    if (!fs::exists(file, ec)) fail(ErrorCode::config_not_found, "config file " + file.string() + ": no such file");
     // One byte over the cap is enough for parse_config to refuse it, whatever the file is (/dev/zero too).
     const Bytes head = read_file_head(file, yaml::Limits{}.max_bytes + 1);
     return parse_config(std::string_view(reinterpret_cast<const char*>(head.data()), head.size()), file);
@@ -350,18 +352,18 @@ fs::path locate_config(const std::optional<fs::path>& flag) {
     // An explicit choice that points nowhere is an error, not a reason to look elsewhere.
     if (flag) {
         if (!fs::exists(*flag, ec))
-            fail(ErrorKind::not_found, "config file " + flag->string() + " (--config): no such file");
+            fail(ErrorCode::config_not_found, "config file " + flag->string() + " (--config): no such file");
         return *flag;
     }
     const char* env = std::getenv("VESPER_CONFIG");
     if (env && *env) {
         if (!fs::exists(env, ec))
-            fail(ErrorKind::not_found, std::string("config file ") + env + " ($VESPER_CONFIG): no such file");
+            fail(ErrorCode::config_not_found, std::string("config file ") + env + " ($VESPER_CONFIG): no such file");
         return fs::path(env);
     }
     const fs::path local = "vesper.yaml";
     if (fs::exists(local, ec)) return local;
-    fail(ErrorKind::not_found,
+    fail(ErrorCode::config_not_found,
          "no config file: no --config given, $VESPER_CONFIG is not set, and ./vesper.yaml does not exist");
 }
 

@@ -64,19 +64,21 @@ public:
         fs::path rel = p.lexically_relative(base_);
         return rel.empty() ? p.string() : rel.string();
     }
+    // config.invalid unless the caller names a code: an error from below keeps its own (file.not_found,
+    // part.invalid, nvs.template, ...), the profile's own checks name what is wrong with the file.
     [[noreturn]] void fail_at(int line, const std::string& sub, const std::string& reason,
-                              ErrorKind kind = ErrorKind::input) const {
-        fail(kind, file_ + ":" + std::to_string(line) + ": " + field(sub) + ": " + reason);
+                              ErrorCode code = ErrorCode::config_invalid) const {
+        fail(code, file_ + ":" + std::to_string(line) + ": " + field(sub) + ": " + reason);
     }
-    // A file the profile names: not_found keeps its kind, with the file as written and where it was looked for.
+    // A file the profile names: not_found keeps its code, with the file as written and where it was looked for.
     Bytes read(const fs::path& p, const char* what, int line, const std::string& sub) const {
         try {
             return read_file(p);
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::not_found)
                 fail_at(line, sub, std::string(what) + " " + show(p) + " not found (looked for " + p.string() + ")",
-                        ErrorKind::not_found);
-            fail_at(line, sub, e.what(), e.kind());
+                        e.code());
+            fail_at(line, sub, e.what(), e.code());
         }
     }
 
@@ -85,6 +87,10 @@ private:
     fs::path base_;
     std::string field_;
 };
+
+// For a check whose failure is the profile's input whatever failed below: the lower error's code when
+// it is an input error (flash.out_of_range, nvs.size_invalid, ...), else config.invalid.
+ErrorCode input_code(const Error& e) { return e.kind() == ErrorKind::input ? e.code() : ErrorCode::config_invalid; }
 
 // Where each region (and the per-device NVS image) lies, with the config line that put it there.
 struct Placement {
@@ -104,7 +110,8 @@ void check_overlaps(const Context& ctx, std::vector<Placement> placed) {
         if (a.end > b.start)
             ctx.fail_at(b.line, b.field,
                         b.name + " (" + span_text(b.start, b.end) + ") overlaps " + a.name + " (" +
-                            span_text(a.start, a.end) + ", line " + std::to_string(a.line) + ")");
+                            span_text(a.start, a.end) + ", line " + std::to_string(a.line) + ")",
+                        ErrorCode::flash_out_of_range);
     }
 }
 
@@ -115,17 +122,20 @@ esp::ImageInfo check_image_chip(const Context& ctx, const Bytes& data, const std
     try {
         info = esp::parse_image(data, shown, esp::ImageParseOptions{&chip});
     } catch (const Error& e) {
-        ctx.fail_at(line, sub, std::string(role) + " " + shown + " is not an ESP image: " + e.what());
+        ctx.fail_at(line, sub, std::string(role) + " " + shown + " is not an ESP image: " + e.what(),
+                    ErrorCode::image_invalid);
     }
     // The same check as `flash` makes against the connected board.
     if (const auto other = esp::image_chip_mismatch(info, chip))
         ctx.fail_at(line, sub,
                     std::string(role) + " " + shown + " is built for " + *other + ", but the profile's chip is " +
-                        std::string(chip.display_name));
+                        std::string(chip.display_name),
+                    ErrorCode::image_chip_mismatch);
     if (!info.valid())
         ctx.fail_at(line, sub,
                     std::string(role) + " " + shown + " is corrupt: its " +
-                        (info.checksum_ok() ? "SHA-256" : "checksum") + " does not match its contents");
+                        (info.checksum_ok() ? "SHA-256" : "checksum") + " does not match its contents",
+                    ErrorCode::image_invalid);
     return info;
 }
 
@@ -153,7 +163,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
                                                 table_shown, opts);
             binary = esp::encode_partition_table(fw.table, opts);
         } catch (const Error& e) {
-            ctx.fail_at(table_line, "partition_table", e.what(), e.kind());
+            ctx.fail_at(table_line, "partition_table", e.what(), e.code());
         }
         const std::string name = "partition table (" + table_shown + ")";
         placed.push_back({profile.partition_table_offset, profile.partition_table_offset + binary.size(), name,
@@ -216,13 +226,14 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
         try {
             nvs::check_partition_size(part->size); // whole pages, and enough of them for NVS
         } catch (const Error& e) {
-            ctx.fail_at(nvs.line, "nvs.partition", "partition " + quote_value(part->name) + ": " + e.what());
+            ctx.fail_at(nvs.line, "nvs.partition", "partition " + quote_value(part->name) + ": " + e.what(),
+                        input_code(e));
         }
         try {
             fw.nvs_template = std::make_shared<const nvs::Template>(nvs::Template::load(nvs.template_file));
             fw.nvs_template->check_fields(nvs_field_names()); // a name no device has fails every board
         } catch (const Error& e) {
-            ctx.fail_at(nvs.line, "nvs.template", e.what(), e.kind());
+            ctx.fail_at(nvs.line, "nvs.template", e.what(), e.code());
         }
         fw.nvs_partition = *part;
         fw.nvs_version = nvs.version;
@@ -234,7 +245,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
         try {
             esp::check_layout(std::span<const esp::RegionSource>(&fw.regions[r], 1));
         } catch (const Error& e) {
-            ctx.fail_at(placed[r].line, placed[r].field, e.what());
+            ctx.fail_at(placed[r].line, placed[r].field, e.what(), input_code(e));
         }
     }
     check_overlaps(ctx, placed);
@@ -246,12 +257,14 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
         if (fw.table.flash_end() > *flash)
             ctx.fail_at(table_line, "partition_table",
                         table_shown + " ends at " + hex32(static_cast<std::uint32_t>(fw.table.flash_end())) +
-                            ", beyond the profile's " + profile.flash_size + " flash");
+                            ", beyond the profile's " + profile.flash_size + " flash",
+                        ErrorCode::flash_out_of_range);
         for (const auto& p : placed)
             if (p.end > *flash)
                 ctx.fail_at(p.line, p.field,
                             p.name + " (" + span_text(p.start, p.end) + ") ends beyond the profile's " +
-                                profile.flash_size + " flash");
+                                profile.flash_size + " flash",
+                            ErrorCode::flash_out_of_range);
     }
 
     // Chip gates. ESP8266 images carry no chip id, so there is nothing to compare.
@@ -282,7 +295,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
                     (void)esp::patch_bootloader_header(fw.regions[r].data, chip, params, fw.regions[r].name);
                 } catch (const Error& e) {
                     ctx.fail_at(profile.images[i].line, sub,
-                                std::string("cannot apply the profile's flash settings: ") + e.what());
+                                std::string("cannot apply the profile's flash settings: ") + e.what(), input_code(e));
                 }
             }
         }
@@ -306,7 +319,7 @@ esp::RegionSource render_nvs(const FirmwareSet& firmware, const nvs::Fields& fie
     try {
         data = firmware.nvs_template->render(fields, part.size, static_cast<nvs::Version>(firmware.nvs_version));
     } catch (const Error& e) {
-        fail(e.kind(), "nvs for " + serial + ": " + e.what());
+        fail(e, "nvs for " + serial + ": " + e.what());
     }
     return esp::RegionSource{part.offset, std::move(data), "nvs (" + tmpl + ") for " + serial};
 }
@@ -315,9 +328,9 @@ nvs::Fields nvs_fields(const FirmwareSet& firmware, const ledger::Device& device
     nvs::Fields fields = ledger::template_fields(device);
     if (firmware.nvs_template && firmware.nvs_template->uses(creds::kMqttPasswordField)) {
         if (mqtt_secret.empty())
-            fail(ErrorKind::input, firmware.nvs_template->source() +
-                                       ": the template uses {{mqtt_password}} but no MQTT master secret was "
-                                       "given ($VESPER_MQTT_SECRET or --secret-file)");
+            fail(ErrorCode::secret_missing, firmware.nvs_template->source() +
+                                                ": the template uses {{mqtt_password}} but no MQTT master secret was "
+                                                "given ($VESPER_MQTT_SECRET or --secret-file)");
         fields[creds::kMqttPasswordField] = creds::mqtt_password(mqtt_secret, device.serial);
     }
     return fields;
@@ -337,7 +350,7 @@ void check_nvs(const FirmwareSet& firmware, const ledger::Device& sample, const 
         (void)render_nvs(firmware, nvs_fields(firmware, sample, mqtt_secret), sample.serial);
     } catch (const Error& e) {
         Context(*firmware.profile, firmware.config_file)
-            .fail_at(firmware.profile->nvs->line, "nvs.template", e.what(), e.kind());
+            .fail_at(firmware.profile->nvs->line, "nvs.template", e.what(), e.code());
     }
 }
 

@@ -37,12 +37,12 @@ std::string number_text(double v) {
 
 } // namespace
 
-void Reader::fail_at(const Node& node, const std::string& field, const std::string& reason, ErrorKind kind) const {
-    fail_line(node.line, field, reason, kind);
+void Reader::fail_at(const Node& node, const std::string& field, const std::string& reason, ErrorCode code) const {
+    fail_line(node.line, field, reason, code);
 }
 
-void Reader::fail_line(int line, const std::string& field, const std::string& reason, ErrorKind kind) const {
-    fail_located(file_, line, field, reason, kind);
+void Reader::fail_line(int line, const std::string& field, const std::string& reason, ErrorCode code) const {
+    fail_located(file_, line, field, reason, code);
 }
 
 std::vector<Entry> Reader::entries(const Node& map, const std::string& field,

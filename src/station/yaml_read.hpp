@@ -1,6 +1,6 @@
 #pragma once
 // Strict reading of YAML nodes for the station config: every value is checked for its type, every map
-// for unknown and repeated keys, and every problem becomes LocatedError(input) "FILE:LINE: FIELD: reason"
+// for unknown and repeated keys, and every problem becomes LocatedError(config.invalid) "FILE:LINE: FIELD: reason"
 // with the line where the node starts. Private to src/station.
 #include <cstdint>
 #include <initializer_list>
@@ -25,9 +25,9 @@ public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
 
     [[noreturn]] void fail_at(const Node& node, const std::string& field, const std::string& reason,
-                              ErrorKind kind = ErrorKind::input) const;
+                              ErrorCode code = ErrorCode::config_invalid) const;
     [[noreturn]] void fail_line(int line, const std::string& field, const std::string& reason,
-                                ErrorKind kind = ErrorKind::input) const;
+                                ErrorCode code = ErrorCode::config_invalid) const;
 
     // The entries of a mapping; rejects non-maps, non-scalar keys, repeated keys and keys not in
     // `allowed` (an empty list allows any key, for maps keyed by user names).

@@ -159,16 +159,16 @@ private:
 } // namespace
 
 void fail_located(const std::string& file, int line, const std::string& field, const std::string& reason,
-                  ErrorKind kind) {
+                  ErrorCode code) {
     std::string msg = file + ":" + std::to_string(line) + ": ";
     if (!field.empty()) msg += field + ": ";
-    throw LocatedError(kind, msg + reason);
+    throw LocatedError(code, msg + reason);
 }
 
 Node parse(std::string_view text, const std::string& file, const Limits& limits) {
     if (text.size() > limits.max_bytes)
-        fail(ErrorKind::input, file + ": more than " + std::to_string(limits.max_bytes) +
-                                   " bytes; a config file may be at most that (they are a few KB)");
+        fail(ErrorCode::config_invalid, file + ": more than " + std::to_string(limits.max_bytes) +
+                                            " bytes; a config file may be at most that (they are a few KB)");
     std::istringstream in{std::string(text)};
     TreeBuilder builder(file, limits);
     try {

@@ -45,11 +45,12 @@ public:
     using Error::Error;
 };
 
-// Throws LocatedError "FILE:LINE: FIELD: reason" (no "FIELD: " when `field` is empty).
+// Throws LocatedError "FILE:LINE: FIELD: reason" (no "FIELD: " when `field` is empty), config.invalid
+// unless another code is given.
 [[noreturn]] void fail_located(const std::string& file, int line, const std::string& field, const std::string& reason,
-                               ErrorKind kind = ErrorKind::input);
+                               ErrorCode code = ErrorCode::config_invalid);
 
-// Parses `text` (named `file` in messages) as one YAML document: LocatedError(input) "FILE:LINE: reason"
+// Parses `text` (named `file` in messages) as one YAML document: LocatedError(config.invalid) "FILE:LINE: reason"
 // for invalid YAML, a second document or a limit passed. A text with no document at all (empty, or
 // only comments) gives a null node.
 Node parse(std::string_view text, const std::string& file, const Limits& limits = {});

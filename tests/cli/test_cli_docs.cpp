@@ -2,7 +2,8 @@
 // exit-code table holds every code vesperctl can end with (each error kind's, CLI11's usage errors',
 // what a signal ends it with), every "exit N" in docs/*.md names a code of that table, and where
 // docs/cli.md and a command's own page both state the code of a situation, both state the code the
-// real binary gives for it.
+// real binary gives for it. Its "Error codes" table lists every code of the error code table, each with
+// its kind and exit code, and nothing else.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -289,5 +290,52 @@ TEST_CASE("docs: docs/cli.md and each command's page state the exit code the bin
             INFO(where << " says " << code);
             CHECK(code == r.exit_code);
         }
+    }
+}
+
+namespace {
+
+// docs/cli.md's "## Error codes" table: each row's code (without its backticks) and its kind cell, in
+// the order written.
+std::vector<std::pair<std::string, std::string>> documented_error_codes() {
+    std::vector<std::pair<std::string, std::string>> rows;
+    bool in_section = false;
+    for (const auto& line : lines_of(doc("cli.md"))) {
+        if (line.rfind("## ", 0) == 0) in_section = line == "## Error codes";
+        if (!in_section || line.rfind("| ", 0) != 0) continue;
+        const auto c = cells(line);
+        if (c.size() < 3 || c[0] == "code" || c[0].rfind("---", 0) == 0) continue;
+        std::string code = c[0];
+        if (code.size() >= 2 && code.front() == '`' && code.back() == '`') code = code.substr(1, code.size() - 2);
+        rows.emplace_back(code, c[1]);
+    }
+    return rows;
+}
+
+} // namespace
+
+TEST_CASE("docs: docs/cli.md lists every error code with its kind and exit code, and no other", "[cli][docs]") {
+    const auto documented = documented_error_codes();
+    REQUIRE(!documented.empty()); // the section and its table were found
+    std::map<std::string, std::string> kind_of;
+    for (const auto& [code, kind] : documented) {
+        INFO("docs/cli.md row " << code);
+        CHECK(kind_of.emplace(code, kind).second); // listed once
+    }
+    std::set<std::string> known;
+    for (const auto& c : vesper::all_error_codes()) {
+        const std::string name(c.name);
+        known.insert(name);
+        INFO("code " << name);
+        REQUIRE(kind_of.count(name) == 1);
+        // "input (2)"; the interrupted kind's row gives both of its codes, "interrupted (130 or 143)".
+        const std::string kind = vesper::to_string(c.kind);
+        const std::string exit =
+            c.kind == vesper::ErrorKind::interrupted ? "130 or 143" : std::to_string(vesper::exit_code_for(c.kind));
+        CHECK(kind_of.at(name) == kind + " (" + exit + ")");
+    }
+    for (const auto& [code, kind] : documented) {
+        INFO("docs/cli.md documents " << code);
+        CHECK(known.count(code) == 1);
     }
 }

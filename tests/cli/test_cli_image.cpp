@@ -97,6 +97,7 @@ TEST_CASE("image info: a corrupted image is shown, then exit 7", "[image][cli]")
     CHECK(doc["valid"] == false);
     CHECK(doc["image"]["checksum"]["valid"] == false);
     CHECK(nlohmann::json::parse(j.err)["error"]["kind"] == "verify");
+    CHECK(nlohmann::json::parse(j.err)["error"]["code"] == "image.checksum");
 }
 
 TEST_CASE("image info: partition tables are recognised, junk and missing files are errors", "[image][cli]") {

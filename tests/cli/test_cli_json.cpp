@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "run_process.hpp"
+#include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 
 using vesper::test::ProcessOptions;
@@ -40,18 +41,27 @@ nlohmann::json one_json_line(const std::string& text) {
     return doc;
 }
 
-// The documented error object: {"error":{"kind","message","exit_code"}}, matching the exit code.
-void check_error_object(const ProcessResult& r, const std::string& kind, int exit_code) {
+// The documented error object: {"error":{"code","kind","message","exit_code","hint"}} (and "rom_status"
+// only from a loader's failure status), matching the exit code; the code is one of the table's, of
+// that kind. Returns the code.
+std::string check_error_object(const ProcessResult& r, const std::string& kind, int exit_code) {
     INFO("stdout: " << r.out << "\nstderr: " << r.err);
     CHECK(r.exit_code == exit_code); // a crash (SIGABRT from an uncaught exception) gives -1
     CHECK(r.out.empty());
     const auto doc = one_json_line(r.err);
     REQUIRE(doc.size() == 1);
     const auto& e = doc.at("error");
-    CHECK(e.size() == 3);
+    CHECK(e.size() == (e.contains("rom_status") ? 6u : 5u));
     CHECK(e.at("kind") == kind);
     CHECK(e.at("exit_code") == exit_code);
     CHECK(!e.at("message").get<std::string>().empty());
+    CHECK(!e.at("hint").get<std::string>().empty());
+    const std::string code = e.at("code").get<std::string>();
+    const auto codes = vesper::all_error_codes();
+    const auto row = std::find_if(codes.begin(), codes.end(), [&](const auto& c) { return c.name == code; });
+    REQUIRE(row != codes.end());
+    CHECK(vesper::to_string(row->kind) == kind);
+    return code;
 }
 
 // Every key of every object in the document, recursively.
@@ -174,7 +184,7 @@ TEST_CASE("json: CLI11's own errors are the one-line error object, --json before
         for (const auto& a : args)
             line += a + " ";
         INFO(line);
-        check_error_object(vesperctl(args, opts), "input", 2);
+        CHECK(check_error_object(vesperctl(args, opts), "input", 2) == "cli.usage");
     }
 }
 

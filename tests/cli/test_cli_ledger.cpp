@@ -248,6 +248,8 @@ TEST_CASE("cli: errors are one JSON line on stderr with --json", "[cli]") {
     auto err = nlohmann::json::parse(r.err);
     CHECK(err["error"]["kind"] == "not_found");
     CHECK(err["error"]["exit_code"] == 3);
+    // No ledger at l.db at all: that, not the batch, is what is missing.
+    CHECK(err["error"]["code"] == "ledger.not_found");
 }
 
 TEST_CASE("cli: creds mqtt-password reads the secret from env or file, never argv", "[cli]") {

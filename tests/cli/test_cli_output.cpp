@@ -318,6 +318,8 @@ TEST_CASE("cli signals: SIGINT under --json is the JSON error object and exit 13
     CHECK(doc.at("error").at("kind") == "interrupted");
     CHECK(doc.at("error").at("exit_code") == 130);
     CHECK(doc.at("error").at("message") == "interrupted by SIGINT");
+    CHECK(doc.at("error").at("code") == "interrupted");
+    CHECK(doc.at("error").at("hint") == "stopped by SIGINT or SIGTERM");
     CHECK(run.lines().empty()); // nothing on stdout
     CHECK(files_ending(out, ".bin") == 0);
     CHECK(temp_files(out).empty());

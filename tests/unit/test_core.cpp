@@ -114,6 +114,7 @@ TEST_CASE("core: atomic writes replace whole files and leave no temp files", "[c
         FAIL("expected an error");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::io);
+        CHECK(e.code() == ErrorCode::io_write);
         CHECK_THAT(e.what(), Catch::Contains("b.txt"));
     }
     CHECK_FALSE(fs::exists(dir / "nope"));
@@ -122,6 +123,7 @@ TEST_CASE("core: atomic writes replace whole files and leave no temp files", "[c
         FAIL("expected an error");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::not_found);
+        CHECK(e.code() == ErrorCode::file_not_found);
         CHECK_THAT(e.what(), Catch::Contains("missing.bin"));
     }
     fs::remove_all(dir);

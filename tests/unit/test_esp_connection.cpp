@@ -149,3 +149,44 @@ TEST_CASE("connection: after a plain failure reply the line is drained until qui
     REQUIRE(again.outcome == Connection::Outcome::reply);
     CHECK(again.response.value == 9);
 }
+
+TEST_CASE("connection: a failure reply is esp.rom_error carrying the ROM's status byte", "[esp][connection]") {
+    ScriptedTransport t({{reply(Command::read_reg, 0, 1, 0x07)}});
+    Connection conn(t);
+    conn.set_status_len(4);
+    try {
+        conn.command(read_reg_request(0x40001000), Millis(200), "READ_REG 0x40001000");
+        FAIL("a failure reply was taken as success");
+    } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::esp_rom_error);
+        CHECK(e.kind() == ErrorKind::device);
+        CHECK(e.rom_status() == std::uint8_t{0x07});
+        CHECK_THAT(e.what(), Catch::Contains("READ_REG 0x40001000") && Catch::Contains("0x07"));
+    }
+}
+
+TEST_CASE("connection: no reply is esp.timeout, a broken one esp.bad_reply, neither with a ROM status",
+          "[esp][connection]") {
+    ScriptedTransport t(Script{});
+    Connection conn(t);
+    conn.set_status_len(4);
+    const Error silent = [&] {
+        try {
+            conn.command(read_reg_request(0x40001000), Millis(50), "READ_REG 0x40001000");
+        } catch (const Error& e) {
+            return e;
+        }
+        FAIL("no reply was taken as success");
+        return Error(ErrorKind::internal, "unreachable");
+    }();
+    CHECK(silent.code() == ErrorCode::esp_timeout);
+    CHECK_FALSE(silent.rom_status());
+    CHECK_THAT(silent.what(), Catch::Contains("no reply within"));
+
+    Connection::Exchange broken;
+    broken.outcome = Connection::Outcome::malformed;
+    const Error bad = Connection::failure_error(broken, "scripted: READ_REG failed: broken reply");
+    CHECK(bad.code() == ErrorCode::esp_bad_reply);
+    CHECK(bad.kind() == ErrorKind::device);
+    CHECK_FALSE(bad.rom_status());
+}

@@ -101,6 +101,7 @@ TEST_CASE("serial transport: read timeout, flush and a vanished peer", "[esp][tr
         FAIL("no error after the other side went away");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::device);
+        CHECK(e.code() == ErrorCode::port_io);
         CHECK(std::string(e.what()).find(pty.slave_path()) != std::string::npos);
     }
 }
@@ -111,6 +112,7 @@ TEST_CASE("serial transport: errors name the port", "[esp][transport][serial]") 
         FAIL("opened");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::not_found);
+        CHECK(e.code() == ErrorCode::port_not_found);
         CHECK(std::string(e.what()).find("/dev/serial/by-path/vesper-no-such-port") != std::string::npos);
     }
     try {
@@ -118,6 +120,7 @@ TEST_CASE("serial transport: errors name the port", "[esp][transport][serial]") 
         FAIL("opened");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::device);
+        CHECK(e.code() == ErrorCode::port_open);
         CHECK(std::string(e.what()).find("/dev/null") != std::string::npos);
         CHECK(std::string(e.what()).find("not a serial port") != std::string::npos);
     }
@@ -131,6 +134,8 @@ TEST_CASE("serial transport: a second opener of the same port is refused", "[esp
         FAIL("opened twice");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::device);
+        CHECK(e.code() == ErrorCode::port_open);
+        CHECK_THAT(e.hint(), Catch::Contains("close the other program"));
         CHECK(std::string(e.what()).find("in use") != std::string::npos);
     }
 }

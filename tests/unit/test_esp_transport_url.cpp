@@ -17,6 +17,7 @@ void check_bad(const std::string& url, const std::string& why_part) {
         FAIL("accepted");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::input);
+        CHECK(e.code() == ErrorCode::port_url_invalid);
         const std::string msg = e.what();
         INFO("message: " << msg);
         if (url.find_first_not_of(' ') != std::string::npos) CHECK(msg.find("'" + url + "'") != std::string::npos);
@@ -104,6 +105,7 @@ TEST_CASE("open_transport: bad URL is an input error, a missing device is not_fo
         FAIL("accepted");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::input);
+        CHECK(e.code() == ErrorCode::port_url_invalid);
         CHECK(std::string(e.what()).find("socket://nohost") != std::string::npos);
     }
     try {
@@ -111,6 +113,7 @@ TEST_CASE("open_transport: bad URL is an input error, a missing device is not_fo
         FAIL("opened");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::not_found);
+        CHECK(e.code() == ErrorCode::port_not_found);
         CHECK(std::string(e.what()).find("/dev/ttyUSB-vesper-does-not-exist") != std::string::npos);
     }
 }

@@ -68,6 +68,7 @@ TEST_CASE("ledger location: --ledger, then the config, then VESPER_HOME, then th
 TEST_CASE("ledger location: no place at all is an input error that says what to set", "[ledger][location]") {
     const Error e = test::error_from([] { locate_ledger(std::nullopt, std::nullopt, env_of({})); });
     CHECK(e.kind() == ErrorKind::input);
+    CHECK(e.code() == ErrorCode::ledger_no_place);
     CHECK_THAT(e.what(), Catch::Contains("--ledger") && Catch::Contains("VESPER_HOME") &&
                              Catch::Contains("XDG_DATA_HOME") && Catch::Contains("HOME"));
 }

@@ -155,6 +155,7 @@ TEST_CASE("ledger stations: bind_mac takes the first unbound device by serial", 
 
     const Error e = test::error_from([&] { l.bind_mac(b.id, mac_of(4)); });
     CHECK(e.kind() == ErrorKind::conflict);
+    CHECK(e.code() == ErrorCode::ledger_batch_full);
     CHECK_THAT(e.what(), Catch::Contains("batch 1 has no unbound device left (all 3 bound)"));
     CHECK_FALSE(l.find_device_by_mac(mac_of(4)));
 }
@@ -167,6 +168,7 @@ TEST_CASE("ledger stations: bind_mac refuses a MAC of another batch and malforme
     auto sn = l.bind_mac(b1.id, mac_of(7)).device.serial;
     const Error e = test::error_from([&] { l.bind_mac(b2.id, mac_of(7)); });
     CHECK(e.kind() == ErrorKind::conflict);
+    CHECK(e.code() == ErrorCode::ledger_mac_bound);
     CHECK_THAT(e.what(), Catch::Contains(mac_of(7)) && Catch::Contains(sn) && Catch::Contains("batch 1"));
     for (const char* bad : {"", "24:0a:c4:12:ab", "24-0a-c4-12-ab-ef", "24:0a:c4:12:ab:eg", "240ac412abef",
                             "24:0a:c4:12:ab:ef:00", " 24:0a:c4:12:ab:ef"}) {
@@ -175,6 +177,7 @@ TEST_CASE("ledger stations: bind_mac refuses a MAC of another batch and malforme
         CHECK(test::error_from([&] { l.find_device_by_mac(bad); }).kind() == ErrorKind::input);
     }
     CHECK(test::error_from([&] { l.bind_mac(42, mac_of(8)); }).kind() == ErrorKind::not_found);
+    CHECK(test::error_from([&] { l.bind_mac(42, mac_of(8)); }).code() == ErrorCode::ledger_batch_not_found);
     for (const auto& d : l.devices_of_batch(b2.id))
         CHECK(d.mac.empty());
 }

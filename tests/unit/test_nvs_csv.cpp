@@ -21,6 +21,7 @@ std::string csv_error(std::string_view text) {
         parse_csv(text, "t.csv", ".");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::input);
+        CHECK(e.code() == ErrorCode::csv_invalid);
         return e.what();
     }
     return "accepted";

@@ -445,6 +445,7 @@ TEST_CASE("partition binary: corruption is detected", "[part][binary]") {
         bad[4 + 32] ^= 0x10; // otadata's offset
         auto e = error_from([&] { decode_partition_table(bad, "board.bin"); });
         CHECK(e.kind() == ErrorKind::verify);
+        CHECK(e.code() == ErrorCode::part_md5_mismatch);
         CHECK_THAT(message(e), Catch::StartsWith("board.bin: MD5 mismatch"));
     }
     SECTION("a changed MD5 row fails too") {
@@ -457,6 +458,7 @@ TEST_CASE("partition binary: corruption is detected", "[part][binary]") {
         bad[2 * 32] = 0x12;
         auto e = error_from([&] { decode_partition_table(bad, "board.bin"); });
         CHECK(e.kind() == ErrorKind::input);
+        CHECK(e.code() == ErrorCode::part_invalid);
         CHECK_THAT(message(e), Catch::StartsWith("board.bin: row 3 (byte 0x40): bad magic 12 50"));
     }
     SECTION("rows after the MD5 row") {

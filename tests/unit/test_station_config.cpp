@@ -63,6 +63,7 @@ using test::replaced;
 std::string parse_error(const std::string& yaml) {
     Error e = error_from([&] { parse_config(yaml, "f.yaml"); });
     CHECK(e.kind() == ErrorKind::input);
+    CHECK(e.code() == ErrorCode::config_invalid); // whatever below refused the value
     return e.what();
 }
 
@@ -367,6 +368,7 @@ TEST_CASE("station config: load_config reads files and resolves paths against th
 
     const Error missing = error_from([&] { load_config(dir.path() / "nope.yaml"); });
     CHECK(missing.kind() == ErrorKind::not_found);
+    CHECK(missing.code() == ErrorCode::config_not_found);
     CHECK_THAT(missing.what(), Catch::Contains((dir.path() / "nope.yaml").string()));
 
     // Messages carry the file name as given.
@@ -381,6 +383,7 @@ TEST_CASE("station config: station and profile lookups", "[station][config]") {
     CHECK(c.station("bench-b").ports.size() == 2);
     const Error no_station = error_from([&] { c.station("bench-c"); });
     CHECK(no_station.kind() == ErrorKind::not_found);
+    CHECK(no_station.code() == ErrorCode::config_station_not_found);
     CHECK(std::string(no_station.what()) == "factory.yaml: no station 'bench-c' (stations: bench-a, bench-b)");
 
     CHECK(c.profile_for("BC", "02").name == "vesper-bc-02");
@@ -388,6 +391,7 @@ TEST_CASE("station config: station and profile lookups", "[station][config]") {
     CHECK(c.profile_for("RL", "10").name == "vesper-rl-10");
     const Error no_profile = error_from([&] { c.profile_for("BC", "03"); });
     CHECK(no_profile.kind() == ErrorKind::not_found);
+    CHECK(no_profile.code() == ErrorCode::config_profile_not_found);
     CHECK(std::string(no_profile.what()) == "factory.yaml: no profile for board type BC revision 03 (profiles: "
                                             "vesper-bc-02 (BC 02), vesper-rl-10 (RL 10))");
 }

@@ -159,6 +159,7 @@ TEST_CASE("station firmware: an app too big for its partition is refused", "[sta
     line.set_app(esp::chip_info(esp::Chip::esp32), 0x50000);
     const Error e = line.error();
     CHECK(e.kind() == ErrorKind::input);
+    CHECK(e.code() == ErrorCode::config_invalid);
     CHECK(std::string(e.what()) == line.prefix(11, "profiles.p.images[1]") +
                                        "app firmware/app.bin is 320.0 KB (327680 bytes), partition ota_0 holds "
                                        "256.0 KB (262144 bytes)");
@@ -187,6 +188,7 @@ TEST_CASE("station firmware: overlapping images are refused", "[station][firmwar
     Line line;
     const Error e = line.error(with_image(kConfig, "{name: extra, file: firmware/boot.bin, address: 0x30000}"));
     CHECK(e.kind() == ErrorKind::input);
+    CHECK(e.code() == ErrorCode::flash_out_of_range);
     CHECK_THAT(e.what(), Catch::StartsWith(line.prefix(12, "profiles.p.images[2]")) &&
                              Catch::Contains("extra (firmware/boot.bin) (0x30000..0x34000) overlaps app "
                                              "(firmware/app.bin) (0x20000..0x40000, line 11)"));
@@ -206,6 +208,7 @@ TEST_CASE("station firmware: an app for another chip is refused", "[station][fir
     line.set_app(esp::chip_info(esp::Chip::esp32s3), 0x20000);
     const Error e = line.error();
     CHECK(e.kind() == ErrorKind::input);
+    CHECK(e.code() == ErrorCode::image_chip_mismatch);
     CHECK(std::string(e.what()) ==
           line.prefix(11, "profiles.p.images[1].file") +
               "app firmware/app.bin is built for ESP32-S3 (chip id 9), but the profile's chip is ESP32");

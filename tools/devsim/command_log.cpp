@@ -12,7 +12,7 @@ namespace vesper::devsim {
 
 CommandLog::CommandLog(const std::filesystem::path& path) : path_(path) {
     file_ = std::fopen(path.c_str(), "a");
-    if (!file_) fail(ErrorKind::io, "cannot open --log file '" + path.string() + "': " + std::strerror(errno));
+    if (!file_) fail(ErrorCode::io_write, "cannot open --log file '" + path.string() + "': " + std::strerror(errno));
 }
 
 CommandLog::~CommandLog() {
@@ -36,7 +36,7 @@ void CommandLog::write(const CommandRecord& r) {
     const std::string line = json_text(j) + "\n";
     // Flushed per line: the log is read while the simulator still runs.
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
-        fail(ErrorKind::io, "cannot write --log file '" + path_.string() + "': " + std::strerror(errno));
+        fail(ErrorCode::io_write, "cannot write --log file '" + path_.string() + "': " + std::strerror(errno));
 }
 
 } // namespace vesper::devsim

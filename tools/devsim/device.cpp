@@ -21,13 +21,13 @@ constexpr std::uint32_t kRomBaud = 115200;
 BootMode parse_boot_mode(std::string_view text) {
     if (text == "download") return BootMode::download;
     if (text == "app") return BootMode::app;
-    fail(ErrorKind::input, "--boot '" + std::string(text) + "': expected 'download' or 'app'");
+    fail(ErrorCode::cli_usage, "--boot '" + std::string(text) + "': expected 'download' or 'app'");
 }
 
 ResetCircuit parse_reset_circuit(std::string_view text) {
     if (text == "auto") return ResetCircuit::auto_reset;
     if (text == "en-only") return ResetCircuit::en_only;
-    fail(ErrorKind::input, "--reset-circuit '" + std::string(text) + "': expected 'auto' or 'en-only'");
+    fail(ErrorCode::cli_usage, "--reset-circuit '" + std::string(text) + "': expected 'auto' or 'en-only'");
 }
 
 Device::Device(DeviceConfig config, FlashStore flash, CommandLog* log, std::function<void(const std::string&)> note)

@@ -13,7 +13,7 @@ constexpr const char* kForms =
     "disconnect-after-bytes=N, fail-write-at=ADDR, fail-write-block=N, max-baud=N";
 
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
-    fail(ErrorKind::input, "--fault '" + std::string(spec) + "': " + why + " (accepted: " + kForms + ")");
+    fail(ErrorCode::cli_usage, "--fault '" + std::string(spec) + "': " + why + " (accepted: " + kForms + ")");
 }
 
 std::uint64_t positive(std::string_view spec, std::string_view text, const char* what) {

@@ -21,7 +21,8 @@ std::string sys_error(const std::string& what, const std::filesystem::path& path
 
 void check_size(std::uint32_t size) {
     if (size == 0 || size % kSectorSize != 0)
-        fail(ErrorKind::input, "flash size " + std::to_string(size) + " is not a positive multiple of 4 KiB");
+        fail(ErrorCode::flash_out_of_range,
+             "flash size " + std::to_string(size) + " is not a positive multiple of 4 KiB");
 }
 
 } // namespace
@@ -39,26 +40,26 @@ FlashStore FlashStore::in_memory(std::uint32_t size) {
 FlashStore FlashStore::open_file(const std::filesystem::path& path, std::uint32_t size) {
     check_size(size);
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) fail(ErrorKind::io, sys_error("cannot open flash file", path));
+    if (fd < 0) fail(ErrorCode::io_write, sys_error("cannot open flash file", path));
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
         ::close(fd);
-        fail(ErrorKind::io, sys_error("cannot stat flash file", path));
+        fail(ErrorCode::io_read, sys_error("cannot stat flash file", path));
     }
     const bool fresh = st.st_size == 0;
     if (!fresh && static_cast<std::uint64_t>(st.st_size) != size) {
         ::close(fd);
-        fail(ErrorKind::input, "flash file '" + path.string() + "' has " + std::to_string(st.st_size) +
-                                   " bytes but --flash-size asks for " + std::to_string(size) +
-                                   "; use a matching size or another file");
+        fail(ErrorCode::input_invalid, "flash file '" + path.string() + "' has " + std::to_string(st.st_size) +
+                                           " bytes but --flash-size asks for " + std::to_string(size) +
+                                           "; use a matching size or another file");
     }
     if (fresh && ::ftruncate(fd, size) != 0) {
         ::close(fd);
-        fail(ErrorKind::io, sys_error("cannot size flash file", path));
+        fail(ErrorCode::io_write, sys_error("cannot size flash file", path));
     }
     void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     ::close(fd); // the mapping keeps the file open
-    if (p == MAP_FAILED) fail(ErrorKind::io, sys_error("cannot map flash file", path));
+    if (p == MAP_FAILED) fail(ErrorCode::io_write, sys_error("cannot map flash file", path));
     FlashStore f;
     f.data_ = static_cast<std::uint8_t*>(p);
     f.size_ = size;

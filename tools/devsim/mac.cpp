@@ -11,7 +11,7 @@ Mac parse_mac(std::string_view text) {
     Mac mac{};
     std::size_t pos = 0;
     auto bad = [&](const std::string& why) {
-        fail(ErrorKind::input,
+        fail(ErrorCode::cli_usage,
              "MAC '" + std::string(text) + "': " + why + " (expected six hex bytes like 24:0a:c4:00:00:01)");
     };
     auto nibble = [](char c) -> int {
@@ -63,8 +63,8 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> mac_words(const esp::ChipIn
         const std::uint32_t oui =
             static_cast<std::uint32_t>(mac[0]) << 16 | static_cast<std::uint32_t>(mac[1]) << 8 | mac[2];
         if (oui == 0)
-            fail(ErrorKind::input, "MAC " + esp::format_mac(mac) +
-                                       ": an ESP8266 cannot hold OUI 00:00:00 (its OTP reads that as no OUI)");
+            fail(ErrorCode::cli_usage, "MAC " + esp::format_mac(mac) +
+                                           ": an ESP8266 cannot hold OUI 00:00:00 (its OTP reads that as no OUI)");
         // The two Espressif OUIs are selected by MAC1[23:16] with MAC3 blank, as on older parts;
         // any other OUI goes into MAC3 as on newer ones.
         std::uint32_t selector = 0, mac3 = 0;

@@ -121,15 +121,15 @@ int main(int argc, char** argv) {
         server.pty = pty;
         server.quiet = quiet;
         if (log_file) server.log = *log_file;
-        if (listen_text && port) throw Error(ErrorKind::input, "give either --listen or --port, not both");
+        if (listen_text && port) throw Error(ErrorCode::cli_usage, "give either --listen or --port, not both");
         if (listen_text) server.listen = parse_listen(*listen_text);
         if (port) {
-            if (*port < 0 || *port > 65535) throw Error(ErrorKind::input, "--port must be 0..65535");
+            if (*port < 0 || *port > 65535) throw Error(ErrorCode::cli_usage, "--port must be 0..65535");
             server.listen = ListenSpec{ListenKind::tcp, static_cast<std::uint16_t>(*port)};
         }
         if (server.listen && server.listen->port != 0 && server.listen->port + count - 1 > 65535)
-            throw Error(ErrorKind::input, "--count " + std::to_string(count) + " devices do not fit above port " +
-                                              std::to_string(server.listen->port));
+            throw Error(ErrorCode::cli_usage, "--count " + std::to_string(count) + " devices do not fit above port " +
+                                                  std::to_string(server.listen->port));
 
         FaultPlan faults;
         for (const auto& spec : fault_specs)

@@ -53,7 +53,8 @@ std::string peer_name(const sockaddr_in& a) {
 ListenSpec parse_listen(std::string_view text) {
     const auto colon = text.find(':');
     auto bad = [&](const std::string& why) {
-        fail(ErrorKind::input, "--listen '" + std::string(text) + "': " + why + " (expected tcp:PORT or rfc2217:PORT)");
+        fail(ErrorCode::cli_usage,
+             "--listen '" + std::string(text) + "': " + why + " (expected tcp:PORT or rfc2217:PORT)");
     };
     if (colon == std::string_view::npos) bad("missing ':'");
     ListenSpec spec;
@@ -89,7 +90,7 @@ std::uint32_t parse_flash_size(std::string_view text) {
     // 256 KiB is the smallest SPI flash ESP boards carry; below it the bootloader and partition table
     // offsets would not even exist.
     if (!v || size < kMinFlashSize || size % 4096 != 0 || size > 0x80000000ull)
-        fail(ErrorKind::input,
+        fail(ErrorCode::cli_usage,
              "flash size '" + std::string(text) +
                  "': expected a size like 4MB, 512KB or 0x400000 (a multiple of 4 KiB, 256KB to 2GB)");
     return static_cast<std::uint32_t>(size);
@@ -142,7 +143,8 @@ std::vector<std::uint16_t> Server::ports() const {
 
 void Server::start() {
     if (!config_.listen && !config_.pty)
-        fail(ErrorKind::input, "nothing to serve: give --listen tcp:PORT, --listen rfc2217:PORT, --port PORT or --pty");
+        fail(ErrorCode::cli_usage,
+             "nothing to serve: give --listen tcp:PORT, --listen rfc2217:PORT, --port PORT or --pty");
     if (config_.log) log_ = std::make_unique<CommandLog>(*config_.log);
     const auto now = Clock::now();
     const int count = static_cast<int>(setups_.size());
@@ -169,7 +171,7 @@ void Server::start() {
             addr.sin_port = htons(want);
             if (::inet_pton(AF_INET, config_.bind.c_str(), &addr.sin_addr) != 1) {
                 ::close(fd);
-                fail(ErrorKind::input, "--bind '" + config_.bind + "' is not an IPv4 address");
+                fail(ErrorCode::cli_usage, "--bind '" + config_.bind + "' is not an IPv4 address");
             }
             if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4) != 0) {
                 const std::string why = errno_text();

@@ -10,7 +10,7 @@ namespace vesper::devsim {
 Timing parse_timing(std::string_view text) {
     if (text == "off") return Timing::off;
     if (text == "realistic") return Timing::realistic;
-    fail(ErrorKind::input, "--timing '" + std::string(text) + "': expected 'off' or 'realistic'");
+    fail(ErrorCode::cli_usage, "--timing '" + std::string(text) + "': expected 'off' or 'realistic'");
 }
 
 Duration TimingModel::uart(std::size_t bytes, std::uint32_t baud) {

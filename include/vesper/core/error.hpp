@@ -18,6 +18,9 @@ public:
     Error(ErrorCode code, const std::string& message);
     // The kind's general code (input.invalid, io.failed, ...), for errors no caller tells apart.
     Error(ErrorKind kind, const std::string& message);
+    // The same error (code, kind, hint, ROM status) under another message: for adding context to an
+    // error from below on its way up ("device PV-...: " + e.what()).
+    Error(const Error& cause, const std::string& message);
 
     ErrorKind kind() const noexcept { return kind_; }
     ErrorCode code() const noexcept { return code_; }
@@ -50,5 +53,7 @@ const char* to_string(ErrorKind kind) noexcept;
 
 [[noreturn]] inline void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
 [[noreturn]] inline void fail(ErrorKind kind, const std::string& message) { throw Error(kind, message); }
+// Rethrows `cause` with a new message, keeping its code, hint and ROM status.
+[[noreturn]] inline void fail(const Error& cause, const std::string& message) { throw Error(cause, message); }
 
 } // namespace vesper

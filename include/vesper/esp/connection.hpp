@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "vesper/core/bytes.hpp"
+#include "vesper/core/error.hpp"
 #include "vesper/esp/command.hpp"
 #include "vesper/esp/packet.hpp"
 #include "vesper/esp/slip.hpp"
@@ -96,6 +97,10 @@ public:
 
     // Turns a non-reply exchange or a failure reply into the error message command() throws.
     std::string describe_failure(const Exchange& ex, std::string_view context, Millis timeout) const;
+    // The error for a failed exchange, with `message` (usually describe_failure's): esp.timeout when no
+    // reply came, esp.bad_reply when it came broken, esp.rom_error with the reply's error byte as its
+    // ROM status when the loader answered with a failure.
+    static Error failure_error(const Exchange& ex, const std::string& message);
 
 private:
     std::size_t read_some(Millis timeout);
