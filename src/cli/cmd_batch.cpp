@@ -145,6 +145,18 @@ nlohmann::json report_json(const ledger::BatchReport& r) {
                            {"port", u.port},
                            {"failed", u.failed},
                            {"failures_by_cause", causes_json(u.by_cause)}});
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& st : r.steps)
+        steps.push_back({{"step", st.step},
+                         {"attempts", st.attempts},
+                         {"passed", st.passed},
+                         {"failed", st.failed},
+                         {"devices", st.devices},
+                         {"first_pass", st.first_pass},
+                         {"first_pass_yield", opt_number(st.first_pass_yield)},
+                         {"p50_seconds", opt_number(st.p50_seconds)},
+                         {"p95_seconds", opt_number(st.p95_seconds)},
+                         {"failures_by_cause", causes_json(st.failures_by_cause)}});
     return {{"batch", batch_json(r.batch)},
             {"devices", devices},
             {"summary",
@@ -154,6 +166,7 @@ nlohmann::json report_json(const ledger::BatchReport& r) {
               {"p95_seconds", opt_number(r.p95_seconds)},
               {"failures_by_cause", causes_json(r.failures_by_cause)},
               {"unbound_failures", unbound},
+              {"steps", steps},
               {"attempts", r.attempts}}}};
 }
 
@@ -207,6 +220,17 @@ std::string report_text(const ledger::BatchReport& r) {
         for (const auto& u : r.unbound_failures)
             u_rows.push_back({or_dash(u.station), or_dash(u.port), std::to_string(u.failed), causes_text(u.by_cause)});
         print_table(out, {"STATION", "PORT", "FAILED", "CAUSES"}, u_rows);
+    }
+    if (!r.steps.empty()) {
+        out << "\n";
+        std::vector<std::vector<std::string>> step_rows;
+        for (const auto& st : r.steps)
+            step_rows.push_back({st.step, std::to_string(st.passed), std::to_string(st.failed),
+                                 st.first_pass_yield ? fixed(*st.first_pass_yield * 100, 1) + "%" : std::string("-"),
+                                 st.p50_seconds ? fixed(*st.p50_seconds, 1) : std::string("-"),
+                                 st.p95_seconds ? fixed(*st.p95_seconds, 1) : std::string("-"),
+                                 st.failures_by_cause.empty() ? std::string("-") : causes_text(st.failures_by_cause)});
+        print_table(out, {"STEP", "PASSED", "FAILED", "FIRST-PASS", "P50 S", "P95 S", "FAILURES"}, step_rows);
     }
     if (!r.stations.empty()) {
         out << "\n";

@@ -68,7 +68,8 @@ public:
         if (e.total > 0) {
             l.done = e.done;
             l.total = e.total;
-        } else if (e.kind == EventKind::phase && (e.phase == station::phase::connect || e.phase == station::phase::waiting)) {
+        } else if (e.kind == EventKind::phase &&
+                   (e.phase == station::phase::connect || e.phase == station::phase::waiting)) {
             l.done = l.total = 0;
             l.rate = 0;
         }

@@ -183,7 +183,7 @@ bool transition_allowed(DeviceStatus from, DeviceStatus to) {
     if (to == S::failed) return from != S::registered;
     switch (from) {
     case S::manufactured: return to == S::flashed;
-    case S::flashed: return to == S::tested || to == S::flashed; // re-flash of a board is allowed
+    case S::flashed: return to == S::tested || to == S::flashed;                       // re-flash of a board is allowed
     case S::tested: return to == S::registered || to == S::flashed || to == S::tested; // and a re-test
     case S::registered: return false;
     // A retried step passes from failed: the pipeline decides which step that is.

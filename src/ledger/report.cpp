@@ -56,6 +56,47 @@ void set_rate(StationReport& st) {
     st.no_rate = "span " + seconds_text(st.span_seconds) + " s is under " + min + " s, too short for a rate";
 }
 
+// Per step, in order of each step's first attempt.
+std::vector<StepReport> step_reports(const std::vector<Attempt>& attempts) {
+    struct Acc {
+        StepReport report;
+        std::map<std::string, bool> first_result; // serial -> did its first attempt of the step pass
+        std::vector<double> seconds;
+    };
+    std::vector<std::string> order;
+    std::map<std::string, Acc> acc;
+    for (const auto& a : attempts) {
+        if (a.result == AttemptResult::running) continue;
+        auto [it, fresh] = acc.try_emplace(a.step);
+        if (fresh) order.push_back(a.step);
+        Acc& s = it->second;
+        ++s.report.attempts;
+        if (a.result == AttemptResult::passed) {
+            ++s.report.passed;
+            s.seconds.push_back(a.seconds);
+        } else {
+            ++s.report.failed;
+            ++s.report.failures_by_cause[a.cause];
+        }
+        if (!a.serial.empty()) s.first_result.try_emplace(a.serial, a.result == AttemptResult::passed);
+    }
+    std::vector<StepReport> out;
+    for (const auto& name : order) {
+        Acc& s = acc[name];
+        s.report.step = name;
+        s.report.devices = static_cast<int>(s.first_result.size());
+        for (const auto& [serial, passed] : s.first_result)
+            s.report.first_pass += passed ? 1 : 0;
+        if (s.report.devices > 0)
+            s.report.first_pass_yield = static_cast<double>(s.report.first_pass) / s.report.devices;
+        std::sort(s.seconds.begin(), s.seconds.end());
+        s.report.p50_seconds = percentile(s.seconds, 50);
+        s.report.p95_seconds = percentile(s.seconds, 95);
+        out.push_back(std::move(s.report));
+    }
+    return out;
+}
+
 } // namespace
 
 BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
@@ -93,6 +134,8 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
             ++u.failed;
             ++u.by_cause[a.cause];
         }
+        // Device rows and station throughput are about writing boards: the flash step's attempts (every
+        // step, flash included, has its own figures in r.steps).
         if (a.step != "flash") continue;
         DeviceReportRow* row = by_serial.count(a.serial) ? by_serial[a.serial] : nullptr;
         if (row) ++row->flash_attempts;
@@ -125,6 +168,7 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
     }
     for (auto& [key, u] : unbound)
         r.unbound_failures.push_back(std::move(u));
+    r.steps = step_reports(attempts);
     std::sort(board_seconds.begin(), board_seconds.end());
     r.p50_seconds = percentile(board_seconds, 50);
     r.p95_seconds = percentile(board_seconds, 95);

@@ -201,10 +201,9 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     p.name = entry.key;
     p.line = entry.key_node.line;
     const std::string base = "profiles." + p.name;
-    const auto fields = r.entries(
-        entry.value, base,
-        {"board_type", "revision", "chip", "flash", "partition_table", "partition_table_offset", "images", "nvs",
-         "pipeline"});
+    const auto fields = r.entries(entry.value, base,
+                                  {"board_type", "revision", "chip", "flash", "partition_table",
+                                   "partition_table_offset", "images", "nvs", "pipeline"});
     auto required = [&](std::string_view key, const char* what) -> const Entry& {
         const Entry* e = yaml::find(fields, key);
         if (!e) r.fail_at(entry.key_node, base + "." + std::string(key), std::string("missing: ") + what);
@@ -254,7 +253,8 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
         p.images.push_back(std::move(img));
     }
     if (const Entry* nvs = yaml::find(fields, "nvs")) p.nvs = read_nvs(r, *nvs, base + ".nvs", base_dir);
-    if (const Entry* pipeline = yaml::find(fields, "pipeline")) read_pipeline(r, pipeline->value, base + ".pipeline", p);
+    if (const Entry* pipeline = yaml::find(fields, "pipeline"))
+        read_pipeline(r, pipeline->value, base + ".pipeline", p);
     return p;
 }
 

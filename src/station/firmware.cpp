@@ -267,11 +267,11 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
                             ErrorCode::flash_out_of_range);
     }
 
-    // Chip gates. ESP8266 images carry no chip id, so there is nothing to compare.
+    // Chip gates. Images of a chip whose row has no image chip id (ESP8266) carry none to compare.
     const esp::RegionSource& app = fw.regions[*app_index + 1];
     const ImageSpec& app_spec = profile.images[*app_index];
     const std::string app_sub = "images[" + std::to_string(*app_index) + "]";
-    if (chip.chip != esp::Chip::esp8266) {
+    if (chip.image_chip_id) {
         const auto info =
             check_image_chip(ctx, app.data, ctx.show(app_spec.file), chip, "app", app_spec.line, app_sub + ".file");
         if (info.role() == esp::ImageRole::bootloader)

@@ -14,9 +14,7 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // The flasher's read-back is part of verifying, as the views show it.
-std::string phase_of(esp::FlashPhase p) {
-    return p == esp::FlashPhase::read ? "verify" : esp::to_string(p);
-}
+std::string phase_of(esp::FlashPhase p) { return p == esp::FlashPhase::read ? "verify" : esp::to_string(p); }
 
 } // namespace
 

@@ -216,6 +216,9 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
     ledger::AttemptOutcome outcome;
     outcome.sets_status = step.sets_status();
     try {
+        // A console step finds the board in its app, whatever the steps before it left (a rerun skips
+        // the flash step and its reset).
+        if (step.needs() == BoardNeed::app_console && link.in_loader()) link.leave_loader(esp::AfterFlash::hard_reset);
         step.run(ctx);
         const double seconds = since(t0);
         if (seconds > options_.max_seconds_per_board) {

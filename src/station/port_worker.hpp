@@ -72,8 +72,8 @@ private:
     // The board in hand, for events.
     std::string serial_, mac_;
     int attempt_ = 1;
-    std::string step_;  // the step running, "" outside one
-    std::string unit_;  // what its progress counts
+    std::string step_; // the step running, "" outside one
+    std::string unit_; // what its progress counts
     std::string phase_ = phase::waiting;
     std::string waiting_message_;
     std::string port_trouble_;

@@ -227,7 +227,7 @@ public:
     // Error(not_found) for an unknown batch. Returns the attempt id.
     std::int64_t record_unbound_failure(std::int64_t batch_id, std::string_view step, std::string_view station,
                                         std::string_view port, std::string_view mac, const AttemptOutcome& outcome);
-    std::vector<Attempt> attempts_of(std::string_view serial) const;     // oldest first
+    std::vector<Attempt> attempts_of(std::string_view serial) const; // oldest first
     // The steps a device has passed: those whose latest attempt on it passed (a later failed,
     // interrupted or running attempt of a step undoes its pass).
     std::set<std::string> passed_steps(std::string_view serial) const;

@@ -43,6 +43,20 @@ struct UnboundFailures {
     std::map<std::string, int> by_cause;
 };
 
+// One pipeline step over the batch ("flash", "test", ...), from its attempts.
+struct StepReport {
+    std::string step;
+    int attempts = 0;
+    int passed = 0;                         // passed attempts
+    int failed = 0;                         // failed or interrupted, unbound ones included
+    int devices = 0;                        // devices with an attempt of this step
+    int first_pass = 0;                     // of those, the ones whose first attempt passed
+    std::optional<double> first_pass_yield; // first_pass / devices; none without devices
+    std::optional<double> p50_seconds;      // step time of passed attempts, nearest rank
+    std::optional<double> p95_seconds;
+    std::map<std::string, int> failures_by_cause;
+};
+
 struct BatchReport {
     Batch batch;
     std::vector<DeviceReportRow> devices; // by serial
@@ -52,6 +66,7 @@ struct BatchReport {
     std::optional<double> p95_seconds;
     std::map<std::string, int> failures_by_cause;  // over every failed or interrupted attempt, unbound included
     std::vector<UnboundFailures> unbound_failures; // by station, then port
+    std::vector<StepReport> steps;                 // every step with attempts, in order of first attempt
     int attempts = 0;
 };
 

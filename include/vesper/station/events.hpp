@@ -36,8 +36,8 @@ struct Event {
     std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
     std::string station;
     std::string port;
-    std::string serial; // empty until bound
-    std::string mac;    // empty until connected
+    std::string serial;                 // empty until bound
+    std::string mac;                    // empty until connected
     std::string step;                   // the step running, empty outside one (connect, bind, waiting)
     std::string phase = phase::waiting; // the worker's phase or the step's
     std::uint64_t done = 0;             // of the step's work so far, in `unit`

@@ -16,9 +16,9 @@ namespace vesper::station {
 
 // Every step's settings for one run, from the config and the command line.
 struct StepSettings {
-    esp::FlashOptions flash;        // compress, force, verify
-    bool reset_after_flash = true;  // hard reset into the app when flashing is done
-    std::string mqtt_secret;        // for templates that use {{mqtt_password}}; never logged
+    esp::FlashOptions flash;       // compress, force, verify
+    bool reset_after_flash = true; // hard reset into the app when flashing is done
+    std::string mqtt_secret;       // for templates that use {{mqtt_password}}; never logged
 };
 
 // What the ports of one run share. Outlives every pipeline built with it.
