@@ -27,14 +27,14 @@
 
 #include "devsim_runner.hpp"
 #include "flash_bench_images.hpp"
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/deflate_cache.hpp"
-#include "vesper/esp/flash_plan.hpp"
-#include "vesper/esp/flasher.hpp"
-#include "vesper/esp/loader.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/flash/deflate_cache.hpp"
+#include "vesper/flash/flash_plan.hpp"
+#include "vesper/flash/flasher.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/rom/loader.hpp"
 
 using namespace vesper;
 namespace fs = std::filesystem;

@@ -17,8 +17,8 @@
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
-#include "vesper/esp/partition_table.hpp"
 #include "vesper/nvs/template.hpp"
+#include "vesper/part/partition_table.hpp"
 
 namespace vesper::bench {
 

@@ -5,7 +5,7 @@
 #include "cli.hpp"
 #include "device_args.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/spi_flash.hpp"
+#include "vesper/rom/spi_flash.hpp"
 
 namespace vesper::cli {
 

@@ -11,11 +11,11 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/flash_limits.hpp"
-#include "vesper/esp/flasher.hpp"
-#include "vesper/esp/spi_flash.hpp"
+#include "vesper/flash/flasher.hpp"
+#include "vesper/rom/spi_flash.hpp"
 
 namespace vesper::cli {
 

@@ -7,22 +7,23 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli.hpp"
 #include "device_args.hpp"
 #include "json_output.hpp"
 #include "progress_bar.hpp"
 #include "station_cli.hpp"
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/bootloader_patch.hpp"
-#include "vesper/esp/flash_limits.hpp"
-#include "vesper/esp/flasher.hpp"
-#include "vesper/esp/image_patch.hpp"
-#include "vesper/esp/reset.hpp"
-#include "vesper/esp/spi_flash.hpp"
+#include "vesper/flash/flash_board.hpp"
+#include "vesper/flash/flasher.hpp"
+#include "vesper/image/image_patch.hpp"
+#include "vesper/port/reset.hpp"
+#include "vesper/rom/spi_flash.hpp"
 
 namespace vesper::cli {
 
@@ -46,30 +47,13 @@ struct FlashJob {
     std::vector<esp::RegionSource> regions;
 };
 
-std::uint32_t parse_address(const std::string& text, const std::string& file) {
-    auto v = parse_uint(trim(text));
-    if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input,
-             "address " + quote_value(text) + " for " + file + ": expected a 32-bit offset, decimal or 0x hex");
-    return static_cast<std::uint32_t>(*v);
-}
-
 std::vector<esp::RegionSource> read_regions(const std::vector<std::string>& pairs) {
-    if (pairs.empty() || pairs.size() % 2 != 0)
-        fail(ErrorCode::cli_usage, "flash takes ADDRESS FILE pairs, got " + std::to_string(pairs.size()) +
-                                       " argument(s): the last address has no file");
-    std::vector<esp::RegionSource> regions;
-    // Parse every address before reading any file, so a typo is reported before a missing file.
-    std::vector<std::uint32_t> addresses;
-    for (std::size_t i = 0; i < pairs.size(); i += 2)
-        addresses.push_back(parse_address(pairs[i], pairs[i + 1]));
     // The layout from the sizes on disk, before any file is loaded (check_layout repeats it on the bytes).
-    std::vector<esp::FlashRegion> planned;
-    for (std::size_t i = 0; i < pairs.size(); i += 2)
-        planned.push_back({addresses[i / 2], esp::size_on_disk(pairs[i + 1]), pairs[i + 1]});
+    const std::vector<esp::FlashRegion> planned = esp::parse_region_pairs("flash", pairs);
     esp::check_flash_regions(planned, esp::RegionRules{esp::rom_loader_bound()});
-    for (std::size_t i = 0; i < pairs.size(); i += 2)
-        regions.push_back(esp::RegionSource{addresses[i / 2], read_file(pairs[i + 1]), pairs[i + 1]});
+    std::vector<esp::RegionSource> regions;
+    for (const auto& r : planned)
+        regions.push_back(esp::RegionSource{static_cast<std::uint32_t>(r.address), read_file(r.name), r.name});
     return regions;
 }
 
@@ -197,42 +181,43 @@ void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) 
                   << info.baud << " baud)\n";
     }
 
-    // Image and chip safety, as esptool's write_flash: images for another chip and a header claiming more
-    // flash than the board has are refused unless --force (then warned).
-    esp::check_image_chips(job.regions, *info.chip, job.device.port, job.options.force, note);
-    const esp::FlashPlan plan = esp::plan_flash(job.regions, *info.chip, info.flash_size,
-                                                esp::bootloader_patch(job.flash_params, info, job.options.force, note));
-    if (!ctx.json)
-        for (const auto& r : plan.regions)
-            if (r.header_patched)
-                std::cout << r.name << ": bootloader header flash parameters updated at " << esp::hex32(r.address)
-                          << "\n";
-
-    esp::Flasher flasher(*dev.loader, cache, job.options);
-    ProgressLine line(plan);
-    ProgressEvents events(plan);
-    auto progress = [&](const esp::FlashProgress& p) {
-        if (ctx.json)
-            events.update(p);
-        else
-            line.update(p);
+    std::optional<esp::FlashPlan> plan;
+    std::optional<ProgressLine> line;
+    std::optional<ProgressEvents> events;
+    esp::FlashBoardEvents on;
+    on.warn = note;
+    on.planned = [&](const esp::FlashPlan& p) {
+        plan = p;
+        line.emplace(*plan);
+        events.emplace(*plan);
+        if (!ctx.json)
+            for (const auto& r : plan->regions)
+                if (r.header_patched)
+                    std::cout << r.name << ": bootloader header flash parameters updated at " << esp::hex32(r.address)
+                              << "\n";
     };
-    auto on_region = [&](const esp::RegionResult& r) {
+    on.progress = [&](const esp::FlashProgress& p) {
+        if (ctx.json)
+            events->update(p);
+        else
+            line->update(p);
+    };
+    on.region_done = [&](const esp::RegionResult& r) {
         if (ctx.json) {
             emit(region_json(r));
         } else {
-            line.clear();
-            print_region_text(r, plan.regions.size());
+            line->clear();
+            print_region_text(r, plan->regions.size());
         }
     };
     std::vector<esp::RegionResult> results;
     try {
-        results = flasher.write(plan, progress, on_region);
+        results = esp::flash_board(*dev.loader, cache, {job.regions, job.flash_params, job.options}, on);
     } catch (...) {
-        line.clear();
+        if (line) line->clear();
         throw;
     }
-    line.clear();
+    if (line) line->clear();
     const esp::AfterFlash after = after_option(job.device.after);
     dev.loader->leave(after);
 

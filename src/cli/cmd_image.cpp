@@ -6,15 +6,15 @@
 #include "cli.hpp"
 #include "output_file.hpp"
 #include "table.hpp"
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/flash_limits.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_merge.hpp"
-#include "vesper/esp/image_patch.hpp"
-#include "vesper/esp/image_synth.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_merge.hpp"
+#include "vesper/image/image_patch.hpp"
+#include "vesper/image/image_synth.hpp"
 
 namespace vesper::cli {
 
@@ -44,14 +44,6 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
     if (auto n = parse_uint(trim(text))) return *n;
     fail(ErrorKind::input,
          option + " " + quote_value(text) + ": expected a size such as 4MB, 512KB, 1048576 or 0x100000");
-}
-
-std::uint32_t parse_address(const std::string& text, const std::string& file) {
-    auto v = parse_uint(trim(text));
-    if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, "image merge: address " + quote_value(text) + " (for " + file +
-                                   ") is not a 32-bit address, decimal or 0x hex");
-    return static_cast<std::uint32_t>(*v);
 }
 
 // ---- image info ----
@@ -299,25 +291,15 @@ struct MergeArgs {
 void run_merge(const Context& ctx, const MergeArgs& a) {
     check_output_option(ctx, a.output);
     const esp::ChipInfo& chip = esp::chip_by_name(a.chip);
-    if (a.pairs.empty() || a.pairs.size() % 2 != 0)
-        fail(ErrorCode::cli_usage, "image merge: expected ADDRESS FILE pairs, got " + std::to_string(a.pairs.size()) +
-                                       " argument(s)" +
-                                       (a.pairs.empty() ? "" : " (" + quote_value(a.pairs.back()) + " has no pair)"));
     esp::MergeOptions opts;
     opts.flash = {a.flash_mode, a.flash_size, a.flash_freq};
     esp::check_flash_params(chip, opts.flash); // before reading any file
     if (!a.fill.empty()) opts.fill_to = parse_size("--fill-flash-size", a.fill);
-    const auto target = parse_uint(trim(a.target_offset));
-    if (!target || *target > 0xFFFFFFFFull)
-        fail(ErrorKind::input, "--target-offset " + quote_value(a.target_offset) + ": expected a 32-bit address");
-    opts.target_offset = static_cast<std::uint32_t>(*target);
+    opts.target_offset = parse_u32("--target-offset", a.target_offset);
 
     // Addresses and sizes are checked against the chip's flash before any file is read; merge_images checks
     // again on the bytes read.
-    std::vector<esp::FlashRegion> planned;
-    for (std::size_t i = 0; i < a.pairs.size(); i += 2)
-        planned.push_back(
-            {parse_address(a.pairs[i], a.pairs[i + 1]), esp::size_on_disk(a.pairs[i + 1]), a.pairs[i + 1]});
+    const std::vector<esp::FlashRegion> planned = esp::parse_region_pairs("image merge", a.pairs);
     esp::check_flash_regions(planned, esp::RegionRules{esp::chip_bound(chip)});
     if (opts.fill_to) esp::check_flash_size("--fill-flash-size", *opts.fill_to, esp::chip_bound(chip));
 

@@ -15,6 +15,7 @@
 #include "vesper/nvs/image_batch.hpp"
 #include "vesper/nvs/reader.hpp"
 #include "vesper/nvs/template.hpp"
+#include "vesper/station/identity.hpp"
 
 namespace vesper::cli {
 
@@ -28,14 +29,6 @@ constexpr const char* kManifestName = "vesper-nvs-batch.json";
 std::string hex_size(std::size_t size) { return hex_u(size); }
 
 nvs::Version to_version(int v) { return v == 1 ? nvs::Version::v1 : nvs::Version::v2; }
-
-// The device's template fields, plus its MQTT password when the template asks for one (so a template
-// without it needs no secret).
-nvs::Fields device_fields(const ledger::Device& d, const std::string* secret) {
-    nvs::Fields fields = ledger::template_fields(d);
-    if (secret) fields[kMqttPasswordField] = creds::mqtt_password(*secret, d.serial);
-    return fields;
-}
 
 nlohmann::json image_json(const std::string& path, const Bytes& image, nvs::Version version,
                           const nvs::RenderInfo& info) {
@@ -93,7 +86,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         ledger::Device d = ledger.get_device(a.serial);
         std::string secret;
         if (t.uses(kMqttPasswordField)) secret = read_mqtt_secret(a.secret_file);
-        nvs::Fields fields = device_fields(d, t.uses(kMqttPasswordField) ? &secret : nullptr);
+        nvs::Fields fields = station::identity_fields(d, t, secret);
         image = t.render(fields, size, version, &info);
         doc = image_json(a.output, image, version, info);
         doc["input"] = nullptr;
@@ -131,7 +124,7 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
     std::vector<nvs::RenderInfo> infos(devices.size());
 
     auto produce = [&](std::size_t i, Bytes& out) {
-        nvs::Fields fields = device_fields(devices[i], wants_password ? &secret : nullptr);
+        nvs::Fields fields = station::identity_fields(devices[i], t, secret);
         try {
             infos[i] = t.render_into(fields, size, version, out);
         } catch (const Error& e) {

@@ -6,18 +6,11 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/part/partition_table.hpp"
 
 namespace vesper::cli {
 
 namespace {
-
-std::uint32_t parse_offset_option(const std::string& option, const std::string& value) {
-    auto v = parse_uint(trim(value));
-    if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, option + " " + quote_value(value) + ": expected a 32-bit offset, decimal or 0x hex");
-    return static_cast<std::uint32_t>(*v);
-}
 
 nlohmann::json partition_json(const esp::Partition& p) {
     auto t = esp::partition_type_name(p.type);
@@ -52,12 +45,12 @@ struct DumpArgs {
 void run_build(const Context& ctx, const BuildArgs& a) {
     check_output_option(ctx, a.output);
     esp::TableOptions opts;
-    opts.table_offset = parse_offset_option("--offset", a.offset);
+    opts.table_offset = parse_u32("--offset", a.offset);
     opts.md5 = !a.no_md5;
     if (!a.primary_bootloader.empty())
-        opts.primary_bootloader_offset = parse_offset_option("--primary-bootloader-offset", a.primary_bootloader);
+        opts.primary_bootloader_offset = parse_u32("--primary-bootloader-offset", a.primary_bootloader);
     if (!a.recovery_bootloader.empty())
-        opts.recovery_bootloader_offset = parse_offset_option("--recovery-bootloader-offset", a.recovery_bootloader);
+        opts.recovery_bootloader_offset = parse_u32("--recovery-bootloader-offset", a.recovery_bootloader);
 
     const std::string text = read_text_file(a.input);
     const auto table = esp::parse_partition_csv(text, a.input, opts);
@@ -79,7 +72,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
 
 void run_dump(const Context& ctx, const DumpArgs& a) {
     esp::TableOptions opts;
-    opts.table_offset = parse_offset_option("--offset", a.offset);
+    opts.table_offset = parse_u32("--offset", a.offset);
     const Bytes bin = read_file(a.input);
     const auto dump = esp::dump_partition_table(bin, a.input, opts); // refuses what would not build back
     const auto& decoded = dump.decoded;

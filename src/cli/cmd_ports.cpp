@@ -6,7 +6,7 @@
 #include "cli.hpp"
 #include "table.hpp"
 #include "vesper/core/bytes.hpp"
-#include "vesper/esp/port_list.hpp"
+#include "vesper/port/port_list.hpp"
 
 namespace vesper::cli {
 

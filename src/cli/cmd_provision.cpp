@@ -4,7 +4,7 @@
 // (boards in progress finish first).
 #include "cli.hpp"
 #include "station_cli.hpp"
-#include "vesper/esp/baud_range.hpp"
+#include "vesper/port/baud_range.hpp"
 
 namespace vesper::cli {
 

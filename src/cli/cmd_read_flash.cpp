@@ -11,11 +11,11 @@
 #include "device_args.hpp"
 #include "output_file.hpp"
 #include "progress_bar.hpp"
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/flash_limits.hpp"
-#include "vesper/esp/flasher.hpp"
+#include "vesper/flash/flasher.hpp"
 
 namespace vesper::cli {
 

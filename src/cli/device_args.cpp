@@ -6,19 +6,12 @@
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/baud_range.hpp"
-#include "vesper/esp/port_list.hpp"
-#include "vesper/esp/reset.hpp"
-#include "vesper/esp/spi_flash.hpp"
+#include "vesper/port/baud_range.hpp"
+#include "vesper/port/port_list.hpp"
+#include "vesper/port/reset.hpp"
+#include "vesper/rom/spi_flash.hpp"
 
 namespace vesper::cli {
-
-std::uint32_t parse_u32(const std::string& what, const std::string& text) {
-    auto v = parse_uint(trim(text));
-    if (!v || *v > 0xFFFFFFFFull)
-        fail(ErrorKind::input, what + " " + quote_value(text) + ": expected a 32-bit number, decimal or 0x hex");
-    return static_cast<std::uint32_t>(*v);
-}
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "cli.hpp"
-#include "vesper/esp/loader.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/rom/loader.hpp"
 
 namespace vesper::cli {
 
@@ -36,10 +36,6 @@ void prepare_device(const CLI::App* cmd, DeviceArgs& args);
 // The port to use: `given` (--port), else $VESPER_PORT, else the only local serial port that looks like
 // an ESP board (said on stderr). Error(input) listing the candidates when there are none or several.
 std::string resolve_port(const std::string& given);
-
-// --chip as a row; nullptr for auto. Error(input) listing the known names.
-// An ADDR or SIZE argument: a 32-bit number, decimal or 0x hex; Error(input) naming `what` otherwise.
-std::uint32_t parse_u32(const std::string& what, const std::string& text);
 
 const esp::ChipInfo* chip_option(const std::string& value);
 esp::AfterFlash after_option(const std::string& value);

@@ -1,8 +1,12 @@
 #include "vesper/core/text.hpp"
 
+#include <cctype>
+
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+
+#include "vesper/core/error.hpp"
 
 namespace vesper {
 
@@ -54,6 +58,14 @@ std::string quote_value(std::string_view value, std::size_t max_bytes) {
     return out;
 }
 
+std::uint32_t parse_u32(std::string_view what, std::string_view text) {
+    const auto v = parse_uint(trim(text));
+    if (!v || *v > 0xFFFFFFFFull)
+        fail(ErrorKind::input,
+             std::string(what) + " " + quote_value(text) + ": expected a 32-bit number, decimal or 0x hex");
+    return static_cast<std::uint32_t>(*v);
+}
+
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
     int base = 10;
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -98,6 +110,14 @@ std::string utc_iso8601_ms(std::chrono::system_clock::time_point at) {
     const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
     return buf;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
 }
 
 } // namespace vesper

@@ -2,10 +2,10 @@
 
 #include <string>
 
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/bytes.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/flash_limits.hpp"
 
 namespace vesper::nvs {
 

@@ -10,9 +10,8 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/creds/mqtt.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_patch.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_patch.hpp"
 #include "vesper/nvs/format.hpp"
 
 namespace vesper::station {
@@ -231,7 +230,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
         }
         try {
             fw.nvs_template = std::make_shared<const nvs::Template>(nvs::Template::load(nvs.template_file));
-            fw.nvs_template->check_fields(nvs_field_names()); // a name no device has fails every board
+            fw.nvs_template->check_fields(identity_field_names()); // a name no device has fails every board
         } catch (const Error& e) {
             ctx.fail_at(nvs.line, "nvs.template", e.what(), e.code());
         }
@@ -324,30 +323,10 @@ esp::RegionSource render_nvs(const FirmwareSet& firmware, const nvs::Fields& fie
     return esp::RegionSource{part.offset, std::move(data), "nvs (" + tmpl + ") for " + serial};
 }
 
-nvs::Fields nvs_fields(const FirmwareSet& firmware, const ledger::Device& device, const std::string& mqtt_secret) {
-    nvs::Fields fields = ledger::template_fields(device);
-    if (firmware.nvs_template && firmware.nvs_template->uses(creds::kMqttPasswordField)) {
-        if (mqtt_secret.empty())
-            fail(ErrorCode::secret_missing, firmware.nvs_template->source() +
-                                                ": the template uses {{mqtt_password}} but no MQTT master secret was "
-                                                "given ($VESPER_MQTT_SECRET or --secret-file)");
-        fields[creds::kMqttPasswordField] = creds::mqtt_password(mqtt_secret, device.serial);
-    }
-    return fields;
-}
-
-std::vector<std::string> nvs_field_names() {
-    std::vector<std::string> names;
-    for (const auto& [name, value] : ledger::template_fields(ledger::Device{}))
-        names.push_back(name);
-    names.push_back(creds::kMqttPasswordField);
-    return names;
-}
-
 void check_nvs(const FirmwareSet& firmware, const ledger::Device& sample, const std::string& mqtt_secret) {
     if (!firmware.profile || !firmware.profile->nvs || !firmware.nvs_template) return;
     try {
-        (void)render_nvs(firmware, nvs_fields(firmware, sample, mqtt_secret), sample.serial);
+        (void)render_nvs(firmware, identity_fields(sample, *firmware.nvs_template, mqtt_secret), sample.serial);
     } catch (const Error& e) {
         Context(*firmware.profile, firmware.config_file)
             .fail_at(firmware.profile->nvs->line, "nvs.template", e.what(), e.code());

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/bootloader_patch.hpp"
+#include "vesper/flash/flash_board.hpp"
 
 namespace vesper::station {
 
@@ -33,40 +33,41 @@ void FlashStep::check(const FirmwareSet& firmware, const ledger::Device& sample)
 void FlashStep::run(BoardContext& board) {
     const FirmwareSet& fw = *board.firmware;
     esp::Loader& loader = board.link->loader();
-    const esp::DeviceInfo& info = loader.info();
     const std::string& serial = board.device.serial;
 
     // This device's identity, from its ledger fields (the MAC is bound by now).
     board.progress("nvs", 0, 0);
     auto t = Clock::now();
     std::vector<esp::RegionSource> regions = fw.regions;
-    if (fw.nvs_template) regions.push_back(render_nvs(fw, nvs_fields(fw, board.device, mqtt_secret_), serial));
+    if (fw.nvs_template)
+        regions.push_back(render_nvs(fw, identity_fields(board.device, *fw.nvs_template, mqtt_secret_), serial));
     board.phases["nvs"] = since(t);
 
-    // Plan against what this board reported (flash size, chip), patching the bootloader header as the
-    // profile says.
+    // Planned against what this board reported (flash size, chip), the bootloader header patched as the
+    // profile says; progress over the whole plan, each region's bytes after the ones before it.
     board.progress("check", 0, 0);
     t = Clock::now();
     const BoardProfile& profile = *fw.profile;
-    const esp::FlashParams params{profile.flash_mode, profile.flash_size, profile.flash_freq};
-    const esp::FlashPlan plan =
-        esp::plan_flash(std::move(regions), *info.chip, info.flash_size, esp::bootloader_patch(params, info));
     std::vector<std::uint64_t> base;
     std::uint64_t total = 0;
-    for (const auto& r : plan.regions) {
-        base.push_back(total);
-        total += r.data.size();
-    }
-    board.progress("check", 0, total);
-
-    esp::Flasher flasher(loader, cache_, flash_);
-    flasher.write(
-        plan,
-        [&](const esp::FlashProgress& p) { board.progress(phase_of(p.phase), base.at(p.region) + p.done, total); },
-        [&](const esp::RegionResult& r) {
-            if (r.verified == esp::Verification::not_possible)
-                board.note(r.name + " at " + esp::hex32(r.address) + " written but NOT verified: " + r.note);
-        });
+    esp::FlashBoardEvents on;
+    on.warn = [&](std::string_view w) { board.note(std::string(w)); };
+    on.planned = [&](const esp::FlashPlan& plan) {
+        for (const auto& r : plan.regions) {
+            base.push_back(total);
+            total += r.data.size();
+        }
+        board.progress("check", 0, total);
+    };
+    on.progress = [&](const esp::FlashProgress& p) {
+        board.progress(phase_of(p.phase), base.at(p.region) + p.done, total);
+    };
+    on.region_done = [&](const esp::RegionResult& r) {
+        if (r.verified == esp::Verification::not_possible)
+            board.note(r.name + " at " + esp::hex32(r.address) + " written but NOT verified: " + r.note);
+    };
+    esp::flash_board(loader, cache_,
+                     {std::move(regions), {profile.flash_mode, profile.flash_size, profile.flash_freq}, flash_}, on);
     board.phases["flash"] = since(t);
 
     if (reset_after_) {

@@ -6,7 +6,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/json_text.hpp"
-#include "vesper/esp/port_url.hpp"
+#include "vesper/port/port_url.hpp"
 
 namespace vesper::station::detail {
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "json_error.hpp"
 #include "run_process.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -27,20 +28,7 @@ ProcessOptions in_dir(const TempDir& dir) { return vesper::test::isolated_in(dir
 // The error object of a --json run that failed, checked against the code's row: exit code and kind as
 // the table says, a message, a hint. Returns the object.
 nlohmann::json error_of(const ProcessResult& r, const std::string& code) {
-    INFO("exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    const auto codes = vesper::all_error_codes();
-    const auto row = std::find_if(codes.begin(), codes.end(), [&](const auto& c) { return c.name == code; });
-    REQUIRE(row != codes.end());
-    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    nlohmann::json doc;
-    REQUIRE_NOTHROW(doc = nlohmann::json::parse(r.err));
-    const nlohmann::json e = doc.at("error");
-    CHECK(e.at("code") == code);
-    CHECK(e.at("kind") == vesper::to_string(row->kind));
-    CHECK(e.at("exit_code") == vesper::exit_code_for(row->kind));
-    CHECK(r.exit_code == vesper::exit_code_for(row->kind));
-    CHECK(!e.at("message").get<std::string>().empty());
-    CHECK(!e.at("hint").get<std::string>().empty());
+    const nlohmann::json e = vesper::test::json_error_object(r, code);
     CHECK_FALSE(e.contains("rom_status"));
     return e;
 }

@@ -37,6 +37,8 @@ using vesper::test::vesperctl;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using vesper::test::text_of;
+
 namespace {
 
 const std::string kCsv = std::string(VESPER_TEST_VECTORS) + "/nvs/nvs_basic.csv";
@@ -151,13 +153,6 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
         std::this_thread::sleep_for(5ms);
     }
     return false;
-}
-
-std::string text_of(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 } // namespace

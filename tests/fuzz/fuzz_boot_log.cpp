@@ -1,7 +1,7 @@
 // What a board printed after reset, read when a connect fails: the boot-log triage and the reason it
 // gives (kept in Connection::received(), at most Connection::kMaxReceived bytes).
 #include "fuzz_support.hpp"
-#include "vesper/esp/boot_log.hpp"
+#include "vesper/rom/boot_log.hpp"
 
 using namespace vesper;
 

@@ -2,10 +2,10 @@
 // and without a chip hint, and the names the text output looks up. Seeds: synthesized app images, written
 // when VESPER_FUZZ_WRITE_SEEDS is set (scripts/fuzz).
 #include "fuzz_support.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_patch.hpp"
-#include "vesper/esp/image_synth.hpp"
+#include "vesper/chip/chip.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_patch.hpp"
+#include "vesper/image/image_synth.hpp"
 
 using namespace vesper;
 

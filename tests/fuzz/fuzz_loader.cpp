@@ -6,10 +6,10 @@
 #include <optional>
 
 #include "fuzz_support.hpp"
-#include "vesper/esp/loader.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/reset.hpp"
-#include "vesper/esp/slip.hpp"
+#include "vesper/port/reset.hpp"
+#include "vesper/rom/loader.hpp"
+#include "vesper/rom/packet.hpp"
+#include "vesper/rom/slip.hpp"
 
 using namespace vesper;
 

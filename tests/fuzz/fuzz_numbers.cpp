@@ -2,12 +2,12 @@
 // strings, NVS partition sizes and integer values, flash mode/size/frequency names, chip names,
 // --before/--after mode names.
 #include "fuzz_support.hpp"
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/image_patch.hpp"
-#include "vesper/esp/reset.hpp"
+#include "vesper/image/image_patch.hpp"
 #include "vesper/nvs/encoding.hpp"
 #include "vesper/nvs/format.hpp"
+#include "vesper/port/reset.hpp"
 
 using namespace vesper;
 

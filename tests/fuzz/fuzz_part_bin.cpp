@@ -1,6 +1,6 @@
 // `part dump TABLE.bin`: the binary reader and validator, then the CSV it prints.
 #include "fuzz_support.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/part/partition_table.hpp"
 
 using namespace vesper;
 

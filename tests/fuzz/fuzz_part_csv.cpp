@@ -1,7 +1,7 @@
 // `part build TABLE.csv` and the station's partition_table: the gen_esp32part.py CSV reader and validator,
 // the binary writer, and the CSV writer `part dump` uses (fed the table just read).
 #include "fuzz_support.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/part/partition_table.hpp"
 
 using namespace vesper;
 

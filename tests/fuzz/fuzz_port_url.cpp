@@ -1,7 +1,7 @@
 // `--port URL` on every device command and the station config's ports: device path, socket://HOST:PORT,
 // rfc2217://HOST:PORT?options.
 #include "fuzz_support.hpp"
-#include "vesper/esp/port_url.hpp"
+#include "vesper/port/port_url.hpp"
 
 using namespace vesper;
 

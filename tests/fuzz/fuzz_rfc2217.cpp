@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "vesper/esp/rfc2217.hpp"
+#include "vesper/port/rfc2217.hpp"
 
 using namespace vesper;
 namespace r = vesper::esp::rfc2217;

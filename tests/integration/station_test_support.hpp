@@ -8,9 +8,9 @@
 #include <set>
 
 #include "flash_test_support.hpp"
-#include "vesper/esp/partition_table.hpp"
 #include "vesper/ledger/ledger.hpp"
 #include "vesper/nvs/reader.hpp"
+#include "vesper/part/partition_table.hpp"
 
 namespace vesper::station_test {
 

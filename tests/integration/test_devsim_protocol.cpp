@@ -17,14 +17,14 @@
 
 #include "devsim_process.hpp"
 #include "run_process.hpp"
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/files.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/command.hpp"
-#include "vesper/esp/loader.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/slip.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/rom/command.hpp"
+#include "vesper/rom/loader.hpp"
+#include "vesper/rom/packet.hpp"
+#include "vesper/rom/slip.hpp"
 
 using namespace vesper;
 using namespace std::chrono_literals;

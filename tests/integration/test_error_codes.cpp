@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "flash_test_support.hpp"
+#include "json_error.hpp"
 #include "vesper/core/error.hpp"
 
 using namespace vesper;
@@ -16,20 +17,7 @@ namespace {
 
 // The one-line error object on stderr, checked against its code's row of the table.
 nlohmann::json error_object(const test::ProcessResult& r, const std::string& code) {
-    INFO("exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    const auto codes = all_error_codes();
-    const auto row = std::find_if(codes.begin(), codes.end(), [&](const auto& c) { return c.name == code; });
-    REQUIRE(row != codes.end());
-    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    nlohmann::json doc;
-    REQUIRE_NOTHROW(doc = nlohmann::json::parse(r.err));
-    const nlohmann::json e = doc.at("error");
-    CHECK(e.at("code") == code);
-    CHECK(e.at("kind") == to_string(row->kind));
-    CHECK(e.at("exit_code") == exit_code_for(row->kind));
-    CHECK(r.exit_code == exit_code_for(row->kind));
-    CHECK(!e.at("hint").get<std::string>().empty());
-    return e;
+    return test::json_error_object(r, code);
 }
 
 // flash --json's last event: the error, with the same fields as the error object.

@@ -11,16 +11,7 @@
 using namespace vesper;
 using namespace vesper::flash_test;
 
-namespace {
-
-std::string text_of(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-} // namespace
+using vesper::test::text_of;
 
 TEST_CASE("read-flash: Ctrl-C mid-read prints one line, exits 130 and leaves no file", "[integration][signal]") {
     test::TempDir dir;

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "flash_test_support.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_synth.hpp"
+#include "vesper/chip/chip.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_synth.hpp"
 
 using namespace vesper;
 using namespace vesper::flash_test;

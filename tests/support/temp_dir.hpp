@@ -19,4 +19,8 @@ private:
     std::filesystem::path path_;
 };
 
+// What a file holds, "" when it cannot be read (unlike vesper::read_text_file, a missing file is an
+// answer a test compares, not an error).
+std::string text_of(const std::filesystem::path& file);
+
 } // namespace vesper::test

@@ -9,7 +9,7 @@
 #include "devsim/device.hpp"
 #include "devsim/mac.hpp"
 #include "devsim/register_file.hpp"
-#include "vesper/esp/chip.hpp"
+#include "vesper/chip/chip.hpp"
 
 using namespace vesper;
 using namespace vesper::devsim;

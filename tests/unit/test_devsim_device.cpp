@@ -7,9 +7,9 @@
 
 #include "devsim/device.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/boot_log.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/part/partition_table.hpp"
+#include "vesper/rom/boot_log.hpp"
+#include "vesper/rom/packet.hpp"
 
 using namespace vesper;
 using namespace vesper::devsim;

@@ -7,8 +7,8 @@
 
 #include "devsim/rom_loader.hpp"
 #include "vesper/core/checksum.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/spi_flash.hpp"
+#include "vesper/rom/packet.hpp"
+#include "vesper/rom/spi_flash.hpp"
 
 using namespace vesper;
 using namespace vesper::devsim;

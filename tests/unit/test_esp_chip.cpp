@@ -3,9 +3,9 @@
 #include <set>
 #include <string>
 
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/loader.hpp"
+#include "vesper/rom/loader.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;
@@ -369,7 +369,8 @@ TEST_CASE("chip table: RTC watchdog rows as in esptool's targets", "[esp][chip][
     CHECK(wdt("esp32s3")->enable == 0xD0000102);
 }
 
-TEST_CASE("chip table: --after watchdog-reset is refused on chips without it, naming the chip", "[esp][chip][watchdog]") {
+TEST_CASE("chip table: --after watchdog-reset is refused on chips without it, naming the chip",
+          "[esp][chip][watchdog]") {
     CHECK_NOTHROW(check_after_mode(chip_by_name("esp32s3"), AfterFlash::watchdog_reset));
     CHECK_NOTHROW(check_after_mode(chip_by_name("esp32"), AfterFlash::hard_reset));
     try {

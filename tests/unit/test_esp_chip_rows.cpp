@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "vesper/chip/chip.hpp"
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/boot_log.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/flash_limits.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_patch.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_patch.hpp"
+#include "vesper/rom/boot_log.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

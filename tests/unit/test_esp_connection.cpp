@@ -6,11 +6,11 @@
 #include <deque>
 #include <vector>
 
-#include "vesper/esp/command.hpp"
-#include "vesper/esp/connection.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/slip.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/rom/command.hpp"
+#include "vesper/rom/connection.hpp"
+#include "vesper/rom/packet.hpp"
+#include "vesper/rom/slip.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "unit_support.hpp"
+#include "vesper/chip/flash_limits.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/bootloader_patch.hpp"
-#include "vesper/esp/flash_limits.hpp"
-#include "vesper/esp/flash_plan.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_synth.hpp"
+#include "vesper/flash/bootloader_patch.hpp"
+#include "vesper/flash/flash_plan.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_synth.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

@@ -8,13 +8,13 @@
 #include <thread>
 #include <vector>
 
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/command.hpp"
-#include "vesper/esp/deflate_cache.hpp"
-#include "vesper/esp/flash_plan.hpp"
-#include "vesper/esp/progress.hpp"
+#include "vesper/flash/deflate_cache.hpp"
+#include "vesper/flash/flash_plan.hpp"
+#include "vesper/flash/progress.hpp"
+#include "vesper/rom/command.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

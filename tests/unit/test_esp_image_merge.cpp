@@ -4,8 +4,8 @@
 
 #include "esp_image_builder.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_merge.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_merge.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

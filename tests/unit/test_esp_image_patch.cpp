@@ -5,8 +5,8 @@
 
 #include "esp_image_builder.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_patch.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_patch.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

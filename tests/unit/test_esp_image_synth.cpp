@@ -4,9 +4,9 @@
 #include <zlib.h>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/image.hpp"
-#include "vesper/esp/image_patch.hpp"
-#include "vesper/esp/image_synth.hpp"
+#include "vesper/image/image.hpp"
+#include "vesper/image/image_patch.hpp"
+#include "vesper/image/image_synth.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

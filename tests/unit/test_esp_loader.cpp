@@ -3,13 +3,13 @@
 
 #include <string>
 
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/boot_log.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/connection.hpp"
-#include "vesper/esp/loader.hpp"
-#include "vesper/esp/spi_flash.hpp"
-#include "vesper/esp/timeouts.hpp"
+#include "vesper/rom/boot_log.hpp"
+#include "vesper/rom/connection.hpp"
+#include "vesper/rom/loader.hpp"
+#include "vesper/rom/spi_flash.hpp"
+#include "vesper/rom/timeouts.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

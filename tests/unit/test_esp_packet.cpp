@@ -3,10 +3,10 @@
 #include <string>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/command.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/rom_error.hpp"
-#include "vesper/esp/slip.hpp"
+#include "vesper/rom/command.hpp"
+#include "vesper/rom/packet.hpp"
+#include "vesper/rom/rom_error.hpp"
+#include "vesper/rom/slip.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/port_list.hpp"
+#include "vesper/port/port_list.hpp"
 
 using namespace vesper::esp;
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/reset.hpp"
+#include "vesper/port/reset.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

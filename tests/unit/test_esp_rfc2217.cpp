@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "vesper/esp/rfc2217.hpp"
+#include "vesper/port/rfc2217.hpp"
 
 using namespace vesper;
 using namespace vesper::esp::rfc2217;

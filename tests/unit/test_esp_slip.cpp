@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "vesper/esp/slip.hpp"
+#include "vesper/rom/slip.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

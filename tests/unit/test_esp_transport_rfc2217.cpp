@@ -2,10 +2,10 @@
 
 #include "test_esp_transport_support.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/reset.hpp"
-#include "vesper/esp/transport.hpp"
-#include "vesper/esp/transport_rfc2217.hpp"
-#include "vesper/esp/transport_serial.hpp"
+#include "vesper/port/reset.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/port/transport_rfc2217.hpp"
+#include "vesper/port/transport_serial.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

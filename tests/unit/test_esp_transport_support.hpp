@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "vesper/core/bytes.hpp"
-#include "vesper/esp/rfc2217.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/port/rfc2217.hpp"
+#include "vesper/port/transport.hpp"
 
 namespace vesper_test {
 

@@ -2,8 +2,8 @@
 
 #include "test_esp_transport_support.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/transport.hpp"
-#include "vesper/esp/transport_tcp.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/port/transport_tcp.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

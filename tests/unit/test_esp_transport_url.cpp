@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/port_url.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/port/port_url.hpp"
+#include "vesper/port/transport.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

@@ -12,7 +12,7 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/part/partition_table.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;

@@ -12,9 +12,9 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
-#include "vesper/esp/image_synth.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/image/image_synth.hpp"
 #include "vesper/nvs/reader.hpp"
+#include "vesper/part/partition_table.hpp"
 #include "vesper/station/firmware.hpp"
 
 using namespace vesper;

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/part/partition_table.hpp"
 
 namespace vesper::devsim {
 

@@ -6,8 +6,8 @@
 
 #include "devsim/flash_store.hpp"
 #include "devsim/mac.hpp"
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/bytes.hpp"
-#include "vesper/esp/chip.hpp"
 
 namespace vesper::devsim {
 

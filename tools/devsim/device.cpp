@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/command.hpp"
+#include "vesper/rom/command.hpp"
 
 namespace vesper::devsim {
 

@@ -18,8 +18,8 @@
 #include "devsim/register_file.hpp"
 #include "devsim/rom_loader.hpp"
 #include "devsim/timing.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/slip.hpp"
+#include "vesper/chip/chip.hpp"
+#include "vesper/rom/slip.hpp"
 
 namespace vesper::devsim {
 

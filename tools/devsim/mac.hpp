@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "vesper/esp/chip.hpp"
+#include "vesper/chip/chip.hpp"
 
 namespace vesper::devsim {
 

@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "devsim/mac.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/spi_flash.hpp"
+#include "vesper/chip/chip.hpp"
+#include "vesper/rom/spi_flash.hpp"
 
 namespace vesper::devsim {
 

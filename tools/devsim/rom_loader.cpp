@@ -5,8 +5,8 @@
 
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
-#include "vesper/esp/packet.hpp"
-#include "vesper/esp/rom_error.hpp"
+#include "vesper/rom/packet.hpp"
+#include "vesper/rom/rom_error.hpp"
 
 namespace vesper::devsim {
 

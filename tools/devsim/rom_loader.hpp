@@ -22,9 +22,9 @@
 #include "devsim/inflater.hpp"
 #include "devsim/register_file.hpp"
 #include "devsim/timing.hpp"
+#include "vesper/chip/chip.hpp"
 #include "vesper/core/bytes.hpp"
-#include "vesper/esp/chip.hpp"
-#include "vesper/esp/command.hpp"
+#include "vesper/rom/command.hpp"
 
 namespace vesper::devsim {
 

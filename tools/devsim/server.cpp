@@ -17,7 +17,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/esp/rfc2217.hpp"
+#include "vesper/port/rfc2217.hpp"
 
 namespace vesper::devsim {
 

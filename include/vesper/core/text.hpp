@@ -35,11 +35,17 @@ std::string quote_value(std::string_view value, std::size_t max_bytes = kQuotedV
 // overflow of the 64-bit types.
 std::optional<std::uint64_t> parse_uint(std::string_view s);
 std::optional<std::int64_t> parse_int(std::string_view s);
+// A 32-bit address, offset or size given by the user (spaces around allowed). Error(input)
+// "WHAT 'TEXT': expected a 32-bit number, decimal or 0x hex".
+std::uint32_t parse_u32(std::string_view what, std::string_view text);
 
 // Current UTC time as ISO 8601 with seconds, e.g. 2026-11-21T09:30:00Z.
 std::string now_utc_iso8601();
 // A UTC time as ISO 8601 with milliseconds, e.g. 2026-11-21T09:30:00.125Z: for things often less than a
 // second apart (station events, step attempts).
 std::string utc_iso8601_ms(std::chrono::system_clock::time_point at);
+
+// Equal but for ASCII letter case: "4mb" and "4MB".
+bool iequals(std::string_view a, std::string_view b);
 
 } // namespace vesper

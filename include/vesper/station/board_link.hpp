@@ -12,8 +12,8 @@
 #include <string>
 
 #include "vesper/core/error.hpp"
-#include "vesper/esp/loader.hpp"
-#include "vesper/esp/transport.hpp"
+#include "vesper/port/transport.hpp"
+#include "vesper/rom/loader.hpp"
 
 namespace vesper::station {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vesper/esp/chip.hpp"
+#include "vesper/chip/chip.hpp"
 
 namespace vesper::station {
 

@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "vesper/esp/flash_plan.hpp"
-#include "vesper/esp/partition_table.hpp"
+#include "vesper/flash/flash_plan.hpp"
 #include "vesper/ledger/ledger.hpp"
 #include "vesper/nvs/template.hpp"
+#include "vesper/part/partition_table.hpp"
 #include "vesper/station/config.hpp"
+#include "vesper/station/identity.hpp"
 
 namespace vesper::station {
 
@@ -42,12 +43,6 @@ FirmwareSet load_firmware(const BoardProfile& profile, const std::filesystem::pa
 // The per-device NVS region ("nvs (TEMPLATE) for SERIAL"), rendered from `fields`. Error(input) when the
 // profile has no nvs or the template cannot be rendered. Thread-safe.
 esp::RegionSource render_nvs(const FirmwareSet& firmware, const nvs::Fields& fields, const std::string& serial);
-
-// The fields a station renders a device's NVS template with: the ledger device's (ledger::template_fields)
-// and, when the template uses it, mqtt_password derived from `mqtt_secret` (Error(input) when there is
-// none). nvs_field_names() lists them all, for messages.
-nvs::Fields nvs_fields(const FirmwareSet& firmware, const ledger::Device& device, const std::string& mqtt_secret);
-std::vector<std::string> nvs_field_names();
 
 // Renders the NVS image once for `sample`, a device of the run's batch, before any board is touched: a
 // template that cannot be rendered (a placeholder no field fills, a value its encoding refuses, data

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "vesper/esp/deflate_cache.hpp"
-#include "vesper/esp/flasher.hpp"
+#include "vesper/flash/deflate_cache.hpp"
+#include "vesper/flash/flasher.hpp"
 #include "vesper/station/pipeline.hpp"
 
 namespace vesper::station {
