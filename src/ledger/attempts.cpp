@@ -48,10 +48,7 @@ Attempt read_attempt(const sql::Stmt& st) {
 }
 
 void validate_step(std::string_view step) {
-    bool ok = !step.empty() && step.size() <= 32;
-    for (char c : step)
-        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
-    if (!ok)
+    if (!is_step_name(step))
         fail(ErrorKind::input,
              "step '" + std::string(step) + "': must be 1-32 lowercase letters, digits, '-' or '_' (e.g. flash)");
 }
@@ -65,6 +62,13 @@ void validate_outcome(const std::string& what, const AttemptOutcome& o) {
 }
 
 } // namespace
+
+bool is_step_name(std::string_view step) {
+    if (step.empty() || step.size() > 32) return false;
+    for (char c : step)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+    return true;
+}
 
 const char* to_string(AttemptResult r) {
     switch (r) {

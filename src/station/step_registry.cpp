@@ -24,13 +24,6 @@ Registry& registry() {
     return r;
 }
 
-bool valid_name(const std::string& name) {
-    if (name.empty() || name.size() > 32) return false;
-    for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-    return true;
-}
-
 } // namespace
 
 const char* to_string(BoardNeed need) noexcept {
@@ -49,7 +42,8 @@ bool pipeline_done(const Pipeline& pipeline, const std::set<std::string>& passed
 }
 
 void register_step(const std::string& name, StepFactory factory) {
-    if (!valid_name(name)) fail(ErrorCode::internal, "step name '" + name + "': must be 1-32 of a-z, 0-9, '-', '_'");
+    if (!ledger::is_step_name(name))
+        fail(ErrorCode::internal, "step name '" + name + "': must be 1-32 of a-z, 0-9, '-', '_'");
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     if (!r.factories.emplace(name, std::move(factory)).second)

@@ -661,3 +661,31 @@ TEST_CASE("ledger stations: report percentiles are nearest-rank, none without pa
 
     CHECK(test::error_from([&] { ledger::batch_report(l, 99); }).kind() == ErrorKind::not_found);
 }
+
+TEST_CASE("ledger stations: a step is passed while its latest attempt on the device passed", "[ledger][stations]") {
+    TempLedger t;
+    auto l = t.open();
+    auto b = l.create_batch(test::batch_spec(2));
+    auto sn = l.bind_mac(b.id, mac_of(1)).device.serial;
+    CHECK(l.passed_steps(sn).empty());
+
+    l.finish_attempt(l.begin_attempt(sn, "flash", "A", "p"), passed(40));
+    l.finish_attempt(l.begin_attempt(sn, "label", "A", "p"), passed(1, "{}", std::nullopt));
+    CHECK(l.passed_steps(sn) == std::set<std::string>{"flash", "label"});
+
+    // A later failed attempt undoes the pass; a pass after it restores it.
+    l.finish_attempt(l.begin_attempt(sn, "flash", "A", "p"), failed("write", "timed out"));
+    CHECK(l.passed_steps(sn) == std::set<std::string>{"label"});
+    l.finish_attempt(l.begin_attempt(sn, "flash", "A", "p"), passed(40));
+    CHECK(l.passed_steps(sn) == std::set<std::string>{"flash", "label"});
+
+    // So does one still running (or left interrupted by a run that died): the board may be half written.
+    l.begin_attempt(sn, "flash", "A", "p");
+    CHECK(l.passed_steps(sn) == std::set<std::string>{"label"});
+
+    const auto batch = l.passed_steps_of_batch(b.id);
+    REQUIRE(batch.size() == 2); // the device with no attempts is there too, with none passed
+    CHECK(batch.at(sn) == std::set<std::string>{"label"});
+    for (const auto& [serial, steps] : batch)
+        if (serial != sn) CHECK(steps.empty());
+}

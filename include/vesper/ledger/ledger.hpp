@@ -96,6 +96,9 @@ struct OutboxEntry {
 // along its life cycle as the step says, so the ledger never says "flashed" without the attempt that
 // did it. Whether a device has passed a step is read from its attempts: its latest one of that step.
 enum class AttemptResult { running, passed, failed, interrupted };
+
+// A step name the ledger takes (and the step registry gives): 1-32 of a-z, 0-9, '-', '_'.
+bool is_step_name(std::string_view step);
 const char* to_string(AttemptResult r);
 
 struct Attempt {
