@@ -26,21 +26,6 @@ Registry& registry() {
 
 } // namespace
 
-const char* to_string(BoardNeed need) noexcept {
-    switch (need) {
-    case BoardNeed::rom_loader: return "rom_loader";
-    case BoardNeed::app_console: return "app_console";
-    case BoardNeed::none: return "none";
-    }
-    return "none";
-}
-
-bool pipeline_done(const Pipeline& pipeline, const std::set<std::string>& passed) {
-    for (const auto& step : pipeline)
-        if (!passed.count(step->name())) return false;
-    return true;
-}
-
 void register_step(const std::string& name, StepFactory factory) {
     if (!ledger::is_step_name(name))
         fail(ErrorCode::internal, "step name '" + name + "': must be 1-32 of a-z, 0-9, '-', '_'");
