@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli.hpp"
-#include "table.hpp"
+#include "vesper/core/text_table.hpp"
 #include "vesper/core/bytes.hpp"
 #include "vesper/port/port_list.hpp"
 

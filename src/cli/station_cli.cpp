@@ -7,25 +7,12 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/interrupt.hpp"
 #include "vesper/core/text.hpp"
-#include "vesper/creds/mqtt.hpp"
 #include "vesper/station/config.hpp"
-#include "vesper/station/firmware.hpp"
-#include "vesper/station/runner.hpp"
+#include "vesper/station/run_setup.hpp"
 
 namespace vesper::cli {
 
 namespace {
-
-std::vector<std::string> chosen_ports(const station::StationSpec& st, const std::vector<std::string>& wanted,
-                                      const std::filesystem::path& config) {
-    if (wanted.empty()) return st.ports;
-    for (const auto& p : wanted)
-        if (std::find(st.ports.begin(), st.ports.end(), p) == st.ports.end()) {
-            fail(ErrorKind::input, "--port " + p + " is not a port of station " + st.name + " in " + config.string() +
-                                       " (its ports: " + join(st.ports) + ")");
-        }
-    return wanted;
-}
 
 // The options given to `app` on the command line, as words, in the order the app declares them; the
 // names in `skip` left out. Flags once, options once per value, by their long name.
@@ -65,49 +52,27 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     const auto config_path =
         station::locate_config(a.config.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.config));
     const station::Config cfg = station::load_config(config_path);
-    const station::StationSpec& st = cfg.station(a.station);
 
-    station::RunOptions ro;
-    ro.station = st.name;
-    ro.ports = chosen_ports(st, a.ports, cfg.file);
-    ro.ledger_path = ctx.ledger_location(cfg.ledger).path;
-    ro.actor = Context::actor();
-    if (a.batch)
-        ro.batch_id = *a.batch;
-    else if (cfg.batch)
-        ro.batch_id = *cfg.batch;
-    else
-        fail(ErrorCode::cli_usage, "no batch: give --batch ID or set batch: in " + cfg.file.string());
-
-    // The batch says which board this is, the board says what to flash: all checked before any port.
-    // A station needs the batch in a ledger that exists: it never creates one.
-    const ledger::Batch batch =
-        ledger::Ledger::open(ro.ledger_path, ro.actor, ledger::Access::existing).get_batch(ro.batch_id);
-    const station::BoardProfile& profile = cfg.profile_for(batch.board_type, batch.revision);
-    const station::FirmwareSet firmware = station::load_firmware(profile, cfg.file);
-
-    station::StepSettings settings;
-    settings.flash.compress = !a.no_compress && cfg.flash.compress;
-    settings.flash.force = a.force;
-    settings.reset_after_flash = a.after ? *a.after != "no-reset" : cfg.flash.reset_after;
-    if (firmware.nvs_template && firmware.nvs_template->uses(creds::kMqttPasswordField))
-        settings.mqtt_secret = read_mqtt_secret(a.secret_file);
-
-    ro.baud = a.baud ? *a.baud : st.baud ? *st.baud : cfg.flash.baud;
-    ro.retries = cfg.flash.retries;
-    ro.max_seconds_per_board = cfg.flash.max_seconds_per_board;
-    ro.expect_chip = profile.chip;
-    ro.reset_before = a.before ? *a.before != "no-reset" : cfg.flash.reset_before;
-    ro.reflash = a.reflash;
-    ro.loop = a.loop;
-    ro.wait_for_boards = a.wait_for_boards;
-    ro.poll_interval = std::chrono::milliseconds(a.poll_ms);
-
-    station::StepShared shared;
-    const auto make_pipeline = station::pipeline_maker(profile.pipeline, settings, shared);
-
+    station::RunRequest req;
+    req.station = a.station;
+    req.ports = a.ports;
+    req.batch = a.batch;
+    req.ledger_path = ctx.ledger_location(cfg.ledger).path;
+    req.actor = Context::actor();
+    req.baud = a.baud;
+    if (a.before) req.reset_before = *a.before != "no-reset";
+    if (a.after) req.reset_after = *a.after != "no-reset";
+    req.reflash = a.reflash;
+    req.force = a.force;
+    req.no_compress = a.no_compress;
+    req.loop = a.loop;
+    req.wait_for_boards = a.wait_for_boards;
+    req.poll_interval = std::chrono::milliseconds(a.poll_ms);
+    req.mqtt_secret = [&a] { return read_mqtt_secret(a.secret_file); };
     // Refused before the live view draws anything: a bad run prints its one error line and nothing else.
-    station::check_station(ro, firmware, make_pipeline());
+    const auto run = station::prepare_station_run(cfg, req);
+    const station::RunOptions& ro = run->options;
+    const station::StationSpec& st = *run->station;
 
     // The retry runs what this run ran, on the failed ports: every option as given (all of them change
     // what the run does), only --port replaced, and output-only ones left to the person retrying.
@@ -124,7 +89,7 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
         // stays consistent because every change is a transaction, and a rerun resumes).
         interrupt::Deferral defer;
         summary = station::run_station(
-            ro, firmware, make_pipeline, [&](const station::Event& e) { view->on_event(e); },
+            ro, run->firmware, run->make_pipeline, [&](const station::Event& e) { view->on_event(e); },
             interrupt::stop_requested());
     }
     view->finish(summary);

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "progress_bar.hpp"
-#include "table.hpp"
+#include "vesper/core/text_table.hpp"
 #include "vesper/core/json_text.hpp"
 
 namespace vesper::cli {

@@ -105,4 +105,11 @@ nlohmann::json report_json(const BatchReport& r) {
               {"attempts", r.attempts}}}};
 }
 
+nlohmann::json export_json(const std::vector<Device>& devices) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& d : devices)
+        arr.push_back(device_json(d));
+    return arr;
+}
+
 } // namespace vesper::ledger

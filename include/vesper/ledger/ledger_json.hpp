@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <vector>
 
 #include "vesper/ledger/ledger.hpp"
 #include "vesper/ledger/report.hpp"
@@ -16,6 +17,8 @@ nlohmann::json counts_json(const std::map<DeviceStatus, int>& counts);
 // A device as `batch show` and `export` give it: the backend record, then where and with what it was
 // last flashed (not backend fields; null until flashed).
 nlohmann::json device_json(const Device& device);
+// The backend's import format: an array of device records (the one JSON output that is not an object).
+nlohmann::json export_json(const std::vector<Device>& devices);
 // A row of the batch report, and the whole report.
 nlohmann::json report_device_json(const DeviceReportRow& row);
 nlohmann::json report_json(const BatchReport& report);

@@ -1,11 +1,11 @@
-#include "table.hpp"
+#include "vesper/core/text_table.hpp"
 
 #include <algorithm>
 
-namespace vesper::cli {
+namespace vesper {
 
 void print_table(std::ostream& out, const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
+                 const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
     std::vector<std::size_t> width(header.size());
     for (std::size_t i = 0; i < header.size(); ++i)
         width[i] = header[i].size();
@@ -18,7 +18,7 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
             s += cells[i];
             if (i + 1 < cells.size()) s += std::string(width[i] - cells[i].size() + 2, ' ');
         }
-        out << s << "\n";
+        out << indent << s << "\n";
     };
     line(header);
     for (const auto& r : rows)
@@ -35,4 +35,4 @@ std::string csv_field(const std::string& value) {
     return q + "\"";
 }
 
-} // namespace vesper::cli
+} // namespace vesper
