@@ -20,6 +20,7 @@
 #include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/flash/flash_board.hpp"
+#include "vesper/flash/flash_report.hpp"
 #include "vesper/flash/flasher.hpp"
 #include "vesper/image/image_patch.hpp"
 #include "vesper/port/reset.hpp"
@@ -55,46 +56,6 @@ std::vector<esp::RegionSource> read_regions(const std::vector<std::string>& pair
     for (const auto& r : planned)
         regions.push_back(esp::RegionSource{static_cast<std::uint32_t>(r.address), read_file(r.name), r.name});
     return regions;
-}
-
-// Prints a region's result the way a person reads it.
-void print_region_text(const esp::RegionResult& r, std::size_t count) {
-    char head[160];
-    std::snprintf(head, sizeof head, "region %zu/%zu %s at %s: ", r.index + 1, count, r.name.c_str(),
-                  esp::hex32(r.address).c_str());
-    std::cout << head;
-    if (!r.written) {
-        std::cout << "skipped, " << r.bytes << " bytes unchanged (MD5 matches)\n";
-        return;
-    }
-    char body[200];
-    std::snprintf(body, sizeof body, "written %llu bytes (%llu compressed) in %.2f s, %.1f kbit/s, ",
-                  static_cast<unsigned long long>(r.bytes), static_cast<unsigned long long>(r.compressed_bytes),
-                  r.seconds, r.kbit_per_s());
-    std::cout << body;
-    switch (r.verified) {
-    case esp::Verification::md5: std::cout << "verified (MD5)"; break;
-    case esp::Verification::readback: std::cout << "verified (read back)"; break;
-    case esp::Verification::not_possible: std::cout << "NOT verified"; break;
-    }
-    if (!r.note.empty()) std::cout << " [" << r.note << "]";
-    std::cout << "\n";
-}
-
-nlohmann::json region_json(const esp::RegionResult& r) {
-    return {{"event", "region"},
-            {"index", r.index},
-            {"input", r.name},
-            {"address", r.address},
-            {"status", r.written ? "written" : "skipped"},
-            {"bytes", r.bytes},
-            {"compressed", r.compressed},
-            {"compressed_bytes", r.compressed_bytes},
-            {"seconds", r.seconds},
-            {"kbit_s", r.kbit_per_s()},
-            {"verified", r.verified == esp::Verification::not_possible ? nlohmann::json(false) : nlohmann::json(true)},
-            {"verify_method", esp::to_string(r.verified)},
-            {"note", r.note}};
 }
 
 // A JSON line on stdout, flushed: a consumer follows the run live.
@@ -145,17 +106,6 @@ private:
     int step_ = -1;
 };
 
-// How the run ended, in the "Done:" line.
-std::string after_text(esp::AfterFlash after) {
-    switch (after) {
-    case esp::AfterFlash::hard_reset: return "reset into the application";
-    case esp::AfterFlash::soft_reset: return "the loader ran the application (soft reset)";
-    case esp::AfterFlash::watchdog_reset: return "reset by the RTC watchdog";
-    case esp::AfterFlash::stay: return "left in the loader";
-    }
-    return "";
-}
-
 void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
@@ -204,10 +154,10 @@ void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) 
     };
     on.region_done = [&](const esp::RegionResult& r) {
         if (ctx.json) {
-            emit(region_json(r));
+            emit(esp::region_json(r));
         } else {
             line->clear();
-            print_region_text(r, plan->regions.size());
+            std::cout << esp::region_text(r, plan->regions.size()) << "\n";
         }
     };
     std::vector<esp::RegionResult> results;
@@ -240,7 +190,7 @@ void run_job(const Context& ctx, const FlashJob& job, esp::DeflateCache& cache) 
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f s", seconds);
         std::cout << "Done: " << results.size() << " region(s), " << written << " written, " << skipped
-                  << " skipped in " << buf << "; " << after_text(after) << "\n";
+                  << " skipped in " << buf << "; " << esp::after_text(after) << "\n";
         if (unverified)
             std::cout << "Note: " << unverified << " region(s) could not be verified by this chip's ROM loader\n";
     }

@@ -5,8 +5,8 @@
 #include <map>
 
 #include "progress_bar.hpp"
-#include "vesper/core/text_table.hpp"
 #include "vesper/core/json_text.hpp"
+#include "vesper/core/text_table.hpp"
 
 namespace vesper::cli {
 
@@ -216,30 +216,11 @@ public:
     }
 
     void finish(const station::RunSummary& s) override {
-        const Counts c = count(s);
-        nlohmann::json boards = nlohmann::json::array();
-        for (const auto& b : s.boards)
-            boards.push_back({{"port", b.port},
-                              {"serial", b.serial.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.serial)},
-                              {"mac", b.mac.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.mac)},
-                              {"result", station::to_string(b.result)},
-                              {"cause", b.cause.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.cause)},
-                              {"error", b.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.error)},
-                              {"seconds", b.seconds},
-                              {"attempts", b.attempts}});
         const auto failed = s.failed_ports();
-        nlohmann::json j = {
-            {"event", "summary"},
-            {"station", info_.station},
-            {"batch", info_.batch_id},
-            {"passed", c.passed},
-            {"failed", c.failed},
-            {"skipped", c.skipped},
-            {"stopped", s.stopped},
-            {"batch_complete", s.batch_complete},
-            {"boards", boards},
-            {"failed_ports", failed},
-            {"retry", failed.empty() ? nlohmann::json(nullptr) : nlohmann::json(retry_command(info_, failed))}};
+        nlohmann::json j = station::summary_json(s);
+        j["station"] = info_.station;
+        j["batch"] = info_.batch_id;
+        j["retry"] = failed.empty() ? nlohmann::json(nullptr) : nlohmann::json(retry_command(info_, failed));
         out_ << json_text(j) << std::endl;
     }
 

@@ -65,6 +65,10 @@ struct RunSummary {
     std::vector<std::string> failed_ports() const; // each once, in station order of first failure
 };
 
+// The summary event of --json: {"event":"summary","passed":..,"failed":..,"skipped":..,"stopped":..,
+// "batch_complete":..,"boards":[...],"failed_ports":[...]}; the caller adds station, batch and retry.
+nlohmann::json summary_json(const RunSummary& summary);
+
 // What the steps can find out without a board (Step::check), tried on a device of the batch: throws what
 // would otherwise fail every board (a template that cannot render, a missing secret) after binding it.
 // run_station does this first; a caller may do it earlier, e.g. before drawing a live view.
