@@ -102,15 +102,12 @@ std::array<std::uint8_t, 6> extract_mac(const ChipInfo& chip, std::span<const st
         if (mac3 != 0) {
             oui = mac3 & 0xFFFFFF;
         } else {
-            // Older parts leave MAC3 blank and select one of Espressif's two OUIs with MAC1[23:16].
-            switch ((mac1 >> 16) & 0xFF) {
-            case 0: oui = 0x18FE34; break;
-            case 1: oui = 0xACD074; break;
-            default:
-                fail(ErrorCode::esp_mac_unreadable, where + ": unknown OUI selector " +
-                                                        std::to_string((mac1 >> 16) & 0xFF) + " in OTP word MAC1 (" +
-                                                        hex_u(mac1, 8) + ") and MAC3 is blank");
-            }
+            // Older parts leave MAC3 blank and select one of Espressif's OUIs with MAC1[23:16].
+            const std::uint32_t selector = (mac1 >> 16) & 0xFF;
+            if (selector >= chip.mac.selector_ouis.size() || chip.mac.selector_ouis[selector] == 0)
+                fail(ErrorCode::esp_mac_unreadable, where + ": unknown OUI selector " + std::to_string(selector) +
+                                                        " in OTP word MAC1 (" + hex_u(mac1, 8) + ") and MAC3 is blank");
+            oui = chip.mac.selector_ouis[selector];
         }
         mac = {static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
                static_cast<std::uint8_t>(oui),       static_cast<std::uint8_t>(mac1 >> 8),

@@ -163,7 +163,7 @@ constexpr ChipInfo kChips[] = {
         .rom_status_len = 2,
         .flash_begin_encrypted_word = false,
         .rom = {.erase_size_bug = true}, // ROM: no attach, set-params, baud change, deflate, MD5, security info
-        .mac = {MacRule::esp8266_otp, 0x3FF00050, {0x3FF00050, 0x3FF00054, 0x3FF0005C}, 3},
+        .mac = {MacRule::esp8266_otp, 0x3FF00050, {0x3FF00050, 0x3FF00054, 0x3FF0005C}, 3, {0x18FE34, 0xACD074}},
         .baud = {},
         .xtal = {.mhz = 26, .candidates_mhz = {26, 40}, .uart_clkdiv_reg = 0x60000014, .divider = 2},
         .spi = kSpiEsp8266,

@@ -76,7 +76,10 @@ std::string App::boot_log(const FlashStore& flash) const {
     out += chip_.boot_text.flash_preamble;
     if (has_bootloader) {
         out += std::string("mode:") + flash_mode_name(header[2]) + ", clock div:2\r\n";
-        out += "entry 0x4008067c\r\n";
+        // The ROM prints the entry point the bootloader image's header names.
+        char line[32];
+        std::snprintf(line, sizeof line, "entry 0x%08x\r\n", get_le32(header.data() + 4));
+        out += line;
     }
     LogWriter log(out);
     const std::string target(chip_.name);

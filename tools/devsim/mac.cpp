@@ -1,5 +1,6 @@
 #include "devsim/mac.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -67,13 +68,10 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> mac_words(const esp::ChipIn
                                            ": an ESP8266 cannot hold OUI 00:00:00 (its OTP reads that as no OUI)");
         // The two Espressif OUIs are selected by MAC1[23:16] with MAC3 blank, as on older parts;
         // any other OUI goes into MAC3 as on newer ones.
-        std::uint32_t selector = 0, mac3 = 0;
-        if (oui == 0x18FE34)
-            selector = 0;
-        else if (oui == 0xACD074)
-            selector = 1;
-        else
-            mac3 = oui;
+        const auto& ouis = chip.mac.selector_ouis;
+        const auto known = std::find(ouis.begin(), ouis.end(), oui);
+        const std::uint32_t selector = known != ouis.end() ? static_cast<std::uint32_t>(known - ouis.begin()) : 0;
+        const std::uint32_t mac3 = known != ouis.end() ? 0 : oui;
         const std::uint32_t mac0 = static_cast<std::uint32_t>(mac[5]) << 24;
         const std::uint32_t mac1 = selector << 16 | static_cast<std::uint32_t>(mac[3]) << 8 | mac[4];
         out = {{addrs[0], mac0}, {addrs[1], mac1}, {addrs[2], mac3}};

@@ -46,8 +46,8 @@ enum class MacRule {
     // words[1] = high word: MAC bytes 0..1 in bits 15..0 (upper bits hold CRC/extension, ignored).
     efuse_low_high,
     // ESP8266 OTP: words = OTP_MAC0, OTP_MAC1, OTP_MAC3. Bytes 3..5 are MAC1[15:8], MAC1[7:0],
-    // MAC0[31:24]. The OUI is MAC3[23:0] when MAC3 != 0, else 18:FE:34 if MAC1[23:16] == 0,
-    // AC:D0:74 if it is 1, otherwise unknown.
+    // MAC0[31:24]. The OUI is MAC3[23:0] when MAC3 != 0, else MacLocation::selector_ouis[MAC1[23:16]]
+    // (18:FE:34 for 0, AC:D0:74 for 1), otherwise unknown.
     esp8266_otp,
 };
 
@@ -56,6 +56,8 @@ struct MacLocation {
     std::uint32_t efuse_base = 0;         // eFuse controller base (OTP base on ESP8266)
     std::array<std::uint32_t, 3> words{}; // addresses to READ_REG, in the order extract_mac expects
     std::uint8_t word_count = 2;
+    // esp8266_otp: the OUIs that MAC1[23:16] selects when MAC3 is blank (older parts), by selector.
+    std::array<std::uint32_t, 2> selector_ouis{};
 
     std::span<const std::uint32_t> addresses() const { return {words.data(), word_count}; }
 };
