@@ -21,7 +21,7 @@ std::string err(int id, const std::string& code, const std::string& message) {
 
 } // namespace
 
-TEST_CASE("factory command hello answers the hello object; an unknown app hash is null", "[factory]") {
+TEST_CASE("factory command hello answers the hello object, with a null app hash when unknown", "[factory]") {
     ActiveConsole c;
     CHECK(c.request(1, "hello") == ok(1, kFakeHello));
     c.hal.app_sha.reset();
