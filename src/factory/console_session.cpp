@@ -109,8 +109,8 @@ void ConsoleSession::watch(const std::string& line, Waiting waiting) {
     // Before the hello one reset is the one that started the app (or the expected restart); a second is
     // a boot loop.
     if (++resets_seen_ >= 2)
-        fail(ErrorCode::factory_crash, port_.name() + ": the board restarted again before its hello (a boot loop): " +
-                                           quote_value(line, 160));
+        fail(ErrorCode::factory_crash,
+             port_.name() + ": the board restarted again before its hello (a boot loop): " + quote_value(line, 160));
     (void)waiting;
 }
 

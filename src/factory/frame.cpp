@@ -113,7 +113,8 @@ Decoded decode_line(std::string_view line) {
     const std::string_view json = rest.substr(word_end + 1);
 
     // Checked before the JSON is parsed: a line damaged on the wire is a CRC failure, whatever it became.
-    if (line_crc(head) != crc) return ignored(Ignored::bad_crc, "CRC " + std::string(crc) + ", the line's bytes give " + line_crc(head));
+    if (line_crc(head) != crc)
+        return ignored(Ignored::bad_crc, "CRC " + std::string(crc) + ", the line's bytes give " + line_crc(head));
 
     if (json.size() < 2 || json.front() != '{' || json.back() != '}')
         return ignored(Ignored::malformed, "the body is not one JSON object");

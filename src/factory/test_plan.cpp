@@ -78,8 +78,7 @@ nlohmann::json to_json(const Reader& r, const Node& node, const std::string& fie
     case Kind::map: {
         nlohmann::json o = nlohmann::json::object();
         for (const auto& e : node.entries) {
-            if (e.key.kind != Kind::scalar || e.key.scalar.empty())
-                r.fail_at(e.key, field, "keys must be plain names");
+            if (e.key.kind != Kind::scalar || e.key.scalar.empty()) r.fail_at(e.key, field, "keys must be plain names");
             const std::string where = join_field(field, e.key.scalar);
             if (o.contains(e.key.scalar)) r.fail_at(e.key, where, "given twice");
             o[e.key.scalar] = to_json(r, e.value, where);
@@ -125,9 +124,7 @@ FieldRules read_rules(const Reader& r, const Node& key, const Node& value, const
         bool ok = !part.empty();
         for (char c : part)
             ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
-        if (!ok)
-            r.fail_at(key, field,
-                      "not a field path: names and array indices joined by dots (networks.0.rssi)");
+        if (!ok) r.fail_at(key, field, "not a field path: names and array indices joined by dots (networks.0.rssi)");
         f.parts.push_back(part);
     }
     if (value.kind != Kind::map)
@@ -145,8 +142,8 @@ FieldRules read_rules(const Reader& r, const Node& key, const Node& value, const
             f.equals = to_json(r, e.value, where);
         } else if (name == "min" || name == "max") {
             if (e.value.kind == Kind::null) r.fail_at(e.key, where, "has no value");
-            const double v = r.number(e.value, where, -std::numeric_limits<double>::max(),
-                                      std::numeric_limits<double>::max());
+            const double v =
+                r.number(e.value, where, -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
             (name == "min" ? f.min : f.max) = v;
             if (name == "min") min_node = &e.value;
         } else if (name == "regex") {
@@ -201,9 +198,10 @@ TestSpec read_test(const Reader& r, const Node& node, const std::string& field) 
         if ((for_command && t.kind != TestKind::command) || (for_line && t.kind != TestKind::line))
             r.fail_at(e.key_node, where,
                       std::string("belongs to a ") + (for_command ? "command: test" : "send:/match: test") +
-                          ", not a " + (t.kind == TestKind::check ? "check: test" : t.kind == TestKind::line
-                                                                                         ? "send:/match: test"
-                                                                                         : "command: test"));
+                          ", not a " +
+                          (t.kind == TestKind::check  ? "check: test"
+                           : t.kind == TestKind::line ? "send:/match: test"
+                                                      : "command: test"));
         if (e.key == "command") {
             t.command = command_of(r, e.value, where);
         } else if (e.key == "args") {
@@ -297,7 +295,8 @@ TestPlan parse_test_plan(const yaml::Node& node, const std::string& file, const 
     plan.source = file;
     const auto entries = r.entries(node, field, {"hello_timeout_ms", "tests"});
     if (const auto* e = yaml::find(entries, "hello_timeout_ms"))
-        plan.hello_timeout = std::chrono::milliseconds(r.uint(e->value, join_field(field, "hello_timeout_ms"), 1, kMaxTimeoutMs));
+        plan.hello_timeout =
+            std::chrono::milliseconds(r.uint(e->value, join_field(field, "hello_timeout_ms"), 1, kMaxTimeoutMs));
     const auto* tests = yaml::find(entries, "tests");
     if (!tests) r.fail_at(node, field, "has no tests: (the list of tests to run)");
     const std::string tests_field = join_field(field, "tests");

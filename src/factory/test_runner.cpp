@@ -105,11 +105,15 @@ Outcome check_mac(ConsoleSession& console, const TestSpec& t, const CrossCheckCo
     std::vector<std::string> limits, broken;
     if (!rom.empty()) {
         limits.push_back("= " + rom + " (ROM loader)");
-        if (mac != rom) broken.push_back("the app reports MAC " + shown(a.body.value("mac", json())) + ", the ROM loader read " + rom);
+        if (mac != rom)
+            broken.push_back("the app reports MAC " + shown(a.body.value("mac", json())) + ", the ROM loader read " +
+                             rom);
     }
     if (!ledger.empty()) {
         limits.push_back("= " + ledger + " (ledger)");
-        if (mac != ledger) broken.push_back("the app reports MAC " + shown(a.body.value("mac", json())) + ", the ledger has " + ledger);
+        if (mac != ledger)
+            broken.push_back("the app reports MAC " + shown(a.body.value("mac", json())) + ", the ledger has " +
+                             ledger);
     }
     o.limits = join(limits);
     if (!broken.empty()) {
@@ -145,8 +149,9 @@ Outcome check_identity(ConsoleSession& console, const TestSpec& t, const CrossCh
         o.measured[key] = got;
         limits.push_back(key + " = " + (value.is_string() ? value.get<std::string>() : json_text(value)));
         if (got != value)
-            broken.push_back(key + ": the board has " + (got.is_null() ? std::string("none (unreadable)") : shown(got)) +
-                             ", the ledger " + shown(value));
+            broken.push_back(key + ": the board has " +
+                             (got.is_null() ? std::string("none (unreadable)") : shown(got)) + ", the ledger " +
+                             shown(value));
     }
     if (!want.mqtt_pass_sha256.empty()) {
         const json got = a.body.contains("mqtt_pass_sha256") ? a.body["mqtt_pass_sha256"] : json(nullptr);

@@ -102,8 +102,7 @@ private:
         total_.bytes += c.bytes;
     }
 
-    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, Kind kind, const std::string& value,
-              bool quoted = false) {
+    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, Kind kind, const std::string& value, bool quoted = false) {
         const Cost cost{1, value.size()};
         count(mark, cost);
         Node n;

@@ -115,12 +115,14 @@ TEST_CASE("factory console: the answer with the request's id, after a late one a
 TEST_CASE("factory console: an err answer, and ids wrapping from 65535 to 1", "[factory]") {
     FakeBoard board([](FakeBoard& b) {
         b.send_line(0, "hello", hello_body());
-        b.serve_requests([](FakeBoard& fb, const BoardRequest& r) {
-            if (r.command == "gpio")
-                fb.send_line(r.id, "err", {{"code", "bad_args"}, {"message", "pin 99 does not exist"}});
-            else
-                fb.send_line(r.id, "ok", {{"echo", r.id}});
-        }, 1500ms);
+        b.serve_requests(
+            [](FakeBoard& fb, const BoardRequest& r) {
+                if (r.command == "gpio")
+                    fb.send_line(r.id, "err", {{"code", "bad_args"}, {"message", "pin 99 does not exist"}});
+                else
+                    fb.send_line(r.id, "ok", {{"echo", r.id}});
+            },
+            1500ms);
     });
     auto port = esp::open_transport(board.url());
     ConsoleSession console(*port);

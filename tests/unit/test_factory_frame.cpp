@@ -15,9 +15,9 @@ namespace {
 
 std::string zlib_crc(std::string_view s) {
     char buf[9];
-    std::snprintf(buf, sizeof buf, "%08lx",
-                  static_cast<unsigned long>(::crc32(0L, reinterpret_cast<const Bytef*>(s.data()),
-                                                     static_cast<uInt>(s.size()))));
+    std::snprintf(
+        buf, sizeof buf, "%08lx",
+        static_cast<unsigned long>(::crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size()))));
     return buf;
 }
 

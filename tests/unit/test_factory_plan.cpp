@@ -108,7 +108,8 @@ TEST_CASE("factory plan: mistakes named by file, line and field", "[factory]") {
     CHECK(error_of("tests:\n  - command: info\n") == "plan.yaml:2: tests[0]: has no name");
     CHECK(error_of("tests:\n  - name: Bad Name\n    command: info\n") ==
           "plan.yaml:2: tests[0].name: 'Bad Name' is not a test name: 1 to 64 of a-z, 0-9, '_' and '-'");
-    CHECK(error_of("tests:\n  - name: a\n    send: hi\n") == "plan.yaml:2: tests[0]: send: needs match: (the line to wait for)");
+    CHECK(error_of("tests:\n  - name: a\n    send: hi\n") ==
+          "plan.yaml:2: tests[0]: send: needs match: (the line to wait for)");
     CHECK(error_of("tests:\n  - name: a\n") ==
           "plan.yaml:2: tests[0]: says nothing to do: give command:, send: and match:, or check:");
     CHECK(error_of("tests:\n  - name: a\n    command: info\n    check: mac\n") ==

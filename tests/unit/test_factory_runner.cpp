@@ -54,15 +54,17 @@ FakeBoard::Script firmware(std::map<std::string, json> answers, Hook hook = {}) 
         b.send("rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n");
         b.send_line(0, "hello", answers.at("hello"));
         std::map<std::string, int> seen;
-        b.serve_requests([&](FakeBoard& fb, const BoardRequest& r) {
-            const int nth = ++seen[r.command];
-            if (hook && hook(fb, r, nth)) return;
-            auto it = answers.find(r.command);
-            if (it == answers.end())
-                fb.send_line(r.id, "err", {{"code", "unknown_command"}, {"message", r.command}});
-            else
-                fb.send_line(r.id, "ok", it->second);
-        }, 1500ms);
+        b.serve_requests(
+            [&](FakeBoard& fb, const BoardRequest& r) {
+                const int nth = ++seen[r.command];
+                if (hook && hook(fb, r, nth)) return;
+                auto it = answers.find(r.command);
+                if (it == answers.end())
+                    fb.send_line(r.id, "err", {{"code", "unknown_command"}, {"message", r.command}});
+                else
+                    fb.send_line(r.id, "ok", it->second);
+            },
+            1500ms);
     };
 }
 
@@ -192,8 +194,9 @@ TEST_CASE("factory runner: cross-checks against the ROM loader and the ledger", 
         const TestResult& t = result(r, "identity");
         CHECK(t.verdict == Verdict::fail);
         CHECK(t.cause == "identity_mismatch");
-        CHECK(t.message == "serial_number: the board has '\"PV-26A01-BC02R-ZZZZZ\"', the ledger '\"PV-26A01-BC02R-ABCDE\"'; "
-                           "outputs: the board has none (unreadable), the ledger '6'");
+        CHECK(t.message ==
+              "serial_number: the board has '\"PV-26A01-BC02R-ZZZZZ\"', the ledger '\"PV-26A01-BC02R-ABCDE\"'; "
+              "outputs: the board has none (unreadable), the ledger '6'");
         CHECK(t.measured.at("serial_number") == "PV-26A01-BC02R-ZZZZZ");
     }
     SECTION("the MQTT password's hash, only when it is known") {

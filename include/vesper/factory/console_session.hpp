@@ -23,10 +23,10 @@ using Millis = std::chrono::milliseconds;
 
 // What the session has seen, for reports and for telling a noisy cable from a quiet board.
 struct ConsoleCounters {
-    std::uint64_t lines = 0;       // every line received
-    std::uint64_t log_lines = 0;   // lines without the sentinel (kept in the log)
-    std::uint64_t frames = 0;      // valid protocol lines
-    std::uint64_t ignored = 0;     // protocol-looking lines dropped: too_long + malformed + bad_crc
+    std::uint64_t lines = 0;     // every line received
+    std::uint64_t log_lines = 0; // lines without the sentinel (kept in the log)
+    std::uint64_t frames = 0;    // valid protocol lines
+    std::uint64_t ignored = 0;   // protocol-looking lines dropped: too_long + malformed + bad_crc
     std::uint64_t too_long = 0;
     std::uint64_t malformed = 0;
     std::uint64_t bad_crc = 0;
@@ -119,14 +119,14 @@ private:
 
     esp::Transport& port_;
     ConsoleOptions options_;
-    std::string pending_; // bytes of the line being assembled
+    std::string pending_;            // bytes of the line being assembled
     std::vector<std::string> ready_; // complete lines not yet handed out, oldest first
     std::size_t ready_pos_ = 0;
     std::string log_;
     std::uint64_t log_dropped_ = 0;
     ConsoleCounters counters_;
     std::optional<nlohmann::json> hello_;
-    int resets_seen_ = 0;      // ROM reset lines since the last expected (re)start, before a hello
+    int resets_seen_ = 0; // ROM reset lines since the last expected (re)start, before a hello
     bool restart_expected_ = false;
     std::uint32_t next_id_ = 1;
 };

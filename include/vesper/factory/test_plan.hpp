@@ -69,8 +69,8 @@ struct TestSpec {
     CrossCheck check = CrossCheck::mac;
 
     std::chrono::milliseconds timeout{2000};
-    int retries = 0;        // further attempts after a failed one
-    bool required = true;   // the run passes only if every required test passed
+    int retries = 0;           // further attempts after a failed one
+    bool required = true;      // the run passes only if every required test passed
     bool stop_on_fail = false; // on_fail: stop: later tests are skipped
     int line = 0;
 };

@@ -60,9 +60,9 @@ struct TestResult {
 
 struct TestRunResult {
     bool passed = false; // every required test passed (a skip with nothing to compare counts as passed)
-    std::string cause;   // the first failure's cause: no_hello, crash, identity_mismatch or test:<name>; empty on a pass
-    std::string message; // the first failure's message
-    nlohmann::json hello; // the board's hello object (null when none came)
+    std::string cause; // the first failure's cause: no_hello, crash, identity_mismatch or test:<name>; empty on a pass
+    std::string message;           // the first failure's message
+    nlohmann::json hello;          // the board's hello object (null when none came)
     std::vector<TestResult> tests; // every test of the plan, in its order
     std::chrono::milliseconds duration{0};
 };

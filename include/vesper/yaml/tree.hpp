@@ -1,12 +1,12 @@
 #pragma once
-// YAML (the factory config, factory test plans) as a small tree of our own, built from yaml-cpp's event parser under limits
-// no input can get past: a size cap, a cap on nodes (an alias counts every time it is used, so nested
-// aliases cannot multiply), a cap on nesting depth, and one document. yaml-cpp 0.7 (Debian 12's) never
-// stops on some malformed input: on a lone ',' it yields empty documents forever without consuming
-// anything (jbeder/yaml-cpp#1040), which YAML::LoadAll collects until memory runs out. Here at most
-// three documents are ever asked for, and a document that starts where the last one did is reported
-// as the syntax error it is. Public so that a module reading a part of the config (a profile's test plan,
-// src/factory) reads the same tree with the same errors.
+// YAML (the factory config, factory test plans) as a small tree of our own, built from yaml-cpp's event
+// parser under limits no input can get past: a size cap, a cap on nodes (an alias counts every time it
+// is used, so nested aliases cannot multiply), a cap on nesting depth, and one document. yaml-cpp 0.7
+// (Debian 12's) never stops on some malformed input: on a lone ',' it yields empty documents forever
+// without consuming anything (jbeder/yaml-cpp#1040), which YAML::LoadAll collects until memory runs out.
+// Here at most three documents are ever asked for, and a document that starts where the last one did is
+// reported as the syntax error it is. Public so that a module reading a part of the config (a profile's
+// test plan, src/factory) reads the same tree with the same errors.
 #include <cstddef>
 #include <string>
 #include <string_view>
