@@ -118,6 +118,12 @@ constexpr std::array kErrorCodes{
                   "the board did not report its flash size: give the size or range explicitly"},
     ErrorCodeInfo{C::station_failed, "station.failed", K::device,
                   "one or more boards of a station run failed: the message names the ports and the retry command"},
+    ErrorCodeInfo{C::factory_no_hello, "factory.no_hello", K::device,
+                  "the board's app did not say hello on its console: is the factory firmware flashed and running?"},
+    ErrorCodeInfo{C::factory_timeout, "factory.timeout", K::device,
+                  "the board's console did not answer a factory test request in time"},
+    ErrorCodeInfo{C::factory_crash, "factory.crash", K::device,
+                  "the board's app crashed or restarted during the factory test: the message holds the panic line"},
 };
 
 // Each row sits at its code's index, so info() is an index and a missing or misplaced row fails to build.
@@ -127,7 +133,7 @@ constexpr bool rows_in_order() {
     return true;
 }
 static_assert(rows_in_order(), "kErrorCodes rows must follow the ErrorCode enum");
-static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::station_failed) + 1,
+static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::factory_crash) + 1,
               "every ErrorCode needs a row in kErrorCodes");
 
 } // namespace

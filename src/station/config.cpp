@@ -14,7 +14,7 @@
 #include "vesper/port/port_url.hpp"
 #include "vesper/serial/serial_number.hpp"
 #include "vesper/station/step_registry.hpp"
-#include "yaml_read.hpp"
+#include "vesper/yaml/reader.hpp"
 
 namespace vesper::station {
 

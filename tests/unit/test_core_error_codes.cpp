@@ -127,6 +127,9 @@ TEST_CASE("error codes: every code's kind, and so its exit code", "[core][error_
         {"esp.mac_unreadable", 6},
         {"esp.flash_size_unknown", 6},
         {"station.failed", 6},
+        {"factory.no_hello", 6},
+        {"factory.timeout", 6},
+        {"factory.crash", 6},
     };
     const auto codes = all_error_codes();
     REQUIRE(codes.size() == std::size(expected));

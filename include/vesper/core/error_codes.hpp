@@ -97,6 +97,9 @@ enum class ErrorCode {
     esp_mac_unreadable,
     esp_flash_size_unknown,
     station_failed,
+    factory_no_hello,
+    factory_timeout,
+    factory_crash,
 };
 
 struct ErrorCodeInfo {

@@ -1,5 +1,5 @@
-// Strict YAML node reading for the station config (see yaml_read.hpp).
-#include "yaml_read.hpp"
+// Strict YAML node reading (see reader.hpp).
+#include "vesper/yaml/reader.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -7,7 +7,7 @@
 
 #include "vesper/core/text.hpp"
 
-namespace vesper::station::yaml {
+namespace vesper::yaml {
 
 namespace {
 
@@ -123,4 +123,4 @@ const Entry* find(const std::vector<Entry>& entries, std::string_view key) {
     return nullptr;
 }
 
-} // namespace vesper::station::yaml
+} // namespace vesper::yaml

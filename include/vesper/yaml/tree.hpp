@@ -1,11 +1,12 @@
 #pragma once
-// The station config's YAML as a small tree of our own, built from yaml-cpp's event parser under limits
-// no input can get past: a size cap, a cap on nodes (an alias counts every time it is used, so nested
-// aliases cannot multiply), a cap on nesting depth, and one document. yaml-cpp 0.7 (Debian 12's) never
-// stops on some malformed input: on a lone ',' it yields empty documents forever without consuming
-// anything (jbeder/yaml-cpp#1040), which YAML::LoadAll collects until memory runs out. Here at most
-// three documents are ever asked for, and a document that starts where the last one did is reported
-// as the syntax error it is. Private to src/station.
+// YAML (the factory config, factory test plans) as a small tree of our own, built from yaml-cpp's event
+// parser under limits no input can get past: a size cap, a cap on nodes (an alias counts every time it
+// is used, so nested aliases cannot multiply), a cap on nesting depth, and one document. yaml-cpp 0.7
+// (Debian 12's) never stops on some malformed input: on a lone ',' it yields empty documents forever
+// without consuming anything (jbeder/yaml-cpp#1040), which YAML::LoadAll collects until memory runs out.
+// Here at most three documents are ever asked for, and a document that starts where the last one did is
+// reported as the syntax error it is. Public so that a module reading a part of the config (a profile's
+// test plan, src/factory) reads the same tree with the same errors.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -13,7 +14,7 @@
 
 #include "vesper/core/error.hpp"
 
-namespace vesper::station::yaml {
+namespace vesper::yaml {
 
 enum class Kind { null, scalar, sequence, map };
 
@@ -22,6 +23,7 @@ struct MapEntry;
 struct Node {
     Kind kind = Kind::null;
     std::string scalar;            // Kind::scalar (tags are ignored: quoted or not, it is text)
+    bool quoted = false;           // Kind::scalar written in quotes: text even when it reads as a number
     std::vector<Node> items;       // Kind::sequence
     std::vector<MapEntry> entries; // Kind::map, in document order, a repeated key kept twice
     int line = 1;                  // 1-based line where the node starts
@@ -55,4 +57,4 @@ public:
 // only comments) gives a null node.
 Node parse(std::string_view text, const std::string& file, const Limits& limits = {});
 
-} // namespace vesper::station::yaml
+} // namespace vesper::yaml

@@ -1,7 +1,7 @@
 #pragma once
-// Strict reading of YAML nodes for the station config: every value is checked for its type, every map
+// Strict reading of YAML nodes (the factory config, test plans): every value is checked for its type, every map
 // for unknown and repeated keys, and every problem becomes LocatedError(config.invalid) "FILE:LINE: FIELD: reason"
-// with the line where the node starts. Private to src/station.
+// with the line where the node starts.
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "vesper/core/error.hpp"
-#include "yaml_tree.hpp"
+#include "vesper/yaml/tree.hpp"
 
-namespace vesper::station::yaml {
+namespace vesper::yaml {
 
 // One entry of a mapping, in document order; refers into the tree it was read from.
 struct Entry {
@@ -51,4 +51,4 @@ private:
 // The entry named `key`, or nullptr.
 const Entry* find(const std::vector<Entry>& entries, std::string_view key);
 
-} // namespace vesper::station::yaml
+} // namespace vesper::yaml

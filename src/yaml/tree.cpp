@@ -1,5 +1,5 @@
-// The config's YAML tree, built from parser events under limits (see yaml_tree.hpp).
-#include "yaml_tree.hpp"
+// The YAML tree, built from parser events under limits (see tree.hpp).
+#include "vesper/yaml/tree.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
@@ -11,7 +11,7 @@
 #include <optional>
 #include <sstream>
 
-namespace vesper::station::yaml {
+namespace vesper::yaml {
 
 namespace {
 
@@ -49,9 +49,10 @@ public:
     void OnDocumentEnd() override {}
 
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor, Kind::null, {}); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+    void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   const std::string& value) override {
-        leaf(mark, anchor, Kind::scalar, value);
+        // yaml-cpp tags a quoted scalar "!" and a plain one "?".
+        leaf(mark, anchor, Kind::scalar, value, tag == "!");
     }
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         auto it = anchors_.find(anchor);
@@ -101,12 +102,13 @@ private:
         total_.bytes += c.bytes;
     }
 
-    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, Kind kind, const std::string& value) {
+    void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, Kind kind, const std::string& value, bool quoted = false) {
         const Cost cost{1, value.size()};
         count(mark, cost);
         Node n;
         n.kind = kind;
         n.scalar = value;
+        n.quoted = quoted;
         n.line = line_of(mark);
         if (anchor != 0) anchors_[anchor] = Anchored{n, cost};
         add(std::move(n));
@@ -189,4 +191,4 @@ Node parse(std::string_view text, const std::string& file, const Limits& limits)
     return std::move(builder.root);
 }
 
-} // namespace vesper::station::yaml
+} // namespace vesper::yaml
