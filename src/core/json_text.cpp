@@ -47,4 +47,9 @@ std::string json_text(const nlohmann::json& doc, int indent) {
     return escaped(doc).dump(indent, ' ', false, replace);
 }
 
+std::string json_ascii_text(const nlohmann::json& doc) {
+    constexpr auto replace = nlohmann::json::error_handler_t::replace;
+    return (all_valid(doc) ? doc : escaped(doc)).dump(-1, ' ', true, replace);
+}
+
 } // namespace vesper

@@ -5,6 +5,7 @@
 
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
+#include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::factory {
@@ -42,9 +43,9 @@ std::string encode_line(std::uint32_t id, std::string_view word, const nlohmann:
     if (id > kMaxId) fail(ErrorCode::internal, "factory line id " + std::to_string(id) + " is beyond 65535");
     if (!is_word(word)) fail(ErrorCode::internal, "factory line word " + quote_value(word) + " is not [a-z0-9_]{1,24}");
     if (!body.is_object()) fail(ErrorCode::internal, "factory line body is not a JSON object");
-    // ensure_ascii: the board's parser then never sees a multi-byte sequence; replace: a string that is
-    // not UTF-8 is sent with U+FFFD rather than throwing half-way through a run.
-    const std::string json = body.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+    // ASCII: the board's parser then never sees a multi-byte sequence; a string that is not UTF-8 is
+    // sent escaped rather than throwing half-way through a run.
+    const std::string json = json_ascii_text(body);
     std::string head = std::string(kSentinel) + " " + std::to_string(id) + " " + std::string(word) + " " + json;
     const std::string crc = line_crc(head);
     return head + " " + crc + "\n";

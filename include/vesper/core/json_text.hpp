@@ -11,5 +11,8 @@ namespace vesper {
 
 // The document as JSON text: one line when indent < 0, else pretty-printed with `indent` spaces.
 std::string json_text(const nlohmann::json& doc, int indent = -1);
+// One line of pure ASCII: characters beyond it as \uXXXX escapes (for the factory protocol, whose
+// firmware parser reads bytes, not UTF-8); bytes that are not UTF-8 still as \xNN.
+std::string json_ascii_text(const nlohmann::json& doc);
 
 } // namespace vesper
