@@ -87,6 +87,8 @@ Decoded decode_line(std::string_view line) {
 
     // The CRC is the last field; it covers everything before the space that precedes it.
     const std::size_t crc_space = line.rfind(' ');
+    // Only the sentinel's space: no id, word or body before the CRC (found by fuzz_factory_frame).
+    if (crc_space <= kSentinel.size()) return ignored(Ignored::malformed, "no id, word or body before the CRC");
     const std::string_view head = line.substr(0, crc_space);
     const std::string_view crc = line.substr(crc_space + 1);
     if (crc.size() != 8) return ignored(Ignored::malformed, "the CRC is not 8 hex digits");

@@ -104,5 +104,8 @@ TEST_CASE("factory frame: lines that are ignored, and why", "[factory]") {
     CHECK(reason_of(with_crc("~VF1 1 ok {\"a\":}")) == Ignored::malformed);
     CHECK(reason_of(with_crc("~VF1 1 ok")) == Ignored::malformed);
     CHECK(reason_of(with_crc("~VF1 1 ok  {}")) == Ignored::malformed); // two spaces
+    // Nothing but a CRC-like field after the sentinel (a fuzz finding: it threw out_of_range).
+    CHECK(reason_of("~VF1 3dd1dd01") == Ignored::malformed);
+    CHECK(reason_of("~VF1 ") == Ignored::malformed);
     CHECK(std::string(to_string(Ignored::bad_crc)) == "bad_crc");
 }
