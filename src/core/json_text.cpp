@@ -49,7 +49,8 @@ std::string json_text(const nlohmann::json& doc, int indent) {
 
 std::string json_ascii_text(const nlohmann::json& doc) {
     constexpr auto replace = nlohmann::json::error_handler_t::replace;
-    return (all_valid(doc) ? doc : escaped(doc)).dump(-1, ' ', true, replace);
+    if (all_valid(doc)) return doc.dump(-1, ' ', true, replace); // no copy of a valid document
+    return escaped(doc).dump(-1, ' ', true, replace);
 }
 
 } // namespace vesper

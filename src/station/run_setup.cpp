@@ -51,7 +51,9 @@ std::unique_ptr<StationRun> prepare_station_run(const Config& cfg, const RunRequ
     settings.flash.force = req.force;
     settings.reset_after_flash = req.reset_after.value_or(cfg.flash.reset_after);
     if (run->firmware.nvs_template && run->firmware.nvs_template->uses(creds::kMqttPasswordField)) {
-        if (!req.mqtt_secret) fail(ErrorCode::cli_usage, "the NVS template needs the MQTT master secret");
+        if (!req.mqtt_secret)
+            fail(ErrorCode::internal, "prepare_station_run: the NVS template needs the MQTT master secret and the "
+                                      "request gives no way to read it");
         settings.mqtt_secret = req.mqtt_secret();
     }
 

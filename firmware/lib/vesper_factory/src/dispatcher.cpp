@@ -24,16 +24,8 @@ Message& Message::add(const char* text, size_t len) {
 }
 
 Message& Message::add_uint(uint32_t value) {
-    char digits[10];
-    size_t n = 0;
-    do {
-        digits[n++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
     char text[10];
-    for (size_t i = 0; i < n; ++i)
-        text[i] = digits[n - 1 - i];
-    return add(text, n);
+    return add(text, format_uint(value, text));
 }
 
 void write_hello(Hal& hal, const FirmwareInfo& fw, JsonWriter& out) {

@@ -4,6 +4,18 @@
 
 namespace vesper_factory {
 
+size_t format_uint(uint32_t value, char out[10]) {
+    char digits[10];
+    size_t n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    for (size_t i = 0; i < n; ++i)
+        out[i] = digits[n - 1 - i];
+    return n;
+}
+
 namespace {
 
 const char kHex[] = "0123456789abcdef";
@@ -120,15 +132,8 @@ void JsonWriter::string(const char* text, size_t len) {
 }
 
 void JsonWriter::uint(uint32_t value) {
-    char digits[10];
-    size_t n = 0;
-    do {
-        digits[n++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
     char text[10];
-    for (size_t i = 0; i < n; ++i)
-        text[i] = digits[n - 1 - i];
+    const size_t n = format_uint(value, text);
     separate();
     put(text, n);
     comma_ = true;

@@ -7,6 +7,9 @@
 
 namespace vesper_factory {
 
+// The decimal digits of value into out, most significant first, without a NUL; returns how many.
+size_t format_uint(uint32_t value, char out[10]);
+
 class JsonWriter {
 public:
     // Writes into buf[0, cap); the text is always NUL-terminated, so at most cap - 1 characters are written.
