@@ -121,6 +121,20 @@ struct Attempt {
     std::string phases = "{}"; // JSON object: phase name -> seconds, e.g. {"connect":1.2,"write":31.0}
 };
 
+// One test of a factory test run, kept with the attempt of the step that ran it (schema 5), in the
+// plan's order.
+struct TestRecord {
+    std::string name;              // the plan's test name ("outputs")
+    std::string command;           // what was sent ("outputs", "check: mac", "send: TEXT")
+    std::string measured = "null"; // JSON text: the checked fields' values
+    std::string limits;            // the rules as text ("best_rssi min -80")
+    std::string verdict;           // pass | fail | skip | error
+    bool required = true;
+    int tries = 0;      // requests made; 0 when skipped
+    double seconds = 0; // the test's wall time
+    std::string message; // why it failed, errored or was skipped; empty on a pass
+};
+
 // What a finished step reports.
 struct AttemptOutcome {
     bool passed = false;
@@ -135,6 +149,8 @@ struct AttemptOutcome {
     std::string firmware_sha256;
     double seconds = 0;
     std::string phases = "{}";
+    // A test step's tests, recorded with the attempt (schema 5).
+    std::vector<TestRecord> tests;
 };
 
 struct BindResult {
