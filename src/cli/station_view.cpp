@@ -75,6 +75,7 @@ public:
         }
         if (e.total > 0) l.unit = e.unit;
         if (e.per_s > 0) l.rate = e.per_s;
+        if (e.kind != EventKind::note) l.activity = e.activity;
         if (e.kind == EventKind::phase) l.rate = 0; // a new phase or region: measure afresh
         if (e.kind == EventKind::phase) l.message = e.message;
         if (e.kind == EventKind::result) {
@@ -129,7 +130,8 @@ private:
         std::string port, serial, message;
         std::string phase = station::phase::waiting;
         std::uint64_t done = 0, total = 0;
-        std::string unit; // what done/total count, from the step
+        std::string unit;     // what done/total count, from the step
+        std::string activity; // what the step is busy with (the test running)
         double rate = 0;  // units per second
         bool finished = false;
         BoardResult result = BoardResult::passed;
@@ -160,12 +162,16 @@ private:
             std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(l.done * 100 / l.total));
             s += pct;
             // Flash bytes: the rate of writing only (checking and verifying are reads, much faster).
-            if (l.rate > 0 && (l.unit != "bytes" || l.phase == "write")) {
-                char per_s[64];
-                std::snprintf(per_s, sizeof per_s, "%.1f %s/s", l.rate, l.unit.c_str());
-                s += "  " + (l.unit == "bytes" ? rate_text(l.rate) : std::string(per_s));
+            // Counted work (tests) says how far it is and what runs now; its rate says nothing.
+            if (l.unit != "bytes") {
+                s += "  " + std::to_string(l.done) + "/" + std::to_string(l.total) + " " + l.unit;
+            } else if (l.rate > 0 && l.phase == "write") {
+                s += "  " + rate_text(l.rate);
                 s += "  ETA " + duration_text(static_cast<double>(l.total - l.done) / l.rate);
             }
+            if (!l.activity.empty()) s += "  " + l.activity;
+        } else if (!l.activity.empty()) {
+            s += " " + l.activity;
         } else if (!l.message.empty()) {
             s += " " + l.message;
         }

@@ -124,6 +124,8 @@ constexpr std::array kErrorCodes{
                   "the board's console did not answer a factory test request in time"},
     ErrorCodeInfo{C::factory_crash, "factory.crash", K::device,
                   "the board's app crashed or restarted during the factory test: the message holds the panic line"},
+    ErrorCodeInfo{C::factory_test_failed, "factory.test_failed", K::verify,
+                  "the board failed a factory test: the message names the test, what it measured and the limits"},
 };
 
 // Each row sits at its code's index, so info() is an index and a missing or misplaced row fails to build.
@@ -133,7 +135,7 @@ constexpr bool rows_in_order() {
     return true;
 }
 static_assert(rows_in_order(), "kErrorCodes rows must follow the ErrorCode enum");
-static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::factory_crash) + 1,
+static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::factory_test_failed) + 1,
               "every ErrorCode needs a row in kErrorCodes");
 
 } // namespace

@@ -196,14 +196,42 @@ void read_pipeline(const Reader& r, const yaml::Node& node, const std::string& f
     }
 }
 
-BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& base_dir) {
+// `test: {plan: FILE | {hello_timeout_ms, tests}, baud, mark_tested}`.
+TestSettings read_test(const Reader& r, const Entry& entry, const std::string& field, const fs::path& base_dir,
+                       const std::string& file) {
+    TestSettings t;
+    t.line = entry.key_node.line;
+    const auto fields = r.entries(entry.value, field, {"plan", "baud", "mark_tested"});
+    if (const Entry* plan = yaml::find(fields, "plan")) {
+        const std::string plan_field = field + ".plan";
+        if (plan->value.kind == yaml::Kind::map) {
+            t.plan = std::make_shared<const factory::TestPlan>(factory::parse_test_plan(plan->value, file, plan_field));
+        } else {
+            const fs::path plan_file = resolve(base_dir, r.string(plan->value, plan_field));
+            try {
+                t.plan = std::make_shared<const factory::TestPlan>(factory::load_test_plan(plan_file));
+            } catch (const Error& e) {
+                // A problem inside the plan names the plan's own file and line; a missing or unreadable
+                // file is this config's problem.
+                if (e.kind() != ErrorKind::not_found && e.kind() != ErrorKind::io) throw;
+                r.fail_at(plan->value, plan_field, e.what());
+            }
+        }
+    }
+    if (const Entry* baud = yaml::find(fields, "baud"))
+        t.baud = static_cast<std::uint32_t>(r.uint(baud->value, field + ".baud", 300, 5000000));
+    if (const Entry* mark = yaml::find(fields, "mark_tested")) t.mark_tested = r.boolean(mark->value, field + ".mark_tested");
+    return t;
+}
+
+BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& base_dir, const std::string& file) {
     BoardProfile p;
     p.name = entry.key;
     p.line = entry.key_node.line;
     const std::string base = "profiles." + p.name;
     const auto fields = r.entries(entry.value, base,
                                   {"board_type", "revision", "chip", "flash", "partition_table",
-                                   "partition_table_offset", "images", "nvs", "pipeline"});
+                                   "partition_table_offset", "images", "nvs", "pipeline", "test"});
     auto required = [&](std::string_view key, const char* what) -> const Entry& {
         const Entry* e = yaml::find(fields, key);
         if (!e) r.fail_at(entry.key_node, base + "." + std::string(key), std::string("missing: ") + what);
@@ -255,6 +283,8 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     if (const Entry* nvs = yaml::find(fields, "nvs")) p.nvs = read_nvs(r, *nvs, base + ".nvs", base_dir);
     if (const Entry* pipeline = yaml::find(fields, "pipeline"))
         read_pipeline(r, pipeline->value, base + ".pipeline", p);
+    if (const Entry* test = yaml::find(fields, "test")) p.test = read_test(r, *test, base + ".test", base_dir, file);
+    if (!p.test.plan) p.test.plan = std::make_shared<const factory::TestPlan>(factory::default_test_plan());
     return p;
 }
 
@@ -289,7 +319,7 @@ Config read_config(const Reader& r, const yaml::Node& root, const fs::path& file
                 c.stations.push_back(read_station(r, s, ports_seen));
         } else if (e.key == "profiles") {
             for (const auto& pe : r.entries(e.value, "profiles", {})) {
-                BoardProfile p = read_profile(r, pe, c.base_dir);
+                BoardProfile p = read_profile(r, pe, c.base_dir, file.string());
                 for (const auto& other : c.profiles)
                     if (other.board_type == p.board_type && other.revision == p.revision)
                         r.fail_line(p.line, "profiles." + p.name,

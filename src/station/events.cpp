@@ -40,6 +40,7 @@ nlohmann::json to_json(const Event& e) {
     }
     // Byte rates keep their name from before steps had units.
     if (e.per_s > 0) j[e.unit == "bytes" ? "bytes_per_s" : "per_s"] = e.per_s;
+    if (!e.activity.empty()) j["activity"] = e.activity;
     if (e.kind == EventKind::result) {
         j["result"] = to_string(e.result);
         j["cause"] = e.cause.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.cause);

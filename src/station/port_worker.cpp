@@ -42,6 +42,8 @@ std::string cause_of(ErrorCode code) {
 // gate without telling anything about the board).
 bool retryable(const Error& e) {
     if (e.code() == ErrorCode::station_too_slow || e.code() == ErrorCode::ledger_batch_full) return false;
+    // A board that failed a test or crashed in one is a bad board: the plan's own retries were its chance.
+    if (e.code() == ErrorCode::factory_test_failed || e.code() == ErrorCode::factory_crash) return false;
     return e.kind() == ErrorKind::device || e.kind() == ErrorKind::io || e.kind() == ErrorKind::verify;
 }
 
@@ -69,12 +71,16 @@ Event PortWorker::event(EventKind kind) const {
     e.mac = mac_;
     e.step = step_;
     e.phase = phase_;
+    e.activity = activity_;
     e.attempt = attempt_;
     return e;
 }
 
 void PortWorker::enter(const std::string& phase, std::uint64_t done, std::uint64_t total) {
     phase_ = phase;
+    activity_.clear();
+    done_ = done;
+    total_ = total;
     phase_started_ = Clock::now();
     phase_start_done_ = done;
     Event e = event(EventKind::phase);
@@ -91,6 +97,8 @@ void PortWorker::progress(const std::string& phase, std::uint64_t done, std::uin
         last_progress_ = Clock::now();
         return;
     }
+    done_ = done;
+    total_ = total;
     const auto now = Clock::now();
     if (now - last_progress_ < kProgressEvery && done != total) return;
     last_progress_ = now;
@@ -100,6 +108,15 @@ void PortWorker::progress(const std::string& phase, std::uint64_t done, std::uin
     e.unit = unit_;
     const double secs = std::chrono::duration<double>(now - phase_started_).count();
     if (secs > 0.05 && done > phase_start_done_) e.per_s = static_cast<double>(done - phase_start_done_) / secs;
+    emit_.event(e);
+}
+
+void PortWorker::activity(const std::string& what) {
+    activity_ = what;
+    Event e = event(EventKind::progress);
+    e.done = done_;
+    e.total = total_;
+    e.unit = unit_;
     emit_.event(e);
 }
 
@@ -125,7 +142,7 @@ PortWorker::Failure PortWorker::classify(const Error& e) const {
     Failure f;
     f.error = e.what();
     f.code = std::string(e.code_name());
-    f.cause = cause_of(e.code());
+    f.cause = step_cause_.empty() ? cause_of(e.code()) : step_cause_;
     if (f.cause.empty()) f.cause = phase_ == phase::waiting ? phase::connect : phase_;
     f.retryable = retryable(e) && f.cause != phase::bind; // the ledger refusing a binding will again
     return f;
@@ -148,6 +165,7 @@ void PortWorker::record_unbound(const Failure& failure, double seconds) {
 BoardOutcome PortWorker::one_attempt(Link& link, int attempt) {
     attempt_ = attempt;
     step_.clear();
+    step_cause_.clear();
     unit_.clear();
     const auto t0 = Clock::now();
     std::map<std::string, double> timings;
@@ -211,6 +229,7 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
     ctx.firmware = &firmware_;
     ctx.progress = [this](const std::string& p, std::uint64_t done, std::uint64_t total) { progress(p, done, total); };
     ctx.note = [this](const std::string& text) { note(text); };
+    ctx.activity = [this](const std::string& what) { activity(what); };
     ctx.phases = timings; // the first step's attempt carries connect and bind too
     timings.clear();
     ledger::AttemptOutcome outcome;
@@ -232,8 +251,10 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
         outcome.firmware_sha256 = ctx.firmware_sha256;
         outcome.seconds = seconds;
         outcome.phases = json_text(ctx.phases);
+        outcome.tests = std::move(ctx.tests);
         ledger_.finish_attempt(attempt_id, outcome);
     } catch (const Error& e) {
+        step_cause_ = ctx.cause;
         const Failure f = classify(e);
         outcome.passed = false;
         outcome.cause = f.cause;
@@ -241,6 +262,7 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
         outcome.error = f.error;
         outcome.seconds = since(t0);
         outcome.phases = json_text(ctx.phases);
+        outcome.tests = std::move(ctx.tests);
         ledger_.finish_attempt(attempt_id, outcome);
         throw;
     }

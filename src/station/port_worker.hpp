@@ -56,6 +56,7 @@ private:
     void enter(const std::string& phase, std::uint64_t done = 0, std::uint64_t total = 0);
     void progress(const std::string& phase, std::uint64_t done, std::uint64_t total);
     void note(const std::string& text);
+    void activity(const std::string& what);
     Event event(EventKind kind) const;
     Failure classify(const Error& e) const;
     // A failure before the board was bound to a serial, recorded against the batch so reports count it.
@@ -73,6 +74,9 @@ private:
     std::string serial_, mac_;
     int attempt_ = 1;
     std::string step_; // the step running, "" outside one
+    std::string step_cause_; // the cause the failed step gave (BoardContext::cause), "" when none
+    std::string activity_;   // what the step is busy with in its phase, "" when it did not say
+    std::uint64_t done_ = 0, total_ = 0; // the step's progress last reported
     std::string unit_; // what its progress counts
     std::string phase_ = phase::waiting;
     std::string waiting_message_;

@@ -100,6 +100,7 @@ enum class ErrorCode {
     factory_no_hello,
     factory_timeout,
     factory_crash,
+    factory_test_failed,
 };
 
 struct ErrorCodeInfo {

@@ -5,12 +5,14 @@
 // config file's folder.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "vesper/chip/chip.hpp"
+#include "vesper/factory/test_plan.hpp"
 
 namespace vesper::station {
 
@@ -30,6 +32,15 @@ struct NvsSpec {
     int line = 0;
 };
 
+// How the `test` step tests a profile's boards (docs/factory-test.md).
+struct TestSettings {
+    // The profile's plan (`test.plan`: a file or the plan inline); the built-in plan when not given.
+    std::shared_ptr<const factory::TestPlan> plan;
+    std::uint32_t baud = 115200; // the app console's baud rate
+    bool mark_tested = true;     // after a pass, store the board's factory_ok flag (mark_tested)
+    int line = 0;                // where `test:` is; 0 when the profile has none
+};
+
 struct BoardProfile {
     std::string name;       // key under `profiles:`
     std::string board_type; // canonical, e.g. "BC"
@@ -46,6 +57,7 @@ struct BoardProfile {
     // The steps each board goes through, in order, by registry name (step_registry.hpp).
     std::vector<std::string> pipeline{"flash"};
     int pipeline_line = 0;
+    TestSettings test;
     int line = 0;
 };
 

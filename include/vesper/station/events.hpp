@@ -44,6 +44,7 @@ struct Event {
     std::uint64_t total = 0;            // the step's work, 0 while unknown
     std::string unit;                   // what done/total count ("bytes"), from the step
     double per_s = 0;                   // units per second in the current phase, when known
+    std::string activity;               // what the step is busy with in its phase (the test running)
     int attempt = 1;                    // 1 for the first try at this board, 2 for the first retry...
     // kind == result:
     BoardResult result = BoardResult::passed;

@@ -38,10 +38,15 @@ struct BoardContext {
     // the worker, which adds station, port, serial, MAC and step, and throttles.
     std::function<void(const std::string& phase, std::uint64_t done, std::uint64_t total)> progress;
     std::function<void(const std::string&)> note;
+    // What the step is busy with inside its phase (the test running), for the views.
+    std::function<void(const std::string&)> activity;
     // Filled by the step for its ledger attempt.
     std::map<std::string, double> phases; // phase name -> seconds
     std::string firmware_version;         // a step that writes firmware says which
     std::string firmware_sha256;
+    std::vector<ledger::TestRecord> tests; // a test step's results, kept with the attempt, passed or not
+    // A failure's cause when the error's code does not say it ("test:outputs", "identity_mismatch").
+    std::string cause;
 };
 
 class Step {
