@@ -130,6 +130,7 @@ TEST_CASE("error codes: every code's kind, and so its exit code", "[core][error_
         {"factory.no_hello", 6},
         {"factory.timeout", 6},
         {"factory.crash", 6},
+        {"factory.test_failed", 7},
     };
     const auto codes = all_error_codes();
     REQUIRE(codes.size() == std::size(expected));

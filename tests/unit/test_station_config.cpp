@@ -6,6 +6,7 @@
 
 #include "unit_support.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -540,4 +541,60 @@ TEST_CASE("station config: a value of the wrong type is located once", "[station
         INFO(c.to);
         CHECK(parse_error(replaced(kMinimal, c.from, c.to)) == c.expected);
     }
+}
+
+TEST_CASE("station config: a profile's test settings, inline plan, plan file and the built-in plan",
+          "[station][config][factory]") {
+    // No test: the built-in plan at 115200, boards marked after a pass.
+    const Config plain = parse_config(kMinimal, "f.yaml");
+    const TestSettings& d = plain.profiles.at(0).test;
+    REQUIRE(d.plan);
+    CHECK(d.plan->source == "built-in");
+    CHECK(d.baud == 115200);
+    CHECK(d.mark_tested);
+    CHECK(d.line == 0);
+
+    const std::string inline_plan = kMinimal + R"(    test:
+      baud: 9600
+      mark_tested: false
+      plan:
+        hello_timeout_ms: 2000
+        tests:
+          - {name: heap, command: info, expect: {free_heap: {min: 50000}}}
+)";
+    const Config c = parse_config(inline_plan, "f.yaml");
+    const TestSettings& t = c.profiles.at(0).test;
+    CHECK(t.line == 13);
+    CHECK(t.baud == 9600);
+    CHECK_FALSE(t.mark_tested);
+    REQUIRE(t.plan);
+    REQUIRE(t.plan->tests.size() == 1);
+    CHECK(t.plan->tests[0].name == "heap");
+    CHECK(t.plan->hello_timeout == std::chrono::milliseconds(2000));
+
+    // A plan problem is located in the config, under the profile's field.
+    const std::string bad = replaced(inline_plan, "command: info", "command: infos");
+    const std::string why = parse_error(bad);
+    CHECK_THAT(why, Catch::StartsWith("f.yaml:19: profiles.p.test.plan.tests[0].command: "));
+    CHECK_THAT(parse_error(kMinimal + "    test: {baud: 10}\n"), Catch::StartsWith("f.yaml:13: profiles.p.test.baud: "));
+    CHECK_THAT(parse_error(kMinimal + "    test: {plans: x.yaml}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.test.plans: unknown key"));
+
+    // A plan file resolves against the config's folder; its own problems name its own file and line; a
+    // missing one is the config's problem.
+    test::TempDir tmp;
+    write_file_atomic(tmp.path() / "plan.yaml",
+                      std::string_view("tests:\n  - {name: boot, command: hello, expect: {proto: {equals: 1}}}\n"));
+    const Config f = parse_config(kMinimal + "    test: {plan: plan.yaml}\n", tmp.path() / "f.yaml");
+    REQUIRE(f.profiles.at(0).test.plan->tests.size() == 1);
+    CHECK(f.profiles.at(0).test.plan->source == (tmp.path() / "plan.yaml").string());
+    write_file_atomic(tmp.path() / "plan.yaml", std::string_view("tests:\n  - {name: boot, command: nope}\n"));
+    const Error inner = error_from([&] { parse_config(kMinimal + "    test: {plan: plan.yaml}\n", tmp.path() / "f.yaml"); });
+    CHECK_THAT(inner.what(), Catch::StartsWith((tmp.path() / "plan.yaml").string() + ":2: "));
+    const Error missing =
+        error_from([&] { parse_config(kMinimal + "    test: {plan: gone.yaml}\n", tmp.path() / "f.yaml"); });
+    CHECK(missing.code() == ErrorCode::config_invalid);
+    CHECK_THAT(missing.what(),
+               Catch::StartsWith((tmp.path() / "f.yaml").string() + ":13: profiles.p.test.plan: ") &&
+                   Catch::Contains("gone.yaml"));
 }

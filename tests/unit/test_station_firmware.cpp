@@ -15,6 +15,8 @@
 #include "vesper/image/image_synth.hpp"
 #include "vesper/nvs/reader.hpp"
 #include "vesper/part/partition_table.hpp"
+#include "vesper/creds/mqtt.hpp"
+#include "vesper/station/board_test.hpp"
 #include "vesper/station/firmware.hpp"
 
 using namespace vesper;
@@ -385,4 +387,46 @@ TEST_CASE("station firmware: check_nvs renders once for a device of the batch, n
     CHECK_THAT(none.what(), Catch::StartsWith(line.prefix(12, "profiles.p.nvs.template")) &&
                                 Catch::Contains("no MQTT master secret"));
     CHECK_NOTHROW(check_nvs(secret, sample, "a-secret"));
+}
+
+TEST_CASE("station board test: the expected identity is read back from the NVS image rendered for the device",
+          "[station][firmware][factory]") {
+    Line line;
+    write_file_atomic(line.root / "templates" / "device.csv",
+                      std::string_view("key,type,encoding,value\nvesper,namespace,,\n"
+                                       "serial_number,data,string,{{serial_number}}\nhw_type,data,string,{{hw_type}}\n"
+                                       "hw_version,data,string,{{hw_version}}\nmqtt_pass,data,string,{{mqtt_password}}\n"
+                                       "plan,data,string,{{subscription_plan}}\noutputs,data,u8,{{available_outputs}}\n"
+                                       "batch_id,data,u32,{{batch_id}}\nother,namespace,,\nserial_number,data,string,x\n"));
+    const FirmwareSet fw = line.load();
+    ledger::Device d;
+    d.serial = "PV-26113-BC02R-7K3QX";
+    d.batch_id = 12;
+    d.hw_type = "BC";
+    d.hw_version = "02";
+    d.subscription_plan = "pro";
+    d.available_outputs = 6;
+    const std::string secret(64, 'a');
+    const factory::ExpectedIdentity id = expected_identity(fw, d, secret);
+    CHECK(id.serial_number == d.serial); // not the other namespace's "x"
+    CHECK(id.hw_type == "BC");
+    CHECK(id.hw_version == "02");
+    CHECK(id.plan == "pro");
+    CHECK(id.outputs == 6);
+    CHECK(id.batch_id == 12);
+    const std::string password = creds::mqtt_password(secret, d.serial);
+    CHECK(id.mqtt_pass_sha256 ==
+          to_hex(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(password.data()), password.size()))));
+    // The password itself is nowhere in it.
+    CHECK(id.mqtt_pass_sha256.find(password) == std::string::npos);
+
+    // The template needs the secret: without it, the same error the flash step gives.
+    CHECK(error_from([&] { expected_identity(fw, d, ""); }).code() == ErrorCode::secret_missing);
+
+    // The ledger's fields alone, for a board tested without its profile.
+    const factory::ExpectedIdentity plain = ledger_identity(d);
+    CHECK(plain.serial_number == d.serial);
+    CHECK(plain.plan == "pro");
+    CHECK(plain.outputs == 6);
+    CHECK(plain.mqtt_pass_sha256.empty());
 }
