@@ -35,9 +35,10 @@ struct BoardSpec {
 
 class FactoryLine {
 public:
-    // `boards` in port order; `app_size` of the synthesized app.
+    // `boards` in port order; `app_size` of the synthesized app; `profile_extra`: more of the profile's
+    // YAML (indented 4), e.g. "    pipeline: [flash, test]\n".
     FactoryLine(const std::vector<BoardSpec>& boards, int batch_size, const std::string& app_size = "192KB",
-                int max_seconds_per_board = 120) {
+                int max_seconds_per_board = 120, const std::string& profile_extra = "") {
         const fs::path src = VESPER_SOURCE_DIR;
         // Synthetic images: valid ESP32 image format (the config's gates check that), filler code.
         auto boot = test::vesperctl({"image", "synth", "--chip", "esp32", "--size", "16KB", "--project", "bootloader",
@@ -74,7 +75,8 @@ public:
                 "    partition_table: partitions.csv\n    images:\n"
                 "      - {name: bootloader, file: bootloader.bin, address: 0x1000}\n"
                 "      - {name: app, file: app.bin, partition: ota_0}\n"
-                "    nvs: {template: device.csv, partition: fctry}\n";
+                "    nvs: {template: device.csv, partition: fctry}\n" +
+                profile_extra;
         write_file_atomic(config(), as_bytes(yaml));
 
         auto created =
