@@ -4,49 +4,22 @@
 // minute, the scaling against one port, and the peak memory (max RSS) of vesperctl.
 // Goals (issue 4): 8 ports >= 7.5 x one port's boards per minute; vesperctl under 100 MB at 8 ports.
 // Exit code 1 when a goal is missed. Run from a Release build: build/release/bench/vesper_bench_stations.
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "devsim_runner.hpp"
 #include "flash_bench_images.hpp"
+#include "station_bench_support.hpp"
 #include "vesper/core/files.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Runs to the end with stdout to `stdout_file` (stderr dropped); returns the exit code and fills the
-// child's peak RSS in KiB.
-int run(std::vector<std::string> argv, const std::string& stdout_file, long* max_rss_kib = nullptr) {
-    std::vector<char*> args;
-    for (auto& a : argv)
-        args.push_back(a.data());
-    args.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        ::dup2(::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-        ::dup2(::open("/dev/null", O_WRONLY), 2);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    rusage ru{};
-    ::wait4(pid, &status, 0, &ru);
-    if (max_rss_kib) *max_rss_kib = ru.ru_maxrss;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 struct Result {
     int ports = 0;
@@ -66,31 +39,12 @@ Result measure(int ports, const fs::path& root) {
                                      "--flash", (dir / "flash.bin").string()},
                                     static_cast<std::size_t>(ports));
     const std::string ledger = (dir / "ledger.db").string();
-    const fs::path batch_out = dir / "batch.json";
-    const int created = run({VESPERCTL_BIN, "--json", "--ledger", ledger, "batch", "create", "--type", "BC", "--rev",
-                             "02", "--qty", std::to_string(ports)},
-                            batch_out.string());
-    std::smatch m;
-    const std::string batch_json = vesper::read_text_file(batch_out);
-    if (created != 0 || !std::regex_search(batch_json, m, std::regex(R"("id":(\d+))"))) {
-        std::fprintf(stderr, "bench: batch create exited %d, no batch id in %s\n", created, batch_out.c_str());
-        return r;
-    }
-    const std::string batch = m[1].str();
-
-    std::string yaml = "version: 1\nflash: {baud: 921600, retries: 0}\nstations:\n  bench:\n    ports:\n";
-    for (const auto& u : sim.urls())
-        yaml += "      - " + u + "\n";
-    yaml += "profiles:\n  bc:\n    board_type: BC\n    revision: 2\n    chip: esp32\n"
-            "    partition_table: " VESPER_SOURCE_DIR "/configs/partitions-4mb.csv\n"
-            "    images:\n"
-            "      - {name: bootloader, file: ../bootloader.bin, address: 0x1000}\n"
-            "      - {name: app, file: ../app.bin, partition: ota_0}\n"
-            "    nvs: {template: " VESPER_SOURCE_DIR "/templates/vesper-device.csv, partition: fctry}\n";
-    std::ofstream(dir / "factory.yaml") << yaml;
+    const auto batch = vesper::bench::create_batch(VESPERCTL_BIN, ledger, ports, dir);
+    if (!batch) return r;
+    vesper::bench::write_station_config(dir, sim.urls(), VESPER_SOURCE_DIR);
 
     const auto t0 = Clock::now();
-    const int code = run({VESPERCTL_BIN, "--json", "--ledger", ledger, "flash", "--station", "bench", "--batch", batch,
+    const int code = vesper::bench::run({VESPERCTL_BIN, "--json", "--ledger", ledger, "flash", "--station", "bench", "--batch", *batch,
                           "--config", (dir / "factory.yaml").string(), "--secret-file", (root / "secret").string()},
                          (dir / "events.jsonl").string(), &r.max_rss_kib);
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
