@@ -4,6 +4,7 @@
 
 #include "records.hpp"
 #include "sqlite.hpp"
+#include "test_results.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/ledger/ledger.hpp"
@@ -105,7 +106,9 @@ std::int64_t Ledger::begin_attempt(std::string_view serial, std::string_view ste
 }
 
 void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome) {
-    validate_outcome("attempt " + std::to_string(attempt_id), outcome);
+    const std::string what = "attempt " + std::to_string(attempt_id);
+    validate_outcome(what, outcome);
+    detail::validate_tests(what, outcome);
     sql::Transaction tx(db_);
     Attempt a;
     {
@@ -131,6 +134,7 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
         st.bind_real(8, outcome.seconds).bind(9, outcome.phases).bind(10, a.id);
         st.run();
     }
+    detail::write_tests(db_, a.id, a.serial, outcome.tests);
     // The step says what its pass makes of the device; a step that sets nothing is only recorded.
     if (outcome.sets_status) {
         const Device d = get_device(a.serial);
@@ -164,6 +168,11 @@ std::int64_t Ledger::record_unbound_failure(std::int64_t batch_id, std::string_v
         fail(ErrorKind::input, "a step that passed on port " + std::string(port) +
                                    " had a board bound: record it "
                                    "with begin_attempt/finish_attempt");
+    // A test result belongs to a device, and tests run only on a bound board: tests here are a bug.
+    if (!outcome.tests.empty())
+        fail(ErrorKind::input, "a failure on port " + std::string(port) + " before a board was bound carries " +
+                                   std::to_string(outcome.tests.size()) +
+                                   " test(s): tests are recorded only with a bound board's attempt");
     validate_outcome("failure on port " + std::string(port), outcome);
     sql::Transaction tx(db_);
     get_batch(batch_id);

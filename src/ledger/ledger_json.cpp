@@ -52,7 +52,8 @@ nlohmann::json report_device_json(const DeviceReportRow& row) {
             {"flash_seconds", row.flash_seconds},
             {"phases", phases},
             {"failure_cause", null_if_empty(row.failure_cause)},
-            {"last_error", null_if_empty(d.last_error)}};
+            {"last_error", null_if_empty(d.last_error)},
+            {"test_attempts", row.test_attempts}};
 }
 
 nlohmann::json report_json(const BatchReport& r) {
@@ -92,6 +93,15 @@ nlohmann::json report_json(const BatchReport& r) {
                          {"p50_seconds", opt_number(st.p50_seconds)},
                          {"p95_seconds", opt_number(st.p95_seconds)},
                          {"failures_by_cause", causes_json(st.failures_by_cause)}});
+    nlohmann::json tests = nlohmann::json::array();
+    for (const auto& t : r.tests)
+        tests.push_back({{"name", t.name},
+                         {"runs", t.runs},
+                         {"passed", t.passed},
+                         {"failed", t.failed},
+                         {"skipped", t.skipped},
+                         {"devices_failed", t.devices_failed},
+                         {"p50_seconds", opt_number(t.p50_seconds)}});
     return {{"batch", batch_json(r.batch)},
             {"devices", devices},
             {"summary",
@@ -102,6 +112,7 @@ nlohmann::json report_json(const BatchReport& r) {
               {"failures_by_cause", causes_json(r.failures_by_cause)},
               {"unbound_failures", unbound},
               {"steps", steps},
+              {"tests", tests},
               {"attempts", r.attempts}}}};
 }
 

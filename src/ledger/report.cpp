@@ -97,11 +97,50 @@ std::vector<StepReport> step_reports(const std::vector<Attempt>& attempts) {
     return out;
 }
 
+// Per test name, in order of first appearance (results come oldest attempt first, in plan order).
+std::vector<TestItemReport> test_reports(const std::vector<TestResultRow>& results) {
+    struct Acc {
+        TestItemReport report;
+        std::map<std::string, std::string> latest; // serial -> verdict of its latest run
+        std::vector<double> seconds;
+    };
+    std::vector<std::string> order;
+    std::map<std::string, Acc> acc;
+    for (const auto& row : results) {
+        const TestRecord& t = row.test;
+        auto [it, fresh] = acc.try_emplace(t.name);
+        if (fresh) order.push_back(t.name);
+        Acc& s = it->second;
+        ++s.report.runs;
+        if (t.verdict == "pass") {
+            ++s.report.passed;
+            s.seconds.push_back(t.seconds);
+        } else if (t.verdict == "skip") {
+            ++s.report.skipped;
+        } else {
+            ++s.report.failed; // fail or error
+        }
+        s.latest[row.serial] = t.verdict;
+    }
+    std::vector<TestItemReport> out;
+    for (const auto& name : order) {
+        Acc& s = acc[name];
+        s.report.name = name;
+        for (const auto& [serial, verdict] : s.latest)
+            s.report.devices_failed += verdict == "fail" || verdict == "error" ? 1 : 0;
+        std::sort(s.seconds.begin(), s.seconds.end());
+        s.report.p50_seconds = percentile(s.seconds, 50);
+        out.push_back(std::move(s.report));
+    }
+    return out;
+}
+
 } // namespace
 
 BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
     BatchReport r;
     std::vector<Attempt> attempts;
+    std::vector<TestResultRow> test_results;
     ledger.read_snapshot([&] {
         r.batch = ledger.get_batch(batch_id);
         for (auto& d : ledger.devices_of_batch(batch_id)) {
@@ -111,6 +150,7 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
         }
         r.counts = ledger.status_counts(batch_id);
         attempts = ledger.attempts_of_batch(batch_id);
+        test_results = ledger.test_results_of_batch(batch_id);
     });
     std::sort(r.devices.begin(), r.devices.end(),
               [](const DeviceReportRow& a, const DeviceReportRow& b) { return a.device.serial < b.device.serial; });
@@ -134,10 +174,11 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
             ++u.failed;
             ++u.by_cause[a.cause];
         }
+        DeviceReportRow* row = by_serial.count(a.serial) ? by_serial[a.serial] : nullptr;
+        if (row && a.step == kTestStep) ++row->test_attempts;
         // Device rows and station throughput are about writing boards: the flash step's attempts (every
         // step, flash included, has its own figures in r.steps).
         if (a.step != "flash") continue;
-        DeviceReportRow* row = by_serial.count(a.serial) ? by_serial[a.serial] : nullptr;
         if (row) ++row->flash_attempts;
         auto& st = stations[a.station];
         st.report.station = a.station;
@@ -169,6 +210,7 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
     for (auto& [key, u] : unbound)
         r.unbound_failures.push_back(std::move(u));
     r.steps = step_reports(attempts);
+    r.tests = test_reports(test_results);
     std::sort(board_seconds.begin(), board_seconds.end());
     r.p50_seconds = percentile(board_seconds, 50);
     r.p95_seconds = percentile(board_seconds, 95);

@@ -37,8 +37,8 @@ const std::vector<std::string> kExportColumns = {
 };
 
 const std::vector<std::string> kReportColumns = {
-    "serial",         "status",        "mac",           "station",    "port",  "firmware_version",
-    "flash_attempts", "flash_seconds", "failure_cause", "last_error", "phases"};
+    "serial",         "status",        "mac",           "station",    "port",   "firmware_version",
+    "flash_attempts", "flash_seconds", "failure_cause", "last_error", "phases", "test_attempts"};
 
 std::string fixed(double v, int decimals) {
     std::ostringstream out;
@@ -84,9 +84,12 @@ std::string report_text(const BatchReport& r) {
         const auto& d = row.device;
         rows.push_back({d.serial, to_string(d.status), or_dash(d.mac), or_dash(d.station), or_dash(d.port),
                         or_dash(d.firmware_version), std::to_string(row.flash_attempts),
-                        row.flash_seconds > 0 ? fixed(row.flash_seconds, 1) : "-", or_dash(row.failure_cause)});
+                        row.flash_seconds > 0 ? fixed(row.flash_seconds, 1) : "-", std::to_string(row.test_attempts),
+                        or_dash(row.failure_cause)});
     }
-    print_table(out, {"SERIAL", "STATUS", "MAC", "STATION", "PORT", "FIRMWARE", "FLASHES", "SECONDS", "FAILURE"}, rows);
+    print_table(out,
+                {"SERIAL", "STATUS", "MAC", "STATION", "PORT", "FIRMWARE", "FLASHES", "SECONDS", "TESTS", "FAILURE"},
+                rows);
 
     out << "\n" << status_line(r.counts) << "\nattempts: " << r.attempts << "\n";
     if (r.p50_seconds)
@@ -118,6 +121,15 @@ std::string report_text(const BatchReport& r) {
                                  st.p95_seconds ? fixed(*st.p95_seconds, 1) : std::string("-"),
                                  st.failures_by_cause.empty() ? std::string("-") : causes_text(st.failures_by_cause)});
         print_table(out, {"STEP", "PASSED", "FAILED", "FIRST-PASS", "P50 S", "P95 S", "FAILURES"}, step_rows);
+    }
+    if (!r.tests.empty()) {
+        out << "\n";
+        std::vector<std::vector<std::string>> test_rows;
+        for (const auto& t : r.tests)
+            test_rows.push_back({t.name, std::to_string(t.runs), std::to_string(t.passed), std::to_string(t.failed),
+                                 std::to_string(t.skipped), std::to_string(t.devices_failed),
+                                 t.p50_seconds ? fixed(*t.p50_seconds, 2) : std::string("-")});
+        print_table(out, {"TEST", "RUNS", "PASSED", "FAILED", "SKIPPED", "FAILING DEVICES", "P50 S"}, test_rows);
     }
     if (!r.stations.empty()) {
         out << "\n";

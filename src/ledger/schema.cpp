@@ -141,6 +141,28 @@ CREATE INDEX attempts_by_batch ON attempts(batch_id);
     R"sql(
 ALTER TABLE attempts ADD COLUMN code TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5: factory test results, one row per test of a test step's attempt, in the plan's order. Only an
+    // attempt bound to a device carries tests, so serial is never NULL. The UNIQUE index is the index
+    // by attempt (its leading column) and keeps one row per plan position.
+    R"sql(
+CREATE TABLE test_results (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+  serial     TEXT NOT NULL REFERENCES devices(serial),
+  position   INTEGER NOT NULL CHECK (position >= 0),
+  name       TEXT NOT NULL,
+  command    TEXT NOT NULL DEFAULT '',
+  measured   TEXT NOT NULL DEFAULT 'null',
+  limits     TEXT NOT NULL DEFAULT '',
+  verdict    TEXT NOT NULL CHECK (verdict IN ('pass','fail','skip','error')),
+  required   INTEGER NOT NULL CHECK (required IN (0,1)),
+  tries      INTEGER NOT NULL DEFAULT 0 CHECK (tries >= 0),
+  seconds    REAL NOT NULL DEFAULT 0 CHECK (seconds >= 0),
+  message    TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX test_results_by_attempt ON test_results(attempt_id, position);
+CREATE INDEX test_results_by_serial ON test_results(serial);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -133,6 +133,7 @@ TEST_CASE("cli: batch report as JSON", "[cli][report]") {
     CHECK(s["p95_seconds"] == 50.0);
     CHECK(s["failures_by_cause"] == nlohmann::json{{"connect", 1}, {"verify", 1}});
     CHECK(s["attempts"] == 4);
+    CHECK(s["tests"] == nlohmann::json::array()); // no test step ran
 
     // --format json without --json is the same document.
     auto f = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "json"}, in_dir(dir));
@@ -148,6 +149,7 @@ TEST_CASE("cli: batch report as JSON", "[cli][report]") {
     CHECK(empty["summary"]["p50_seconds"].is_null());
     CHECK(empty["summary"]["p95_seconds"].is_null());
     CHECK(empty["summary"]["stations"] == nlohmann::json::array());
+    CHECK(empty["summary"]["tests"] == nlohmann::json::array());
     CHECK(empty["summary"]["counts"]["manufactured"] == 2);
     CHECK(empty["summary"]["counts"]["registered"] == 0);
 }
@@ -161,15 +163,15 @@ TEST_CASE("cli: batch report as CSV, to stdout and to a file", "[cli][report]") 
     auto rows = lines(r.out);
     REQUIRE(rows.size() == 5);
     CHECK(rows[0] == "serial,status,mac,station,port,firmware_version,flash_attempts,flash_seconds,failure_cause,"
-                     "last_error,phases");
+                     "last_error,phases,test_attempts");
     for (std::size_t i = 0; i < 4; ++i)
         CHECK_THAT(rows[i + 1], Catch::StartsWith(p.serials[i] + ","));
     for (const auto& row : rows) {
         if (row.rfind(p.flashed_a, 0) == 0)
             CHECK(row == p.flashed_a + ",flashed,24:0a:c4:00:00:01,A,/dev/ttyUSB0,1.4.2,2,40.0,,,"
-                                       "\"{\"\"connect\"\":2.0,\"\"write\"\":30.0}\"");
+                                       "\"{\"\"connect\"\":2.0,\"\"write\"\":30.0}\",0");
         if (row.rfind(p.failed_b, 0) == 0)
-            CHECK(row == p.failed_b + ",failed,24:0a:c4:00:00:03,,,,1,0.0,verify,verify failed on the board,{}");
+            CHECK(row == p.failed_b + ",failed,24:0a:c4:00:00:03,,,,1,0.0,verify,verify failed on the board,{},0");
     }
 
     auto f = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "csv", "-o", "r.csv", "--json"},
@@ -203,6 +205,7 @@ TEST_CASE("cli: batch report as text", "[cli][report]") {
     CHECK_THAT(r.out, Catch::Contains("attempts: 4"));
     CHECK_THAT(r.out, Catch::Contains("board time: p50 40.0 s, p95 50.0 s"));
     CHECK_THAT(r.out, Catch::Contains("failures: connect=1 verify=1"));
+    CHECK_THAT(r.out, !Catch::Contains("TEST ")); // no test step ran: no tests table
     auto station_a = std::find_if(out.begin(), out.end(), [](const std::string& l) { return l.rfind("A ", 0) == 0; });
     REQUIRE(station_a != out.end());
     CHECK_THAT(*station_a, Catch::Contains("100") && Catch::Contains("72.0"));
@@ -347,4 +350,115 @@ TEST_CASE("cli: batch report gives no rate from a span under a minute, and says 
     REQUIRE(station_a != out.end());
     CHECK_THAT(*station_a, Catch::Contains(" 0.5 ") && Catch::EndsWith("n/a"));
     CHECK_THAT(r.out, Catch::Contains("n/a: no rate from a span under 60 s"));
+}
+
+namespace {
+
+ledger::TestRecord test_record(std::string name, std::string verdict, double seconds) {
+    ledger::TestRecord t;
+    t.name = std::move(name);
+    t.command = t.name;
+    t.verdict = std::move(verdict);
+    t.tries = t.verdict == "skip" ? 0 : 1;
+    t.seconds = seconds;
+    return t;
+}
+
+ledger::AttemptOutcome test_step(std::vector<ledger::TestRecord> tests, std::string cause = {}) {
+    ledger::AttemptOutcome o;
+    o.sets_status = ledger::DeviceStatus::tested;
+    o.passed = cause.empty();
+    o.cause = cause;
+    o.error = cause.empty() ? "" : cause + ": output 3 stuck";
+    o.seconds = 5;
+    o.tests = std::move(tests);
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("cli: batch report shows the factory tests per test", "[cli][report]") {
+    TempDir dir;
+    std::string retried, stuck;
+    {
+        // Three boards, flashed: one passes its tests at once, one fails outputs and passes the retry, one
+        // fails outputs twice.
+        auto l = ledger::Ledger::open(dir / "l.db", "prep");
+        auto b = l.create_batch(vesper::test::batch_spec(3));
+        std::vector<std::string> sn;
+        for (int i = 1; i <= 3; ++i) {
+            sn.push_back(l.bind_mac(b.id, "24:0a:c4:00:00:0" + std::to_string(i)).device.serial);
+            l.finish_attempt(l.begin_attempt(sn.back(), "flash", "A", "/dev/ttyUSB0"), outcome(true, 40));
+        }
+        retried = sn[1];
+        stuck = sn[2];
+        auto run = [&](const std::string& serial, const ledger::AttemptOutcome& o) {
+            l.finish_attempt(l.begin_attempt(serial, "test", "A", "/dev/ttyUSB0"), o);
+        };
+        run(sn[0], test_step({test_record("boot", "pass", 0.5), test_record("outputs", "pass", 1.25)}));
+        run(retried, test_step({test_record("boot", "pass", 0.5), test_record("outputs", "fail", 2)}, "test:outputs"));
+        run(retried, test_step({test_record("boot", "pass", 0.5), test_record("outputs", "pass", 1.25)}));
+        for (int i = 0; i < 2; ++i)
+            run(stuck,
+                test_step({test_record("boot", "pass", 0.5), test_record("outputs", "fail", 2)}, "test:outputs"));
+    }
+    auto j = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--json"}, in_dir(dir));
+    INFO(j.err);
+    REQUIRE(j.exit_code == 0);
+    const auto doc = nlohmann::json::parse(j.out);
+    const auto& s = doc["summary"];
+    CHECK(s["tests"] == nlohmann::json::parse(R"([
+        {"name":"boot","runs":5,"passed":5,"failed":0,"skipped":0,"devices_failed":0,"p50_seconds":0.5},
+        {"name":"outputs","runs":5,"passed":2,"failed":3,"skipped":0,"devices_failed":1,"p50_seconds":1.25}])"));
+    const nlohmann::json* test_step_json = nullptr;
+    for (const auto& st : s["steps"])
+        if (st["step"] == "test") test_step_json = &st;
+    REQUIRE(test_step_json);
+    CHECK((*test_step_json)["first_pass"] == 1);
+    CHECK((*test_step_json)["devices"] == 3);
+    CHECK((*test_step_json)["failures_by_cause"] == nlohmann::json{{"test:outputs", 3}});
+    for (const auto& d : doc["devices"]) {
+        CHECK(d["test_attempts"] == (d["serial"] == retried || d["serial"] == stuck ? 2 : 1));
+        if (d["serial"] == stuck) {
+            CHECK(d["status"] == "failed");
+            CHECK(d["failure_cause"] == "test:outputs");
+        }
+    }
+    CHECK(s["counts"]["tested"] == 2);
+    CHECK(s["counts"]["failed"] == 1);
+
+    auto r = vesperctl({"--ledger", "l.db", "batch", "report", "1"}, in_dir(dir));
+    REQUIRE(r.exit_code == 0);
+    auto out = lines(r.out);
+    auto line_starting = [&](const std::string& start) {
+        auto it = std::find_if(out.begin(), out.end(), [&](const std::string& l) { return l.rfind(start, 0) == 0; });
+        REQUIRE(it != out.end());
+        return *it;
+    };
+    CHECK_THAT(line_starting("TEST "), Catch::Contains("RUNS") && Catch::Contains("PASSED") &&
+                                           Catch::Contains("FAILED") && Catch::Contains("SKIPPED") &&
+                                           Catch::Contains("FAILING DEVICES") && Catch::Contains("P50 S"));
+    auto words = [](const std::string& line) {
+        std::vector<std::string> w;
+        std::istringstream in(line);
+        for (std::string x; in >> x;)
+            w.push_back(x);
+        return w;
+    };
+    CHECK(words(line_starting("boot ")) == std::vector<std::string>{"boot", "5", "5", "0", "0", "0", "0.50"});
+    CHECK(words(line_starting("outputs ")) == std::vector<std::string>{"outputs", "5", "2", "3", "0", "1", "1.25"});
+    const auto stuck_words = words(line_starting(stuck)); // ... FLASHES SECONDS TESTS FAILURE
+    REQUIRE(stuck_words.size() >= 2);
+    CHECK(std::vector<std::string>(stuck_words.end() - 2, stuck_words.end()) ==
+          std::vector<std::string>{"2", "test:outputs"});
+    CHECK_THAT(r.out, Catch::Contains("failures: test:outputs=3"));
+
+    auto c = vesperctl({"--ledger", "l.db", "batch", "report", "1", "--format", "csv"}, in_dir(dir));
+    REQUIRE(c.exit_code == 0);
+    auto rows = lines(c.out);
+    CHECK_THAT(rows.at(0), Catch::EndsWith(",phases,test_attempts"));
+    auto stuck_row =
+        std::find_if(rows.begin(), rows.end(), [&](const std::string& l) { return l.rfind(stuck, 0) == 0; });
+    REQUIRE(stuck_row != rows.end());
+    CHECK_THAT(*stuck_row, Catch::Contains(",test:outputs,") && Catch::EndsWith(",2"));
 }

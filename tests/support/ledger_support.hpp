@@ -70,6 +70,33 @@ CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NUL
 CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
 )sql";
 
+// Schemas 3 and 4 as shipped (ledgers carry the application_id from 3 on): with kSchema1Sql and
+// kSchema2Sql and the pragmas of kSchema4Marks, what a ledger made at schema 4 holds. Never edit.
+inline constexpr const char* kSchema3Sql = R"sql(
+CREATE TABLE attempts_v3 (id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id INTEGER NOT NULL REFERENCES batches(id),
+  serial TEXT REFERENCES devices(serial), step TEXT NOT NULL, station TEXT NOT NULL DEFAULT '',
+  port TEXT NOT NULL DEFAULT '', mac TEXT NOT NULL DEFAULT '', started_at TEXT NOT NULL, finished_at TEXT,
+  result TEXT NOT NULL CHECK (result IN ('running','passed','failed','interrupted')),
+  cause TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', firmware_version TEXT NOT NULL DEFAULT '',
+  firmware_sha256 TEXT NOT NULL DEFAULT '', seconds REAL NOT NULL DEFAULT 0, phases TEXT NOT NULL DEFAULT '{}');
+INSERT INTO attempts_v3(id, batch_id, serial, step, station, port, mac, started_at, finished_at, result, cause,
+                        error, firmware_version, firmware_sha256, seconds, phases)
+  SELECT a.id, d.batch_id, a.serial, a.step, a.station, a.port, a.mac, a.started_at, a.finished_at, a.result,
+         a.cause, a.error, a.firmware_version, a.firmware_sha256, a.seconds, a.phases
+  FROM attempts a JOIN devices d ON d.serial = a.serial;
+DROP TABLE attempts;
+ALTER TABLE attempts_v3 RENAME TO attempts;
+CREATE INDEX attempts_by_serial ON attempts(serial, step, result);
+CREATE INDEX attempts_by_batch ON attempts(batch_id);
+)sql";
+inline constexpr const char* kSchema4Sql = R"sql(
+ALTER TABLE attempts ADD COLUMN code TEXT NOT NULL DEFAULT '';
+)sql";
+inline constexpr const char* kSchema4Marks = R"sql(
+PRAGMA application_id = 1448300626;
+PRAGMA user_version = 4;
+)sql";
+
 // The first column of the first row of a query.
 inline std::int64_t count_rows(const std::filesystem::path& db, const char* sql) {
     sqlite3* h = nullptr;

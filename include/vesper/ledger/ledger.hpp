@@ -130,10 +130,23 @@ struct TestRecord {
     std::string limits;            // the rules as text ("best_rssi min -80")
     std::string verdict;           // pass | fail | skip | error
     bool required = true;
-    int tries = 0;      // requests made; 0 when skipped
-    double seconds = 0; // the test's wall time
+    int tries = 0;       // requests made; 0 when skipped
+    double seconds = 0;  // the test's wall time
     std::string message; // why it failed, errored or was skipped; empty on a pass
 };
+
+// A test as the ledger keeps it: with its attempt, the device, the step and when the attempt finished.
+struct TestResultRow {
+    std::int64_t attempt_id = 0;
+    std::string serial;
+    std::string step;
+    std::string finished_at;
+    int position = 0; // its place in the plan, from 0
+    TestRecord test;
+};
+
+// A test verdict the ledger takes: pass, fail, skip or error.
+bool is_test_verdict(std::string_view verdict);
 
 // What a finished step reports.
 struct AttemptOutcome {
@@ -239,10 +252,15 @@ public:
     // Error(not_found) for an unknown attempt, Error(conflict) if it is not running.
     // Error(input) when phases is not a JSON object or seconds is negative. A failure without a cause
     // is recorded as cause "unknown" (and its cause as last_error when there is no error text).
+    // `outcome.tests` are written with the attempt, in their order, in the same transaction: all of it
+    // or none. Before anything is written they are checked: Error(input) for an empty name, a verdict
+    // that is not pass/fail/skip/error, a measured that is not JSON text, negative tries or seconds, or
+    // a passed outcome carrying a required test that failed or errored.
     void finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outcome);
     // Records a step attempt that failed before the board was bound to a device of the batch (it did
     // not connect, was another chip, or the batch had no device left), so that reports count it: no
-    // serial, finished now, started `outcome.seconds` ago. Error(input) for a passed outcome,
+    // serial, finished now, started `outcome.seconds` ago. Error(input) for a passed outcome or one
+    // carrying tests (a test result belongs to a device: tests run only on a bound board),
     // Error(not_found) for an unknown batch. Returns the attempt id.
     std::int64_t record_unbound_failure(std::int64_t batch_id, std::string_view step, std::string_view station,
                                         std::string_view port, std::string_view mac, const AttemptOutcome& outcome);
@@ -253,6 +271,10 @@ public:
     // The same for every device of a batch, by serial (devices with no passed step included, empty).
     std::map<std::string, std::set<std::string>> passed_steps_of_batch(std::int64_t batch_id) const;
     std::vector<Attempt> attempts_of_batch(std::int64_t batch_id) const; // oldest first, unbound ones included
+    // The test results of a device, or of every device of a batch (schema 5): oldest attempt first, each
+    // attempt's tests in plan order. Empty for an unknown serial or batch.
+    std::vector<TestResultRow> test_results_of(std::string_view serial) const;
+    std::vector<TestResultRow> test_results_of_batch(std::int64_t batch_id) const;
 
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
     // one consistent state of the ledger while other processes write.

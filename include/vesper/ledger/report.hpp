@@ -17,7 +17,12 @@ struct DeviceReportRow {
     double flash_seconds = 0;  // wall time of the last passed flash attempt; 0 if none
     std::string phases = "{}"; // that attempt's phase timings (JSON object)
     std::string failure_cause; // cause of the last failed attempt while the device is failed, else empty
+                               // (a failed factory test: "test:<name>")
+    int test_attempts = 0;     // attempts of the test step (kTestStep) on the device
 };
+
+// The pipeline step that runs the factory test plan; the report counts its attempts per device.
+inline constexpr const char* kTestStep = "test";
 
 // A rate per hour from less than this much work is an extrapolation, not a throughput.
 inline constexpr double kMinRateSpanSeconds = 60;
@@ -57,6 +62,17 @@ struct StepReport {
     std::map<std::string, int> failures_by_cause;
 };
 
+// One factory test (by the plan's test name) over the batch, from the test results of its attempts.
+struct TestItemReport {
+    std::string name;
+    int runs = 0;                      // times it was recorded, skips included
+    int passed = 0;                    // verdict pass
+    int failed = 0;                    // verdict fail or error
+    int skipped = 0;                   // verdict skip
+    int devices_failed = 0;            // devices whose latest run of this test failed or errored
+    std::optional<double> p50_seconds; // test time of passed runs, nearest rank; none without a pass
+};
+
 struct BatchReport {
     Batch batch;
     std::vector<DeviceReportRow> devices; // by serial
@@ -67,6 +83,7 @@ struct BatchReport {
     std::map<std::string, int> failures_by_cause;  // over every failed or interrupted attempt, unbound included
     std::vector<UnboundFailures> unbound_failures; // by station, then port
     std::vector<StepReport> steps;                 // every step with attempts, in order of first attempt
+    std::vector<TestItemReport> tests;             // every test with results, in order of first appearance
     int attempts = 0;
 };
 
