@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -28,6 +29,13 @@ inline ledger::BatchSpec batch_spec(int qty) {
     s.quantity = qty;
     s.date = serial::Date{2026, 1, 18};
     return s;
+}
+
+// A distinct board MAC per number ("24:0a:c4:00:00:01" for 1), as bind_mac takes it.
+inline std::string mac_of(int i) {
+    char buf[18];
+    std::snprintf(buf, sizeof buf, "24:0a:c4:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+    return buf;
 }
 
 // The ledger schema as vesperctl shipped it at versions 1 and 2, before ledgers carried an

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -23,15 +22,10 @@ using ledger::AttemptResult;
 using ledger::DeviceStatus;
 using test::count_rows;
 using test::exec_sql;
+using test::mac_of;
 using test::TempLedger;
 
 namespace {
-
-std::string mac_of(int i) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "24:0a:c4:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
-    return buf;
-}
 
 std::vector<std::string> sorted_serials(const ledger::Ledger& l, std::int64_t batch) {
     std::vector<std::string> out;

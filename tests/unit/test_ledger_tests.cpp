@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,15 +21,10 @@ using ledger::DeviceStatus;
 using ledger::TestRecord;
 using test::count_rows;
 using test::exec_sql;
+using test::mac_of;
 using test::TempLedger;
 
 namespace {
-
-std::string mac_of(int i) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "24:0a:c4:00:00:%02x", i & 0xff);
-    return buf;
-}
 
 TestRecord record(std::string name, std::string verdict, double seconds = 0.25, bool required = true) {
     TestRecord t;
