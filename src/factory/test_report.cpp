@@ -13,7 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t ms(std::chrono::milliseconds d) { return static_cast<std::int64_t>(d.count()); }
+// Milliseconds to the microsecond in JSON; whole milliseconds in the table.
+double ms(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1000.0; }
+std::string ms_cell(std::chrono::microseconds d) { return std::to_string((d.count() + 500) / 1000); }
 
 constexpr std::size_t kMaxCell = 60; // bytes of a value cell; a scan's network list is longer
 
@@ -75,7 +77,7 @@ void write_test_table(std::ostream& out, const TestRunResult& run) {
         std::string verdict = to_string(t.verdict);
         if (!t.required && t.verdict != Verdict::pass) verdict += " (optional)";
         rows.push_back({t.name, or_dash(value_cell(t.measured)), or_dash(t.limits), verdict,
-                        t.attempts == 0 ? "-" : std::to_string(ms(t.duration))});
+                        t.attempts == 0 ? "-" : ms_cell(t.duration)});
     }
     print_table(out, {"TEST", "VALUE", "LIMITS", "VERDICT", "MS"}, rows);
     for (const auto& t : run.tests)

@@ -221,7 +221,9 @@ std::string command_label(const TestSpec& t) {
     return {};
 }
 
-Millis since(Clock::time_point start) { return std::chrono::duration_cast<Millis>(Clock::now() - start); }
+std::chrono::microseconds since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
 
 } // namespace
 

@@ -103,7 +103,7 @@ PortTestResult test_port(const PortTestRequest& r) {
     out.test = test_board(session, plan, context, options, r.port);
     out.counters = session.counters();
     out.log = session.log();
-    out.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    out.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
 
     if (attempt != 0) {
         ledger::AttemptOutcome outcome;

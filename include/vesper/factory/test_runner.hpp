@@ -53,7 +53,7 @@ struct TestResult {
     Verdict verdict = Verdict::skip;
     bool required = true;
     int attempts = 0; // requests made (1 + retries used); 0 when skipped
-    std::chrono::milliseconds duration{0};
+    std::chrono::microseconds duration{0}; // to the microsecond: the host overhead per test is about 1 ms
     std::string message; // why it failed, errored or was skipped; empty on a pass
     std::string cause;   // on fail/error: crash, identity_mismatch or test:<name>
 };
@@ -64,7 +64,7 @@ struct TestRunResult {
     std::string message;           // the first failure's message
     nlohmann::json hello;          // the board's hello object (null when none came)
     std::vector<TestResult> tests; // every test of the plan, in its order
-    std::chrono::milliseconds duration{0};
+    std::chrono::microseconds duration{0}; // to the microsecond: the host overhead per test is about 1 ms
 };
 
 struct TestRunHooks {

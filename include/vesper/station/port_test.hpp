@@ -41,7 +41,7 @@ struct PortTestResult {
     std::string plan_source;              // the plan's file, or "built-in"
     factory::ConsoleCounters counters;
     std::string log; // the console's non-protocol lines (the boot log), newest 64 KiB
-    std::chrono::milliseconds duration{0};
+    std::chrono::microseconds duration{0};
 };
 
 // Error(not_found) for a --serial the ledger does not have or a plan file that is missing,
