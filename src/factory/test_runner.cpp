@@ -172,15 +172,33 @@ Outcome check_identity(ConsoleSession& console, const TestSpec& t, const CrossCh
 }
 
 Outcome check_firmware(ConsoleSession& console, const CrossCheckContext& ctx) {
-    if (ctx.firmware_version.empty()) return fail_outcome(Verdict::skip, "no expected firmware version given");
+    if (ctx.firmware_version.empty() && ctx.app_sha256.empty())
+        return fail_outcome(Verdict::skip, "no expected firmware version or app SHA-256 given");
     Outcome o;
     const json& hello = console.hello() ? *console.hello() : json();
-    const json got = hello.is_object() && hello.contains("fw_version") ? hello["fw_version"] : json(nullptr);
-    o.measured = json{{"fw_version", got}};
-    o.limits = "= " + ctx.firmware_version;
-    if (!got.is_string() || got.get<std::string>() != ctx.firmware_version) {
+    auto field = [&](const char* key) { return hello.is_object() && hello.contains(key) ? hello[key] : json(nullptr); };
+    o.measured = json::object();
+    std::vector<std::string> limits, broken;
+    if (!ctx.firmware_version.empty()) {
+        const json got = field("fw_version");
+        o.measured["fw_version"] = got;
+        limits.push_back("fw_version = " + ctx.firmware_version);
+        if (!got.is_string() || got.get<std::string>() != ctx.firmware_version)
+            broken.push_back("the board runs firmware " + shown(got) + ", expected " + ctx.firmware_version);
+    }
+    // A board that cannot hash its app says null: only a digest it does report must be the image's.
+    const json sha = field("app_sha256");
+    if (!ctx.app_sha256.empty() && sha.is_string()) {
+        o.measured["app_sha256"] = sha;
+        limits.push_back("app_sha256 = " + ctx.app_sha256.substr(0, 12) + "…");
+        if (!iequals(sha.get<std::string>(), ctx.app_sha256))
+            broken.push_back("the board's app SHA-256 " + sha.get<std::string>().substr(0, 12) +
+                             "… is not the profile's app image's " + ctx.app_sha256.substr(0, 12) + "…");
+    }
+    o.limits = join(limits, "; ");
+    if (!broken.empty()) {
         o.verdict = Verdict::fail;
-        o.message = "the board runs firmware " + shown(got) + ", expected " + ctx.firmware_version;
+        o.message = join(broken, "; ");
     }
     return o;
 }

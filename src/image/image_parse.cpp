@@ -1,5 +1,6 @@
 // Reading an ESP image: header, extended header, segments, checksum, SHA-256 and the ESP-IDF app and
 // bootloader descriptions. Every read goes through need(), which refuses to look past the end of the data.
+#include <algorithm>
 #include <optional>
 
 #include "image_detail.hpp"
@@ -239,6 +240,11 @@ ImageInfo parse_image(ByteView data, std::string_view source, const ImageParseOp
     const bool known_chip_id = data.size() >= 14 && find_chip_by_image_id(get_le16(data.data() + 12)) != nullptr;
     if (v1 && !known_chip_id) return *v1;
     throw *ext_error;
+}
+
+std::array<std::uint8_t, 32> running_app_sha256(const ImageInfo& image, ByteView data) {
+    if (image.sha256_present) return image.sha256_stored;
+    return sha256(data.first(std::min(image.image_size, data.size())));
 }
 
 } // namespace vesper::esp

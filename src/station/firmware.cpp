@@ -280,6 +280,7 @@ FirmwareSet load_firmware(const BoardProfile& profile, const fs::path& config_fi
             fw.firmware_version = info.app->version;
             fw.app_name = info.app->project_name;
         }
+        fw.app_sha256 = to_hex(esp::running_app_sha256(info, app.data));
         for (std::size_t r = 1; r < fw.regions.size(); ++r) {
             if (fw.regions[r].address != chip.bootloader_offset) continue;
             const std::size_t i = r - 1;

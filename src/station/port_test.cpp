@@ -92,7 +92,10 @@ PortTestResult test_port(const PortTestRequest& r) {
             }
         }
     }
-    if (firmware) context.firmware_version = firmware->firmware_version;
+    if (firmware) {
+        context.firmware_version = firmware->firmware_version;
+        context.app_sha256 = firmware->app_sha256;
+    }
 
     std::int64_t attempt = 0;
     if (out.device && r.ledger) attempt = r.ledger->begin_attempt(out.device->serial, "test", "", r.port);

@@ -36,6 +36,7 @@ void TestStep::run(BoardContext& board) {
     context.ledger_mac = board.device.mac;
     context.identity = expected_identity(fw, board.device, mqtt_secret_);
     context.firmware_version = fw.firmware_version;
+    context.app_sha256 = fw.app_sha256;
 
     board.progress("hello", 0, 0);
     auto t = Clock::now();

@@ -10,6 +10,8 @@
 #include "vesper/core/files.hpp"
 #include "vesper/image/image.hpp"
 #include "vesper/image/image_patch.hpp"
+#include "vesper/image/image_synth.hpp"
+#include "vesper/core/checksum.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;
@@ -372,4 +374,26 @@ TEST_CASE("identify: partition tables, NVS partitions, blank flash and junk", "[
         CHECK_THAT(e.what(), Catch::StartsWith("junk.bin: not an ESP image (first byte is 0x42"));
     }
     CHECK_THROWS_AS(identify_file({}, "empty.bin"), Error);
+}
+
+TEST_CASE("image: the running app's SHA-256 is the appended digest, else the image's bytes",
+          "[esp][image]") {
+    const auto& esp32 = esp::chip_info(esp::Chip::esp32);
+    Bytes app = esp::synthesize_app_image(esp32, {.size = 0x3000, .project = "p", .version = "1"});
+    const esp::ImageInfo info = esp::parse_image(app, "app");
+    REQUIRE(info.sha256_present);
+    CHECK(esp::running_app_sha256(info, app) == info.sha256_stored);
+    // Bytes after the image (padding of the file) are not part of it.
+    Bytes padded = app;
+    padded.resize(app.size() + 100, 0xFF);
+    CHECK(esp::running_app_sha256(esp::parse_image(padded, "app"), padded) == info.sha256_stored);
+    // Without an appended digest: the SHA-256 of the image's bytes only.
+    Bytes plain = app;
+    plain.resize(info.sha256_offset);
+    plain[esp::kImageHeaderSize + 15] = 0; // hash_appended = 0 (the extended header's last byte)
+    const esp::ImageInfo plain_info = esp::parse_image(plain, "app");
+    REQUIRE_FALSE(plain_info.sha256_present);
+    Bytes plain_padded = plain;
+    plain_padded.resize(plain.size() + 64, 0xFF);
+    CHECK(esp::running_app_sha256(esp::parse_image(plain_padded, "app"), plain_padded) == sha256(plain));
 }

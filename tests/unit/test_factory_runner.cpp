@@ -231,12 +231,25 @@ TEST_CASE("factory runner: cross-checks against the ROM loader and the ledger", 
         CHECK(result(r, "firmware").message == "the board runs firmware '\"1.0.0\"', expected 1.1.0");
         CHECK(r.cause == "test:firmware");
     }
+    SECTION("another app image: the hello's app_sha256 is not the profile's image digest") {
+        CrossCheckContext ctx = good_context();
+        ctx.app_sha256 = std::string(64, 'A'); // the fake board says 64 'a': case does not matter
+        const TestRunResult same = run("", firmware(good_answers()), ctx);
+        CHECK(result(same, "firmware").verdict == Verdict::pass);
+        CHECK(result(same, "firmware").measured == json{{"fw_version", "1.0.0"}, {"app_sha256", std::string(64, 'a')}});
+        ctx.app_sha256 = std::string(64, 'b');
+        const TestRunResult r = run("", firmware(good_answers()), ctx);
+        CHECK(result(r, "firmware").verdict == Verdict::fail);
+        CHECK(result(r, "firmware").message ==
+              "the board's app SHA-256 aaaaaaaaaaaa… is not the profile's app image's bbbbbbbbbbbb…");
+        CHECK(r.cause == "test:firmware");
+    }
     SECTION("nothing known to compare: skipped, and the run still passes") {
         const TestRunResult r = run("", firmware(good_answers()), CrossCheckContext{});
         CHECK(result(r, "mac").verdict == Verdict::skip);
         CHECK(result(r, "identity").verdict == Verdict::skip);
         CHECK(result(r, "firmware").verdict == Verdict::skip);
-        CHECK(result(r, "firmware").message == "no expected firmware version given");
+        CHECK(result(r, "firmware").message == "no expected firmware version or app SHA-256 given");
         CHECK(r.passed);
     }
 }

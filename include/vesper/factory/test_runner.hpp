@@ -35,6 +35,7 @@ struct CrossCheckContext {
     std::string ledger_mac; // the MAC the ledger bound to this serial
     ExpectedIdentity identity;
     std::string firmware_version; // the fw_version the board should run
+    std::string app_sha256;       // the app_sha256 its hello should report (hex; the image's digest)
 };
 
 enum class Verdict {

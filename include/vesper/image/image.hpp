@@ -155,6 +155,11 @@ ImageInfo parse_image(ByteView data, std::string_view source, const ImageParseOp
 // chip id); otherwise the chip it is for, in words: "ESP32-S3 (chip id 9)", "an unknown chip (chip id 77)".
 std::optional<std::string> image_chip_mismatch(const ImageInfo& image, const ChipInfo& chip);
 
+// The app's SHA-256 as ESP-IDF's esp_partition_get_sha256() gives it for the running app, and so as the
+// companion firmware's hello reports it (app_sha256): the digest appended to the image when it has one,
+// else the SHA-256 of the image's bytes (not of the file: padding after the image is not part of it).
+std::array<std::uint8_t, 32> running_app_sha256(const ImageInfo& image, ByteView data);
+
 // The footer checksum of segment data: kImageChecksumSeed XOR every byte.
 std::uint8_t image_checksum(ByteView segment_data, std::uint8_t start = kImageChecksumSeed);
 

@@ -34,6 +34,10 @@ struct FirmwareSet {
     std::string firmware_version;
     std::string firmware_sha256; // 64 lower-case hex digits
     std::string app_name;        // project name from the app description, when present
+    // The app image's SHA-256 as the board's running app reports it (esp::running_app_sha256, hex; the
+    // image's appended digest): what the test step's firmware check compares with the hello. Empty
+    // for images without a chip id (ESP8266).
+    std::string app_sha256;
 };
 
 // Reads and checks everything the profile names. Errors are Error(input) or Error(not_found) naming the
