@@ -231,6 +231,8 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
     ctx.note = [this](const std::string& text) { note(text); };
     ctx.activity = [this](const std::string& what) { activity(what); };
     ctx.phases = timings; // the first step's attempt carries connect and bind too
+    // So its time counts from the board's start; a later step's time is its own.
+    const Clock::time_point step_t0 = timings.empty() ? Clock::now() : t0;
     timings.clear();
     ledger::AttemptOutcome outcome;
     outcome.sets_status = step.sets_status();
@@ -249,7 +251,7 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
         outcome.passed = true;
         outcome.firmware_version = ctx.firmware_version;
         outcome.firmware_sha256 = ctx.firmware_sha256;
-        outcome.seconds = seconds;
+        outcome.seconds = since(step_t0);
         outcome.phases = json_text(ctx.phases);
         outcome.tests = std::move(ctx.tests);
         ledger_.finish_attempt(attempt_id, outcome);
@@ -260,7 +262,7 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
         outcome.cause = f.cause;
         outcome.code = f.code;
         outcome.error = f.error;
-        outcome.seconds = since(t0);
+        outcome.seconds = since(step_t0);
         outcome.phases = json_text(ctx.phases);
         outcome.tests = std::move(ctx.tests);
         ledger_.finish_attempt(attempt_id, outcome);
