@@ -110,6 +110,30 @@ TEST_CASE("station test step: good boards are tested and marked; each fault fail
     CHECK(crash.back().code == "factory.crash");
     CHECK(attempts_of_step(line, device_of(line, 1).serial, "test").back().code == "factory.test_failed");
 
+    // Every test's result is in the ledger with its attempt: the stuck relay's board says which output.
+    {
+        auto led = ledger::Ledger::open(line.ledger(), "test", ledger::Access::read_only);
+        const auto rows = led.test_results_of(device_of(line, 1).serial);
+        REQUIRE(rows.size() == 7);
+        std::vector<std::string> names;
+        for (const auto& row : rows)
+            names.push_back(row.test.name);
+        CHECK(names == std::vector<std::string>{"boot", "info", "identity", "mac", "firmware", "outputs", "wifi"});
+        const auto& outputs = rows[5].test;
+        CHECK(outputs.verdict == "fail");
+        CHECK(json::parse(outputs.measured) == json{{"failed", {2}}});
+        CHECK(outputs.limits == "failed = []");
+        CHECK(rows[0].test.verdict == "pass");
+        // The good board's identity check compared the MQTT password's hash and the firmware check the
+        // app image's digest.
+        const auto good = led.test_results_of(device_of(line, 0).serial);
+        REQUIRE(good.size() == 7);
+        CHECK(json::parse(good[2].test.measured).contains("mqtt_pass_sha256"));
+        CHECK(json::parse(good[4].test.measured).contains("app_sha256"));
+        for (const auto& row : good)
+            CHECK(row.test.verdict == "pass");
+    }
+
     // The events show the test phase and each test as it runs.
     bool saw_test_phase = false, saw_activity = false;
     for (const auto& e : json_lines(r.out)) {
