@@ -18,7 +18,6 @@
 #include <nlohmann/json.hpp>
 
 #include "devsim_runner.hpp"
-#include "flash_bench_images.hpp"
 #include "station_bench_support.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/ledger/ledger.hpp"
@@ -57,18 +56,9 @@ struct BoardTime {
 
 int main(int argc, char** argv) {
     const fs::path root = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "vesper-bench-factory-test";
-    fs::remove_all(root);
-    fs::create_directories(root / "line");
+    if (!vesper::bench::prepare_bench_root(root, VESPERCTL_BIN)) return 2;
     const fs::path dir = root / "line";
-    std::ofstream(root / "secret") << "bench-master-secret-0123456789abcdef";
-    try {
-        vesper::bench::PayloadSource payload(VESPERCTL_BIN);
-        vesper::write_file_atomic(root / "bootloader.bin", vesper::bench::make_bootloader(payload));
-        vesper::write_file_atomic(root / "app.bin", vesper::bench::make_app(payload));
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench: could not make the images: %s\n", e.what());
-        return 2;
-    }
+    fs::create_directories(dir);
 
     const fs::path log = dir / "devsim.jsonl";
     const std::string ledger_file = (dir / "ledger.db").string();

@@ -14,9 +14,29 @@
 #include <string>
 #include <vector>
 
+#include "flash_bench_images.hpp"
 #include "vesper/core/files.hpp"
 
 namespace vesper::bench {
+
+// A fresh `root` with the station benchmarks' inputs: a master secret file ("secret") and the same images
+// as bench/flash ("bootloader.bin", "app.bin": a bootloader and a 1 MiB ESP32 app whose segments hold the
+// bytes of a real compiled program, `payload_binary`, so the data deflates like code, not like zeros).
+// False (said on stderr) when the images cannot be made.
+inline bool prepare_bench_root(const std::filesystem::path& root, const std::string& payload_binary) {
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root);
+    std::ofstream(root / "secret") << "bench-master-secret-0123456789abcdef";
+    try {
+        PayloadSource payload(payload_binary);
+        write_file_atomic(root / "bootloader.bin", make_bootloader(payload));
+        write_file_atomic(root / "app.bin", make_app(payload));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench: could not make the images: %s\n", e.what());
+        return false;
+    }
+    return true;
+}
 
 // Runs to the end with stdout to `stdout_file` (stderr dropped); returns the exit code and fills the
 // child's peak RSS in KiB.

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "devsim_runner.hpp"
-#include "flash_bench_images.hpp"
 #include "station_bench_support.hpp"
 #include "vesper/core/files.hpp"
 
@@ -58,19 +57,7 @@ Result measure(int ports, const fs::path& root) {
 
 int main(int argc, char** argv) {
     const fs::path root = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / "vesper-bench-stations";
-    fs::remove_all(root);
-    fs::create_directories(root);
-    std::ofstream(root / "secret") << "bench-master-secret-0123456789abcdef";
-    // The same images as bench/flash: a bootloader and a 1 MiB ESP32 app whose segments hold the bytes of
-    // a real compiled program (this build's vesperctl), so the data deflates like code, not like zeros.
-    try {
-        vesper::bench::PayloadSource payload(VESPERCTL_BIN);
-        vesper::write_file_atomic(root / "bootloader.bin", vesper::bench::make_bootloader(payload));
-        vesper::write_file_atomic(root / "app.bin", vesper::bench::make_app(payload));
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench: could not make the images: %s\n", e.what());
-        return 2;
-    }
+    if (!vesper::bench::prepare_bench_root(root, VESPERCTL_BIN)) return 2;
 
     std::vector<Result> results;
     for (int ports : {1, 2, 4, 8}) {
