@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "devsim/device.hpp"
+#include "devsim_app_support.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/part/partition_table.hpp"
 #include "vesper/rom/boot_log.hpp"
@@ -76,13 +77,27 @@ TEST_CASE("power-on boot logs over a port without control lines", "[devsim][devi
         CHECK(d.state() == Device::State::download);
     }
     SECTION("app") {
-        Device d(config("esp32s3", BootMode::app), FlashStore::in_memory(0x400000));
+        FlashStore flash = FlashStore::in_memory(0x400000);
+        devsim_test::provision(flash, esp::chip_by_name("esp32s3"));
+        Device d(config("esp32s3", BootMode::app), std::move(flash));
         d.attach_host(t0);
         d.power_on(t0);
         const std::string out = drain(d, t0);
         CHECK(out.find("boot:0x8 (SPI_FAST_FLASH_BOOT)") != std::string::npos);
         CHECK(out.find("I (") != std::string::npos);
         CHECK(out.find("app: vesper devsim app, MAC 24:0a:c4:00:00:07") != std::string::npos);
+        CHECK(esp::triage_boot_log(as_bytes(out)).state == esp::BootState::normal_boot);
+        CHECK(d.state() == Device::State::app);
+    }
+    SECTION("app, but nothing flashed: the bootloader's errors") {
+        Device d(config("esp32s3", BootMode::app), FlashStore::in_memory(0x400000));
+        d.attach_host(t0);
+        d.power_on(t0);
+        const std::string out = drain(d, t0);
+        CHECK(out.find("boot:0x8 (SPI_FAST_FLASH_BOOT)") != std::string::npos);
+        CHECK(out.find("E (") != std::string::npos);
+        CHECK(out.find("boot: No bootable app partitions in the partition table") != std::string::npos);
+        CHECK(out.find("app ready") == std::string::npos);
         CHECK(esp::triage_boot_log(as_bytes(out)).state == esp::BootState::normal_boot);
         CHECK(d.state() == Device::State::app);
     }
@@ -127,7 +142,9 @@ TEST_CASE("an EN-only reset circuit reboots into whatever the IO0 strap says", "
 
     SECTION("IO0 strapped high: the classic download reset boots the app, and the host hears it") {
         TimePoint t{};
-        Device d(config("esp32", BootMode::app, Timing::off, ResetCircuit::en_only), FlashStore::in_memory(0x400000));
+        FlashStore flash = FlashStore::in_memory(0x400000);
+        devsim_test::provision(flash, esp::chip_by_name("esp32"));
+        Device d(config("esp32", BootMode::app, Timing::off, ResetCircuit::en_only), std::move(flash));
         d.attach_host(t);
         d.power_on(t);
         drain(d, t);
@@ -212,6 +229,7 @@ TEST_CASE("the ROM answers through the UART, FLASH_END boots the app", "[devsim]
     esp::PartitionTable table({{"nvs", esp::kTypeData, esp::kSubtypeNvs, 0x9000, 0x6000},
                                {"factory", esp::kTypeApp, esp::kSubtypeFactory, 0x10000, 0x100000}});
     d.flash().program(0x8000, esp::encode_partition_table(table));
+    d.flash().program(0x10000, devsim_test::app_image(esp::chip_by_name("esp32")));
 
     d.receive(esp::frame_request(esp::flash_end_request(esp::FlashEndAction::run_user_code)), t);
     const Bytes out = d.take_output(t).bytes;

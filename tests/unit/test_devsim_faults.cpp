@@ -132,3 +132,91 @@ TEST_CASE("max-baud garbles everything sent above the limit, nothing at or below
     for (int b = 0; b < 256; ++b)
         CHECK(FaultState::garble(static_cast<std::uint8_t>(b)) != 0xC0);
 }
+
+TEST_CASE("app fault specs", "[devsim][faults][app]") {
+    FaultPlan p;
+    add_fault(p, "stuck-output=2");
+    add_fault(p, "stuck-output=31");
+    add_fault(p, "weak-wifi");
+    add_fault(p, "no-hello");
+    add_fault(p, "panic-at=outputs");
+    add_fault(p, "line-noise=5");
+    add_fault(p, "late-answer=wifi_scan:2500");
+    CHECK(p.stuck_outputs == ((1u << 2) | (1u << 31)));
+    CHECK(p.weak_wifi);
+    CHECK(p.no_hello);
+    CHECK(p.panic_at == "outputs");
+    CHECK(p.line_noise == 5);
+    REQUIRE(p.late_answer);
+    CHECK(p.late_answer->command == "wifi_scan");
+    CHECK(p.late_answer->delay == std::chrono::milliseconds(2500));
+    CHECK_FALSE(p.empty());
+    CHECK(describe(p) == "stuck-output=2, stuck-output=31, weak-wifi, no-hello, panic-at=outputs, line-noise=5, "
+                         "late-answer=wifi_scan:2500");
+    for (const char* bad : {"stuck-output=32", "stuck-output=-1", "stuck-output=", "weak-wifi=1", "no-hello=yes",
+                            "panic-at=", "panic-at=Outputs", "panic-at=out puts", "line-noise=0", "late-answer=info",
+                            "late-answer=info:0", "late-answer=:100", "late-answer=info:x", "weak_wifi"}) {
+        FaultPlan q;
+        INFO(bad);
+        CHECK_THROWS_AS(add_fault(q, bad), Error);
+    }
+    // The message names the spec and lists the forms.
+    try {
+        FaultPlan q;
+        add_fault(q, "stuck-output=40");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("--fault 'stuck-output=40': I must be an output index from 0 to 31") !=
+              std::string::npos);
+        CHECK(std::string(e.what()).find("late-answer=COMMAND:MS") != std::string::npos);
+    }
+}
+
+TEST_CASE("a device prefix applies a fault to one device", "[devsim][faults]") {
+    SECTION("splitting") {
+        auto a = split_fault_argument("6:stuck-output=2");
+        CHECK(a.device == 6);
+        CHECK(a.spec == "stuck-output=2");
+        a = split_fault_argument("3:no-hello");
+        CHECK(a.device == 3);
+        CHECK(a.spec == "no-hello");
+        // A ':' after the '=' belongs to the spec.
+        a = split_fault_argument("stall-after-bytes=5:10");
+        CHECK_FALSE(a.device);
+        CHECK(a.spec == "stall-after-bytes=5:10");
+        a = split_fault_argument("2:late-answer=info:300");
+        CHECK(a.device == 2);
+        CHECK(a.spec == "late-answer=info:300");
+        a = split_fault_argument("weak-wifi");
+        CHECK_FALSE(a.device);
+        CHECK_THROWS_AS(split_fault_argument("0:weak-wifi"), Error);
+    }
+    SECTION("plans per device") {
+        const std::vector<std::string> args = {"corrupt-every=50", "6:stuck-output=2", "2:late-answer=info:300",
+                                               "6:weak-wifi"};
+        const FaultPlan first = fault_plan_for(args, 0, 8);
+        CHECK(first.corrupt_every == 50);
+        CHECK(first.stuck_outputs == 0);
+        CHECK_FALSE(first.late_answer);
+        const FaultPlan second = fault_plan_for(args, 1, 8);
+        REQUIRE(second.late_answer);
+        CHECK(second.late_answer->delay == std::chrono::milliseconds(300));
+        const FaultPlan sixth = fault_plan_for(args, 5, 8);
+        CHECK(sixth.stuck_outputs == 1u << 2);
+        CHECK(sixth.weak_wifi);
+        CHECK(describe(sixth) == "corrupt-every=50, stuck-output=2, weak-wifi");
+    }
+    SECTION("errors") {
+        // A device beyond --count, and a bad spec for another device, are errors for every device.
+        try {
+            fault_plan_for({"9:no-hello"}, 0, 8);
+            FAIL("no error");
+        } catch (const Error& e) {
+            CHECK(std::string(e.what()).find("--fault '9:no-hello': device 9 does not exist: there are 8 devices") !=
+                  std::string::npos);
+        }
+        CHECK_THROWS_AS(fault_plan_for({"2:stuck-output=99"}, 0, 8), Error);
+        CHECK_THROWS_AS(fault_plan_for({"1:"}, 0, 1), Error);
+        CHECK_NOTHROW(fault_plan_for({"1:no-hello"}, 0, 1));
+    }
+}

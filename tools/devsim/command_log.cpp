@@ -33,7 +33,25 @@ void CommandLog::write(const CommandRecord& r) {
         {"modelled_ms", r.modelled_ms},
         {"result", r.result},
     };
-    const std::string line = json_text(j) + "\n";
+    write_line(json_text(j) + "\n");
+}
+
+void CommandLog::write(const AppCommandRecord& r) {
+    nlohmann::json j = {
+        {"time", now_utc_iso8601()},
+        {"device", r.device},
+        {"layer", "app"},
+        {"op", r.command},
+        {"id", r.id},
+        {"baud", r.baud},
+        {"firmware_ms", r.firmware_ms},
+        {"modelled_ms", r.modelled_ms},
+        {"result", r.result},
+    };
+    write_line(json_text(j) + "\n");
+}
+
+void CommandLog::write_line(const std::string& line) {
     // Flushed per line: the log is read while the simulator still runs.
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
         fail(ErrorCode::io_write, "cannot write --log file '" + path_.string() + "': " + std::strerror(errno));

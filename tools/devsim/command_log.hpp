@@ -1,6 +1,7 @@
 #pragma once
-// --log FILE: one JSON object per line for every frame the ROM handled, so a run can be replayed in a
-// spreadsheet or checked by a test (what was asked, what came back, how long it took on a real line).
+// --log FILE: one JSON object per line for every frame the ROM handled and every request the app's
+// factory console answered, so a run can be replayed in a spreadsheet or checked by a test (what was
+// asked, what came back, how long it took on a real line and in the firmware).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +23,17 @@ struct CommandRecord {
     std::string result;
 };
 
+// A request the app's factory console answered.
+struct AppCommandRecord {
+    int device = 0;
+    std::string command; // the request's word: "wifi_scan"
+    std::uint32_t id = 0;
+    std::string result;     // "ok" or "err"
+    std::uint32_t baud = 0; // the app's UART
+    double firmware_ms = 0; // the HAL calls' modelled time (the benchmark subtracts it from wall time)
+    double modelled_ms = 0; // UART in + firmware + any late-answer delay + UART out
+};
+
 class CommandLog {
 public:
     // Appends to `path` (created if missing). Throws Error(io) naming it.
@@ -31,8 +43,11 @@ public:
     CommandLog& operator=(const CommandLog&) = delete;
 
     void write(const CommandRecord& record);
+    void write(const AppCommandRecord& record);
 
 private:
+    void write_line(const std::string& line);
+
     std::FILE* file_ = nullptr;
     std::filesystem::path path_;
 };

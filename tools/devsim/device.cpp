@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "devsim/sim_hal.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/rom/command.hpp"
 
@@ -33,8 +34,9 @@ ResetCircuit parse_reset_circuit(std::string_view text) {
 Device::Device(DeviceConfig config, FlashStore flash, CommandLog* log, std::function<void(const std::string&)> note)
     : config_(std::move(config)), chip_(*config_.chip), flash_(std::move(flash)),
       regs_(chip_, config_.mac, flash_.size()), faults_(config_.faults),
-      loader_(chip_, flash_, regs_, config_.timing, faults_), app_(chip_, config_.mac), log_(log),
-      note_(std::move(note)), decoder_(kRomMaxFrame) {}
+      loader_(chip_, flash_, regs_, config_.timing, faults_),
+      app_(chip_, config_.mac, flash_, jedec_from_rdid(regs_.jedec_id()), faults_, config_.timing.realistic()),
+      log_(log), note_(std::move(note)), decoder_(kRomMaxFrame) {}
 
 void Device::note(const std::string& text) const {
     if (note_) note_("devsim[" + std::to_string(config_.index) + "]: " + text);
@@ -71,6 +73,7 @@ void Device::boot(TimePoint now, ResetCause cause, bool download, bool keep_outp
     watchdog_at_.reset();
     // What the chip's ROM prints (its row's boot_text).
     const esp::RomBootText& rom = chip_.boot_text;
+    // A panic restarts the chip with a software reset (esp_restart after the panic handler).
     const std::string_view rst = cause == ResetCause::power_on   ? rom.rst_poweron
                                  : cause == ResetCause::external ? rom.rst_external
                                  : cause == ResetCause::watchdog ? rom.rst_watchdog
@@ -88,15 +91,57 @@ void Device::boot(TimePoint now, ResetCause cause, bool download, bool keep_outp
         uart_baud_ = kRomBaud;
         note(std::string("reset into download mode (") + std::string(chip_.display_name) + " ROM loader)");
     } else {
-        start_app(now);
+        const AppStart how = cause == ResetCause::power_on   ? AppStart::power_on
+                             : cause == ResetCause::external ? AppStart::external
+                             : cause == ResetCause::watchdog ? AppStart::watchdog
+                             : cause == ResetCause::panic    ? AppStart::panic
+                                                             : AppStart::software;
+        start_app(now, how);
     }
 }
 
-void Device::start_app(TimePoint at) {
+void Device::start_app(TimePoint at, AppStart how) {
     state_ = State::app;
     uart_baud_ = chip_.boot_text.baud;
-    emit_text(app_.boot_log(flash_), at, uart_baud_);
-    note("running the app");
+    emit_text(app_.start(how, at), at, uart_baud_);
+    note(app_.console_running()
+             ? "running the app (factory console " +
+                   std::string(app_.console().state() == vesper_factory::Console::State::active ? "active)"
+                                                                                                : "listening)")
+             : "running the app (no factory console)");
+}
+
+void Device::app_input(ByteView bytes, TimePoint arrival) {
+    const std::uint32_t baud = uart_baud_;
+    AppOutput out = app_.on_input(bytes, arrival);
+    for (const AppOutput::Piece& p : out.pieces)
+        emit_text(p.text, p.at, baud);
+    if (log_) {
+        for (const AppRequest& r : out.requests) {
+            AppCommandRecord rec;
+            rec.device = config_.index;
+            rec.command = r.command;
+            rec.id = r.id;
+            rec.result = r.ok ? "ok" : "err";
+            rec.baud = baud;
+            const auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+            rec.firmware_ms = ms(r.firmware);
+            rec.modelled_ms = ms(TimingModel::uart(r.request_bytes, baud) + r.firmware + r.late +
+                                 TimingModel::uart(r.answer_bytes, baud));
+            log_->write(rec);
+        }
+    }
+    switch (out.restart) {
+    case AppOutput::Restart::none: break;
+    case AppOutput::Restart::software:
+        note("the app restarts (reboot command)");
+        boot(tx_free_, ResetCause::software, false, true);
+        break;
+    case AppOutput::Restart::panic:
+        note("the app panicked (panic-at fault) and restarts");
+        boot(tx_free_, ResetCause::panic, false, true);
+        break;
+    }
 }
 
 void Device::receive(ByteView bytes, TimePoint now) {
@@ -124,11 +169,7 @@ void Device::receive(ByteView bytes, TimePoint now) {
         }
         break;
     }
-    case State::app: {
-        const std::string out = app_.on_input(bytes);
-        if (!out.empty()) emit_text(out, arrival, uart_baud_);
-        break;
-    }
+    case State::app: app_input(bytes, arrival); break;
     case State::reset_held:
     case State::halted: break; // nobody reads the UART
     }
@@ -183,7 +224,7 @@ void Device::handle_frame(const Bytes& frame, TimePoint arrival) {
     case AfterReply::stay: break;
     case AfterReply::run_app:
         // "Run user code": the ROM jumps into the flash boot path, no reset line is printed.
-        start_app(tx_free_);
+        start_app(tx_free_, AppStart::jump);
         break;
     case AfterReply::reboot: boot(tx_free_, ResetCause::software, io0_low(), true); break;
     case AfterReply::run_ram:
@@ -246,6 +287,7 @@ void Device::set_host_baud(std::uint32_t baud) {
 }
 
 void Device::tick(TimePoint now) {
+    if (state_ == State::app) app_.poll(now);
     if (watchdog_at_ && now >= *watchdog_at_) {
         watchdog_at_.reset();
         const bool download = io0_low();
@@ -263,6 +305,7 @@ void Device::tick(TimePoint now) {
 std::optional<TimePoint> Device::next_event() const {
     std::optional<TimePoint> t = release_at_;
     if (watchdog_at_ && (!t || *watchdog_at_ < *t)) t = watchdog_at_;
+    if (const auto app = state_ == State::app ? app_.next_deadline() : std::nullopt; app && (!t || *app < *t)) t = app;
     if (!queue_.empty() && (!t || queue_.front().due < *t)) t = queue_.front().due;
     return t;
 }

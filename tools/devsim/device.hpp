@@ -1,8 +1,8 @@
 #pragma once
 // One simulated board: the chip's reset and strapping logic, its UART (paced at the current baud when
-// timing is realistic), the ROM loader in download mode and the app otherwise, with the fault plan
-// applied to what goes back to the host. Driven by the server with the current time; it never blocks
-// and never reads a clock itself, so tests can drive it step by step.
+// timing is realistic), the ROM loader in download mode and the app (with the factory console)
+// otherwise, with the fault plan applied to what goes back to the host. Driven by the server with the current time; it
+// never blocks and never reads a clock itself, so tests can drive it step by step.
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -62,7 +62,7 @@ public:
         app,        // application running
         halted,     // jumped to RAM code (MEM_END with an entry point): silent until reset
     };
-    enum class ResetCause { power_on, external, software, watchdog };
+    enum class ResetCause { power_on, external, software, watchdog, panic };
 
     Device(DeviceConfig config, FlashStore flash, CommandLog* log = nullptr,
            std::function<void(const std::string&)> note = {});
@@ -94,6 +94,7 @@ public:
     FlashStore& flash() noexcept { return flash_; }
     RomLoader& loader() noexcept { return loader_; }
     const FaultState& faults() const noexcept { return faults_; }
+    const App& app() const noexcept { return app_; }
     bool line_dtr() const noexcept { return dtr_; }
     bool line_rts() const noexcept { return rts_; }
 
@@ -106,7 +107,8 @@ private:
 
     bool io0_low() const;
     void boot(TimePoint now, ResetCause cause, bool download, bool keep_output);
-    void start_app(TimePoint at);
+    void start_app(TimePoint at, AppStart how);
+    void app_input(ByteView bytes, TimePoint arrival);
     void handle_frame(const Bytes& frame, TimePoint arrival);
     void emit(ByteView wire, TimePoint earliest, std::uint32_t baud);
     void emit_text(const std::string& text, TimePoint earliest, std::uint32_t baud);

@@ -13,6 +13,17 @@
 //   max-baud=N                 the line cannot carry more than N baud: while the device's UART runs
 //                              faster (after CHANGE_BAUDRATE), what it sends arrives garbled and what
 //                              the host sends is lost, until a reset brings the UART back to 115200
+// App faults (the factory console the simulated board runs after booting its app):
+//   stuck-output=I             output I (0-based) always reads back on (repeatable)
+//   weak-wifi                  every network the Wi-Fi scan sees is at -88 dBm or weaker
+//   no-hello                   the app runs no factory console: boot log, then nothing; input ignored
+//   panic-at=COMMAND           the first request for COMMAND makes the app panic (Guru Meditation,
+//                              register dump, backtrace) and reboot
+//   line-noise=N               before every Nth protocol line the app sends, a line of binary junk and
+//                              a copy of the line with a wrong CRC
+//   late-answer=COMMAND:MS     the answer to the first request for COMMAND goes out MS ms late
+// Any spec may start with a device number and ':' ("6:stuck-output=2"): it then applies only to that
+// device (counted from 1, in the order of the ready lines); without one it applies to every device.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -40,14 +51,44 @@ struct FaultPlan {
     std::uint64_t fail_write_block = 0;
     std::uint32_t max_baud = 0; // 0: any speed gets through
 
+    // The app's faults.
+    struct LateAnswer {
+        std::string command;
+        std::chrono::milliseconds delay{0};
+    };
+    std::uint32_t stuck_outputs = 0; // bit I: output I reads back on
+    bool weak_wifi = false;
+    bool no_hello = false;
+    std::string panic_at; // a command word; empty: off
+    std::uint64_t line_noise = 0;
+    std::optional<LateAnswer> late_answer;
+
     bool empty() const noexcept {
         return corrupt_every == 0 && drop_every == 0 && drop_frame == 0 && stalls.empty() && disconnect_after == 0 &&
-               !fail_write_at && fail_write_block == 0 && max_baud == 0;
+               !fail_write_at && fail_write_block == 0 && max_baud == 0 && stuck_outputs == 0 && !weak_wifi &&
+               !no_hello && panic_at.empty() && line_noise == 0 && !late_answer;
     }
 };
 
-// Adds one --fault spec to `plan`. Throws Error(input) quoting the spec and the accepted forms.
+// Outputs the stuck-output fault can name: the factory console tests at most 32.
+inline constexpr std::uint32_t kMaxSimOutputs = 32;
+
+// Adds one --fault spec (without a device prefix) to `plan`. Throws Error(input) quoting the spec and
+// the accepted forms.
 void add_fault(FaultPlan& plan, std::string_view spec);
+
+// A --fault argument split at its optional device prefix: "6:stuck-output=2" is device 6 (1-based),
+// spec "stuck-output=2"; "corrupt-every=9" and "stall-after-bytes=5:10" have no prefix.
+struct FaultArgument {
+    std::optional<int> device; // 1-based; nullopt: every device
+    std::string_view spec;
+};
+// Throws Error(input) for a prefix that is 0 or too large to be a device number.
+FaultArgument split_fault_argument(std::string_view argument);
+
+// The plan of device `index` (0-based) of `count` from every --fault argument, in order. Throws
+// Error(input) for a bad spec (whichever device it names) and for a device prefix beyond `count`.
+FaultPlan fault_plan_for(const std::vector<std::string>& arguments, int index, int count);
 // "corrupt-every=100, fail-write-at=0x10000" (for the startup line and logs); "none" when empty.
 std::string describe(const FaultPlan& plan);
 
@@ -81,12 +122,23 @@ public:
 
     std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
 
+    // App faults, each consulted once per event and counted here so they survive app restarts.
+    // A request for `command` arrived: true once, for the first one, when panic-at names it.
+    bool panic_now(std::string_view command);
+    // How late the answer to a request for `command` goes out (late-answer: the first one only).
+    Duration answer_delay(std::string_view command);
+    // The app is about to send a protocol line: true when line-noise puts junk before it.
+    bool noise_before_line();
+
 private:
     FaultPlan plan_;
     std::uint64_t reply_frames_ = 0;
     std::uint64_t commands_ = 0;
     std::uint64_t flash_blocks_ = 0;
     std::uint64_t bytes_sent_ = 0;
+    bool panicked_ = false;
+    bool answered_late_ = false;
+    std::uint64_t app_lines_ = 0;
 };
 
 } // namespace vesper::devsim

@@ -45,6 +45,17 @@ Faults (--fault, repeatable, counters per device, deterministic):
                              CHANGE_BAUDRATE) every byte sent arrives shifted one bit ((b<<1)|1, so
                              no frame ever ends) and every byte received is lost; a reset brings the
                              UART back to 115200, where it works again
+  App faults (the factory console the board runs after booting its app):
+  stuck-output=I             output I (from 0) always reads back on; repeatable
+  weak-wifi                  every scanned network at -88 dBm or weaker
+  no-hello                   the app runs no factory console: boot log, then nothing
+  panic-at=COMMAND           the first request for COMMAND panics the app (Guru Meditation), which
+                             reboots (reset line, boot log, hello)
+  line-noise=N               before every Nth protocol line: a line of binary junk and a copy of the
+                             line with a wrong CRC
+  late-answer=COMMAND:MS     the answer to the first request for COMMAND comes MS ms late
+  N:SPEC                     SPEC for device N only (from 1, in the order of the ready lines), e.g.
+                             --fault 6:stuck-output=2; without N: every device
 
 Exit: SIGINT or SIGTERM stops the simulator cleanly (exit code 0). An error is one line on stderr,
 "vesper-devsim: error: ...", and exits with 2 (bad arguments), 5 (files, sockets) or 1 (internal).
@@ -131,9 +142,6 @@ int main(int argc, char** argv) {
             throw Error(ErrorCode::cli_usage, "--count " + std::to_string(count) + " devices do not fit above port " +
                                                   std::to_string(server.listen->port));
 
-        FaultPlan faults;
-        for (const auto& spec : fault_specs)
-            add_fault(faults, spec);
         const std::uint32_t flash_size = parse_flash_size(flash_size_text);
         const TimingModel timing(parse_timing(timing_text));
         const BootMode boot = parse_boot_mode(boot_text);
@@ -149,14 +157,23 @@ int main(int argc, char** argv) {
             d.config.boot = boot;
             d.config.reset_circuit = circuit;
             d.config.timing = timing;
-            d.config.faults = faults;
+            d.config.faults = fault_plan_for(fault_specs, i, count);
             d.flash_size = flash_size;
             if (flash_file) d.flash_file = indexed_path(*flash_file, i, count);
             devices.push_back(std::move(d));
         }
+        std::vector<std::string> fault_lines;
+        for (const DeviceSetup& d : devices)
+            if (!d.config.faults.empty())
+                fault_lines.push_back((count == 1
+                                           ? std::string("devsim: faults: ")
+                                           : "devsim: device " + std::to_string(d.config.index + 1) + " faults: ") +
+                                      describe(d.config.faults));
         Server srv(server, std::move(devices));
         srv.start();
-        if (!faults.empty() && !quiet) std::fprintf(stderr, "devsim: faults: %s\n", describe(faults).c_str());
+        if (!quiet)
+            for (const std::string& line : fault_lines)
+                std::fprintf(stderr, "%s\n", line.c_str());
         if (circuit == ResetCircuit::en_only && !quiet)
             std::fprintf(stderr, "devsim: reset circuit en-only: RTS drives EN, DTR is not wired, IO0 strapped %s\n",
                          boot == BootMode::app ? "high (resets boot the app)" : "low (resets enter download mode)");

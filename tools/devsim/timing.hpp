@@ -27,6 +27,18 @@ struct FlashTimes {
     Duration md5_per_mib = std::chrono::milliseconds(350);
 };
 
+// What the factory console's hardware calls take on a board (the simulated HAL adds them up as the
+// command's modelled duration). Estimates, not measurements: a relay's contact and feedback settle in
+// 5-15 ms (the HAL waits 20 ms), a GPIO input settles within microseconds (1 ms budget), an ESP-IDF
+// all-channel active scan dwells 120 ms on each of 13 channels plus radio start (~2.2 s), and an NVS
+// commit erases/programs a page or two (~30 ms).
+struct FirmwareTimes {
+    Duration output_settle = std::chrono::milliseconds(20);
+    Duration gpio_settle = std::chrono::milliseconds(1);
+    Duration wifi_scan = std::chrono::milliseconds(2200);
+    Duration nvs_commit = std::chrono::milliseconds(30);
+};
+
 class TimingModel {
 public:
     explicit TimingModel(Timing mode = Timing::off, FlashTimes times = {}) : mode_(mode), times_(times) {}
