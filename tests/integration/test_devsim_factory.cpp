@@ -108,7 +108,7 @@ public:
         args.insert(args.end(), extra.begin(), extra.end());
         sim_ = std::make_unique<Devsim>(args);
     }
-    std::string url(int device = 0) const { return "rfc2217://127.0.0.1:" + std::to_string(sim_->port() + device); }
+    std::string url(std::size_t device = 0) { return sim_->device_url(device); }
     fs::path flash_file() const { return dir_.path() / "flash.bin"; }
     Devsim& sim() { return *sim_; }
 

@@ -26,15 +26,15 @@ public:
     explicit DevsimProcess(std::vector<std::string> args, Output output = Output::Normal)
         : process_(command(std::move(args), output)) {
         // The ready line says where it listens; wait for it at most 10 s.
-        const std::regex ready(R"(listening on (tcp|rfc2217):127\.0\.0\.1:(\d+)(?: and pty:(\S+))?)");
         const bool up = process_.wait_for_line(
             [&](const std::string& line) {
                 stdout_ += line + "\n";
                 std::smatch m;
-                if (!std::regex_search(line, m, ready)) return false;
+                if (!std::regex_search(line, m, ready_line())) return false;
                 scheme_ = m[1] == "tcp" ? "socket" : "rfc2217";
                 port_ = static_cast<std::uint16_t>(std::stoi(m[2]));
                 pty_ = m[3];
+                ports_.push_back(port_);
                 return true;
             },
             std::chrono::seconds(10));
@@ -59,12 +59,33 @@ public:
     const std::string& scheme() const { return scheme_; }
     // socket://127.0.0.1:PORT or rfc2217://127.0.0.1:PORT
     std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
+    // The URL of device `index` (from 0) of a --count run, reading its ready line when not read yet:
+    // with port 0 every device listens on a port of its own choosing.
+    std::string device_url(std::size_t index) {
+        while (ports_.size() <= index) {
+            const bool more = process_.wait_for_line(
+                [&](const std::string& line) {
+                    stdout_ += line + "\n";
+                    std::smatch m;
+                    if (!std::regex_search(line, m, ready_line())) return false;
+                    ports_.push_back(static_cast<std::uint16_t>(std::stoi(m[2])));
+                    return true;
+                },
+                std::chrono::seconds(10));
+            if (!more) FAIL("vesper-devsim printed no ready line for device " << index << "; stdout: " << stdout_);
+        }
+        return scheme_ + "://127.0.0.1:" + std::to_string(ports_[index]);
+    }
     // The first device's pseudo-terminal (/dev/pts/N) when started with --pty, else empty.
     const std::string& pty_path() const { return pty_; }
     // Everything read from its stdout up to and including the ready line.
     const std::string& stdout_text() const { return stdout_; }
 
 private:
+    static const std::regex& ready_line() {
+        static const std::regex ready(R"(listening on (tcp|rfc2217):127\.0\.0\.1:(\d+)(?: and pty:(\S+))?)");
+        return ready;
+    }
     static std::vector<std::string> command(std::vector<std::string> args, Output output) {
         args.insert(args.begin(), VESPER_DEVSIM_BIN);
         if (output == Output::Quiet) args.push_back("--quiet");
@@ -73,6 +94,7 @@ private:
 
     BackgroundProcess process_;
     std::uint16_t port_ = 0;
+    std::vector<std::uint16_t> ports_; // every device's, as far as read
     std::string scheme_;
     std::string pty_;
     std::string stdout_;
