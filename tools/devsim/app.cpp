@@ -85,7 +85,7 @@ std::string App::start(AppStart how, AppTime at) {
     fw_name_ = boot.app->project_name;
     fw_version_ = boot.app->version;
     hal_.boot(reset_reason_, boot.app->sha256);
-    hal_.set_clock(boot.ms);
+    hal_.set_clock(0); // millis() counts from the reset (boot_at_)
     console_.begin(hal_, fw_name_.c_str(), fw_version_.c_str());
     running_ = true;
     out += shaped(hal_.take_output());
