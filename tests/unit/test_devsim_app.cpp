@@ -277,7 +277,13 @@ TEST_CASE("devsim app: realistic timing adds the firmware's modelled time and lo
     CHECK(app[0].at("id") == 9);
     CHECK(app[0].at("result") == "ok");
     CHECK(app[0].at("firmware_ms") == 2200.0);
-    CHECK(app[0].at("modelled_ms").get<double>() > 2200.0);
+    // The modelled time adds the request and the answer on the UART at the app's baud.
+    CHECK(app[0].at("baud") == 115200);
+    CHECK(app[0].at("wire_in") == factory::encode_request(9, "wifi_scan", nullptr).size());
+    CHECK(app[0].at("wire_out").get<double>() > 100);
+    const double uart_ms =
+        (app[0].at("wire_in").get<double>() + app[0].at("wire_out").get<double>()) * 10 * 1000 / 115200;
+    CHECK(app[0].at("modelled_ms").get<double>() == Approx(2200.0 + uart_ms));
     CHECK(app[1].at("op") == "outputs");
     CHECK(app[1].at("firmware_ms") == 240.0);
 }

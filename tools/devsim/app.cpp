@@ -134,7 +134,7 @@ AppOutput App::on_input(ByteView bytes, AppTime arrival) {
                 rec.firmware = busy;
                 rec.late = late;
                 rec.request_bytes = request_bytes;
-                rec.answer_bytes = text.size();
+                rec.answer_bytes = out.pieces.back().text.size();
                 out.requests.push_back(std::move(rec));
             }
         }

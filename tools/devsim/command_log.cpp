@@ -43,6 +43,8 @@ void CommandLog::write(const AppCommandRecord& r) {
         {"layer", "app"},
         {"op", r.command},
         {"id", r.id},
+        {"wire_in", r.wire_in},
+        {"wire_out", r.wire_out},
         {"baud", r.baud},
         {"firmware_ms", r.firmware_ms},
         {"modelled_ms", r.modelled_ms},

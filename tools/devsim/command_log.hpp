@@ -28,10 +28,12 @@ struct AppCommandRecord {
     int device = 0;
     std::string command; // the request's word: "wifi_scan"
     std::uint32_t id = 0;
-    std::string result;     // "ok" or "err"
-    std::uint32_t baud = 0; // the app's UART
-    double firmware_ms = 0; // the HAL calls' modelled time (the benchmark subtracts it from wall time)
-    double modelled_ms = 0; // UART in + firmware + any late-answer delay + UART out
+    std::string result;       // "ok" or "err"
+    std::size_t wire_in = 0;  // the request line's bytes
+    std::size_t wire_out = 0; // the answer's bytes (with the hello it woke, and any line noise)
+    std::uint32_t baud = 0;   // the app's UART
+    double firmware_ms = 0;   // the HAL calls' modelled time (the benchmark subtracts it from wall time)
+    double modelled_ms = 0;   // UART in + firmware + any late-answer delay + UART out
 };
 
 class CommandLog {

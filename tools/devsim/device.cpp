@@ -123,6 +123,8 @@ void Device::app_input(ByteView bytes, TimePoint arrival) {
             rec.command = r.command;
             rec.id = r.id;
             rec.result = r.ok ? "ok" : "err";
+            rec.wire_in = r.request_bytes;
+            rec.wire_out = r.answer_bytes;
             rec.baud = baud;
             const auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
             rec.firmware_ms = ms(r.firmware);
