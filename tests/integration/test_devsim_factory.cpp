@@ -7,6 +7,7 @@
 
 #include "flash_test_support.hpp"
 #include "vesper/core/checksum.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/factory/console_session.hpp"
 #include "vesper/factory/test_runner.hpp"
 #include "vesper/image/image_synth.hpp"
@@ -121,7 +122,9 @@ private:
 
 TEST_CASE("devsim factory: a good board passes the built-in plan, mark_tested lands in its flash file",
           "[integration][devsim][factory]") {
-    Bench bench;
+    test::TempDir logs;
+    const fs::path log = logs / "devsim.jsonl";
+    Bench bench({"--log", log.string()});
     const Run r = test_board(bench.url(), "24:0a:c4:12:00:01", default_test_plan());
     INFO(r.result.message << "\n" << r.log);
     CHECK(r.result.passed);
@@ -150,6 +153,18 @@ TEST_CASE("devsim factory: a good board passes the built-in plan, mark_tested la
     for (const nvs::NvsValue& v : nvs::read_image(ByteView(file).subspan(0x9000, 0x5000)).values)
         flagged = flagged || (v.ns == "vesper_fct" && v.key == "factory_ok" && v.integer == 1);
     CHECK(flagged);
+
+    // The command log has a line per answered request: the plan's (ids from 1) and mark_tested.
+    std::vector<std::string> ops;
+    for (const std::string& line : split(test::text_of(log), '\n')) {
+        if (line.empty()) continue;
+        const auto j = nlohmann::json::parse(line);
+        if (j.value("layer", "") != "app") continue;
+        ops.push_back(j.at("op").get<std::string>() + ":" + std::to_string(j.at("id").get<int>()));
+        CHECK(j.at("result") == "ok");
+    }
+    CHECK(ops == std::vector<std::string>{"hello:1", "info:2", "identity:3", "info:4", "outputs:5", "wifi_scan:6",
+                                          "mark_tested:100"});
 }
 
 TEST_CASE("devsim factory: a stuck output fails test:outputs, only on the device it was given to",

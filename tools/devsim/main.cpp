@@ -45,7 +45,7 @@ Faults (--fault, repeatable, counters per device, deterministic):
                              CHANGE_BAUDRATE) every byte sent arrives shifted one bit ((b<<1)|1, so
                              no frame ever ends) and every byte received is lost; a reset brings the
                              UART back to 115200, where it works again
-  App faults (the factory console the board runs after booting its app):
+App faults (the factory console each board runs once its app boots; docs/devsim.md, "The app"):
   stuck-output=I             output I (from 0) always reads back on; repeatable
   weak-wifi                  every scanned network at -88 dBm or weaker
   no-hello                   the app runs no factory console: boot log, then nothing
