@@ -4,6 +4,8 @@
 // listening window in modelled time.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "devsim_app_support.hpp"
 #include "temp_dir.hpp"
 #include "vesper/core/checksum.hpp"
@@ -293,4 +295,31 @@ TEST_CASE("devsim app: with timing off the answers are immediate", "[devsim][app
     b.read();
     CHECK(answer_of(b.ask(1, "wifi_scan"), 1).word == "ok");
     CHECK(answer_of(b.ask(2, "outputs"), 2).word == "ok");
+}
+
+TEST_CASE("devsim app: the factory flag joins what the nvs partition already holds", "[devsim][app]") {
+    const esp::ChipInfo& chip = esp::chip_by_name("esp32");
+    auto flash = devsim::FlashStore::in_memory(0x400000);
+    provision(flash, chip);
+    // The product firmware's own settings in the default nvs partition.
+    const std::string csv = "key,type,encoding,value\n"
+                            "app,namespace,,\n"
+                            "boot_count,data,u32,17\n"
+                            "name,data,string,bench-3\n"
+                            "cal,data,hex2bin,00ff10\n";
+    const auto t = nvs::Template::compile(nvs::parse_csv(csv, "app.csv", "."));
+    flash.program(kNvsAddr, t.render({}, kNvsSize, nvs::Version::v2));
+    Board b(app_config("esp32"), std::move(flash), {}, nullptr, false);
+    REQUIRE(frames_of(b.read()).size() == 1);
+    REQUIRE(answer_of(b.ask(1, "mark_tested"), 1).word == "ok");
+
+    const nvs::Dump dump = nvs::read_image(b.device->flash().read(kNvsAddr, kNvsSize));
+    CHECK(dump.ok());
+    std::map<std::string, std::string> values;
+    for (const nvs::NvsValue& v : dump.values)
+        values[v.ns + "/" + v.key] = nvs::value_text(v);
+    CHECK(values == std::map<std::string, std::string>{{"app/boot_count", "17"},
+                                                       {"app/name", "\"bench-3\""},
+                                                       {"app/cal", "00ff10"},
+                                                       {"vesper_fct/factory_ok", "1"}});
 }
