@@ -34,8 +34,7 @@ struct BootLog {
 // (otadata is not read); without a valid table the bootloader tries 0x10000.
 BootLog boot_from_flash(const esp::ChipInfo& chip, const FlashStore& flash);
 
-// The first line of an ESP-IDF-like log line writer, for the app's own lines after the boot log:
-// "I (123) tag: text\r\n".
+// One line in ESP-IDF's log format, "I (123) tag: text\r\n" (the app's own lines after the boot log).
 std::string log_line(char level, unsigned ms, const char* tag, const std::string& text);
 
 } // namespace vesper::devsim
