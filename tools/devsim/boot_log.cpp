@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "vesper/core/bytes.hpp"
-#include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/image/image.hpp"
 #include "vesper/part/partition_table.hpp"
@@ -118,10 +117,7 @@ std::optional<BootedApp> load_app(const esp::ChipInfo& chip, const FlashStore& f
     app.offset = slot.offset;
     app.project_name = image->app ? image->app->project_name : "unknown";
     app.version = image->app ? image->app->version : "";
-    if (image->extended.hash_appended == 1 && image->sha256_present)
-        app.sha256 = image->sha256_stored;
-    else
-        app.sha256 = sha256(bytes.first(image->image_size));
+    app.sha256 = esp::running_app_sha256(*image, bytes);
     return app;
 }
 
