@@ -10,6 +10,7 @@
 #include "vesper/core/text.hpp"
 #include "vesper/factory/console_session.hpp"
 #include "vesper/factory/test_runner.hpp"
+#include "vesper/image/image.hpp"
 #include "vesper/image/image_synth.hpp"
 #include "vesper/nvs/reader.hpp"
 #include "vesper/nvs/template.hpp"
@@ -37,6 +38,13 @@ const nvs::Fields& fields() {
     return f;
 }
 
+Bytes app_image() {
+    esp::SynthOptions app;
+    app.size = 128 * 1024;
+    app.version = kVersion;
+    return esp::synthesize_app_image(esp::chip_by_name("esp32"), app);
+}
+
 // A provisioned ESP32 board's flash: what `vesperctl flash` and the NVS step would have written.
 Bytes provisioned_flash() {
     const fs::path src = VESPER_SOURCE_DIR;
@@ -44,10 +52,7 @@ Bytes provisioned_flash() {
     auto put = [&](std::uint32_t at, const Bytes& b) { std::copy(b.begin(), b.end(), flash.begin() + at); };
     const auto table = esp::parse_partition_csv(read_text_file(src / "configs/partitions-4mb.csv"), "partitions");
     put(0x8000, esp::encode_partition_table(table));
-    esp::SynthOptions app;
-    app.size = 128 * 1024;
-    app.version = kVersion;
-    put(table.find("ota_0")->offset, esp::synthesize_app_image(esp::chip_by_name("esp32"), app));
+    put(table.find("ota_0")->offset, app_image());
     const auto nvs_template = nvs::Template::load(src / "templates/vesper-device.csv");
     put(table.find("fctry")->offset, nvs_template.render(fields(), table.find("fctry")->size, nvs::Version::v2));
     return flash;
@@ -65,6 +70,9 @@ CrossCheckContext context(const std::string& mac) {
     c.identity.batch_id = 17;
     c.identity.mqtt_pass_sha256 = to_hex(sha256(as_bytes(fields().at("mqtt_password"))));
     c.firmware_version = kVersion;
+    // What the host computes from the image file; the simulated board computes it from its flash.
+    const Bytes app = app_image();
+    c.app_sha256 = to_hex(esp::running_app_sha256(esp::parse_image(app, "app"), app));
     return c;
 }
 
@@ -131,6 +139,7 @@ TEST_CASE("devsim factory: a good board passes the built-in plan, mark_tested la
     CHECK(r.result.cause.empty());
     CHECK(r.result.hello.at("fw") == "vesper-factory");
     CHECK(r.result.hello.at("fw_version") == kVersion);
+    CHECK(test_named(r.result, "firmware").measured.dump().find(context("").app_sha256) != std::string::npos);
     for (const TestResult& t : r.result.tests) {
         INFO(t.name << ": " << t.message);
         CHECK(t.verdict == Verdict::pass);
