@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> urls;
     try {
         vesper::bench::DevsimRunner sim(VESPER_DEVSIM_BIN,
-                                        {"--chip", "esp32", "--count", std::to_string(kBoards), "--timing",
-                                         "realistic", "--flash", (dir / "flash.bin").string(), "--log", log.string()},
+                                        {"--chip", "esp32", "--count", std::to_string(kBoards), "--timing", "realistic",
+                                         "--flash", (dir / "flash.bin").string(), "--log", log.string()},
                                         kBoards);
         urls = sim.urls();
         const auto batch = vesper::bench::create_batch(VESPERCTL_BIN, ledger_file, kBoards, dir);
@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
     bool consistent = true;
     for (const auto& [device, t] : times) {
         const double over = t.tests > 0 ? (t.host_ms - t.board_ms) / t.tests : 0;
-        std::printf("%-7d %6d %9d %10d %10.1f %10.1f %12.2f\n", device, t.tests, t.requests, t.board_requests, t.host_ms,
-                    t.board_ms, over);
+        std::printf("%-7d %6d %9d %10d %10.1f %10.1f %12.2f\n", device, t.tests, t.requests, t.board_requests,
+                    t.host_ms, t.board_ms, over);
         worst = std::max(worst, over);
         total_over += t.host_ms - t.board_ms;
         total_tests += t.tests;

@@ -78,17 +78,19 @@ inline std::optional<std::string> create_batch(const std::string& vesperctl, con
 
 // Writes `dir`/factory.yaml: station "bench" on `urls`, profile bc (the repository's partition table
 // and NVS template, ../bootloader.bin and ../app.bin) followed by `profile_extra`.
-inline std::filesystem::path write_station_config(const std::filesystem::path& dir, const std::vector<std::string>& urls,
-                                                  const std::string& source_dir, const std::string& profile_extra = "") {
+inline std::filesystem::path write_station_config(const std::filesystem::path& dir,
+                                                  const std::vector<std::string>& urls, const std::string& source_dir,
+                                                  const std::string& profile_extra = "") {
     std::string yaml = "version: 1\nflash: {baud: 921600, retries: 0}\nstations:\n  bench:\n    ports:\n";
     for (const auto& u : urls)
         yaml += "      - " + u + "\n";
     yaml += "profiles:\n  bc:\n    board_type: BC\n    revision: 2\n    chip: esp32\n"
             "    partition_table: " +
-            source_dir + "/configs/partitions-4mb.csv\n    images:\n"
-                         "      - {name: bootloader, file: ../bootloader.bin, address: 0x1000}\n"
-                         "      - {name: app, file: ../app.bin, partition: ota_0}\n"
-                         "    nvs: {template: " +
+            source_dir +
+            "/configs/partitions-4mb.csv\n    images:\n"
+            "      - {name: bootloader, file: ../bootloader.bin, address: 0x1000}\n"
+            "      - {name: app, file: ../app.bin, partition: ota_0}\n"
+            "    nvs: {template: " +
             source_dir + "/templates/vesper-device.csv, partition: fctry}\n" + profile_extra;
     const std::filesystem::path file = dir / "factory.yaml";
     std::ofstream(file) << yaml;

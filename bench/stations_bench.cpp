@@ -43,9 +43,10 @@ Result measure(int ports, const fs::path& root) {
     vesper::bench::write_station_config(dir, sim.urls(), VESPER_SOURCE_DIR);
 
     const auto t0 = Clock::now();
-    const int code = vesper::bench::run({VESPERCTL_BIN, "--json", "--ledger", ledger, "flash", "--station", "bench", "--batch", *batch,
-                          "--config", (dir / "factory.yaml").string(), "--secret-file", (root / "secret").string()},
-                         (dir / "events.jsonl").string(), &r.max_rss_kib);
+    const int code = vesper::bench::run({VESPERCTL_BIN, "--json", "--ledger", ledger, "flash", "--station", "bench",
+                                         "--batch", *batch, "--config", (dir / "factory.yaml").string(),
+                                         "--secret-file", (root / "secret").string()},
+                                        (dir / "events.jsonl").string(), &r.max_rss_kib);
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r.boards_per_min = ports * 60.0 / r.seconds;
     r.ok = code == 0;

@@ -104,7 +104,8 @@ void register_test(CLI::App& app, Context& ctx) {
     cmd->add_option("-p,--port", a->port, "Serial port, socket://HOST:PORT or rfc2217://HOST:PORT ($VESPER_PORT)");
     cmd->add_option("--serial", a->serial, "The board's serial (default: the device bound to the MAC its app reports)");
     cmd->add_option("--plan", a->plan, "Test plan file (default: the board's profile's, else the built-in plan)");
-    cmd->add_option("--config", a->config, "Factory config with the board profiles (default: $VESPER_CONFIG, ./vesper.yaml)");
+    cmd->add_option("--config", a->config,
+                    "Factory config with the board profiles (default: $VESPER_CONFIG, ./vesper.yaml)");
     cmd->add_option("-b,--baud", a->baud, "The app console's baud rate (default: the profile's, else 115200)")
         ->check(CLI::Range(300, 5000000));
     cmd->add_flag("--no-reset", a->no_reset, "Do not reset the board: test the app as it runs");

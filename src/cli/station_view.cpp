@@ -132,7 +132,7 @@ private:
         std::uint64_t done = 0, total = 0;
         std::string unit;     // what done/total count, from the step
         std::string activity; // what the step is busy with (the test running)
-        double rate = 0;  // units per second
+        double rate = 0;      // units per second
         bool finished = false;
         BoardResult result = BoardResult::passed;
     };

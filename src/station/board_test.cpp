@@ -40,13 +40,20 @@ factory::ExpectedIdentity expected_identity(const FirmwareSet& firmware, const l
         if (v.ns != kIdentityNamespace) continue;
         const std::string text(v.data.begin(), v.data.end());
         const auto number = static_cast<std::int64_t>(v.integer);
-        if (v.key == "serial_number") id.serial_number = text;
-        else if (v.key == "hw_type") id.hw_type = text;
-        else if (v.key == "hw_version") id.hw_version = text;
-        else if (v.key == "plan") id.plan = text;
-        else if (v.key == "mqtt_pass") id.mqtt_pass_sha256 = sha256_hex(text);
-        else if (v.key == "outputs" && nvs::is_integer(v.type)) id.outputs = number;
-        else if (v.key == "batch_id" && nvs::is_integer(v.type)) id.batch_id = number;
+        if (v.key == "serial_number")
+            id.serial_number = text;
+        else if (v.key == "hw_type")
+            id.hw_type = text;
+        else if (v.key == "hw_version")
+            id.hw_version = text;
+        else if (v.key == "plan")
+            id.plan = text;
+        else if (v.key == "mqtt_pass")
+            id.mqtt_pass_sha256 = sha256_hex(text);
+        else if (v.key == "outputs" && nvs::is_integer(v.type))
+            id.outputs = number;
+        else if (v.key == "batch_id" && nvs::is_integer(v.type))
+            id.batch_id = number;
     }
     return id;
 }

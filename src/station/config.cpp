@@ -220,7 +220,8 @@ TestSettings read_test(const Reader& r, const Entry& entry, const std::string& f
     }
     if (const Entry* baud = yaml::find(fields, "baud"))
         t.baud = static_cast<std::uint32_t>(r.uint(baud->value, field + ".baud", 300, 5000000));
-    if (const Entry* mark = yaml::find(fields, "mark_tested")) t.mark_tested = r.boolean(mark->value, field + ".mark_tested");
+    if (const Entry* mark = yaml::find(fields, "mark_tested"))
+        t.mark_tested = r.boolean(mark->value, field + ".mark_tested");
     return t;
 }
 

@@ -20,7 +20,7 @@ void say(const PortTestRequest& r, const std::string& text) {
 // The board's ledger device by the MAC its app reports, when the ledger has one bound to it. A board
 // that does not answer is left to the test run, which reports it as it should (no_hello).
 std::optional<ledger::Device> find_by_app_mac(factory::ConsoleSession& session, const ledger::Ledger& ledger,
-                                             std::chrono::milliseconds hello_timeout) {
+                                              std::chrono::milliseconds hello_timeout) {
     try {
         session.wait_hello(hello_timeout);
         const factory::Answer info = session.request("info", nlohmann::json::object(), std::chrono::seconds(5));

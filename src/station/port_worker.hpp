@@ -73,11 +73,11 @@ private:
     // The board in hand, for events.
     std::string serial_, mac_;
     int attempt_ = 1;
-    std::string step_; // the step running, "" outside one
-    std::string step_cause_; // the cause the failed step gave (BoardContext::cause), "" when none
-    std::string activity_;   // what the step is busy with in its phase, "" when it did not say
+    std::string step_;                   // the step running, "" outside one
+    std::string step_cause_;             // the cause the failed step gave (BoardContext::cause), "" when none
+    std::string activity_;               // what the step is busy with in its phase, "" when it did not say
     std::uint64_t done_ = 0, total_ = 0; // the step's progress last reported
-    std::string unit_; // what its progress counts
+    std::string unit_;                   // what its progress counts
     std::string phase_ = phase::waiting;
     std::string waiting_message_;
     std::string port_trouble_;

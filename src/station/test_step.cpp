@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "vesper/core/error.hpp"
 #include "vesper/chip/chip.hpp"
+#include "vesper/core/error.hpp"
 #include "vesper/station/board_test.hpp"
 
 namespace vesper::station {

@@ -58,14 +58,14 @@ std::vector<ledger::Attempt> attempts_of_step(const FactoryLine& line, const std
 
 } // namespace
 
-TEST_CASE("station test step: good boards are tested and marked; each fault fails only its own port with its cause",
+TEST_CASE("station test step: good boards are tested and marked, each fault fails only its own port with its cause",
           "[integration][station][factory]") {
     const std::vector<BoardSpec> boards = {
-        {"bench", {}},                                 // 0: a good board
-        {"bench", {"--fault", "stuck-output=2"}},      // 1: relay 2 stuck on
-        {"bench", {"--fault", "weak-wifi"}},           // 2: a bad antenna
-        {"bench", {"--fault", "no-hello"}},            // 3: an app without the factory console
-        {"bench", {"--fault", "panic-at=outputs"}},    // 4: crashes when its outputs are switched
+        {"bench", {}},                              // 0: a good board
+        {"bench", {"--fault", "stuck-output=2"}},   // 1: relay 2 stuck on
+        {"bench", {"--fault", "weak-wifi"}},        // 2: a bad antenna
+        {"bench", {"--fault", "no-hello"}},         // 3: an app without the factory console
+        {"bench", {"--fault", "panic-at=outputs"}}, // 4: crashes when its outputs are switched
         {"bench", {"--fault", "line-noise=2", "--fault", "late-answer=info:2500"}}, // 5: a noisy line
     };
     FactoryLine line(boards, 6, "192KB", 120, kTestProfile);
@@ -77,8 +77,8 @@ TEST_CASE("station test step: good boards are tested and marked; each fault fail
     struct Expect {
         std::string result, cause;
     };
-    const std::vector<Expect> expect = {{"passed", ""},      {"failed", "test:outputs"}, {"failed", "test:wifi"},
-                                        {"failed", "no_hello"}, {"failed", "crash"},     {"passed", ""}};
+    const std::vector<Expect> expect = {{"passed", ""},         {"failed", "test:outputs"}, {"failed", "test:wifi"},
+                                        {"failed", "no_hello"}, {"failed", "crash"},        {"passed", ""}};
     for (std::size_t i = 0; i < boards.size(); ++i) {
         INFO("board " << i);
         const json b = board_on(summary, line.ports()[i]);
@@ -219,7 +219,8 @@ TEST_CASE("vesperctl test: tests a flashed board on its port, records it, and ex
 
     // The stuck relay: the table says which output, the exit code is factory.test_failed's, the ledger
     // says failed with the test as the cause.
-    const auto fail = line.ctl({"test", "--port", line.ports()[1], "--serial", bad, "--config", line.config().string()});
+    const auto fail =
+        line.ctl({"test", "--port", line.ports()[1], "--serial", bad, "--config", line.config().string()});
     INFO(fail.out << fail.err);
     CHECK(fail.exit_code == 7);
     CHECK_THAT(fail.out, Catch::Contains("FAILED (test:outputs)"));

@@ -143,7 +143,7 @@ TEST_CASE("devsim app: every command answers from the simulated board", "[devsim
     }
 }
 
-TEST_CASE("devsim app: no fctry partition, no identity; no nvs partition, no flag", "[devsim][app]") {
+TEST_CASE("devsim app: no fctry partition, no identity, and no nvs partition, no flag", "[devsim][app]") {
     Board b(app_config("esp32"), {.identity = false});
     b.read();
     const factory::Frame id = answer_of(b.ask(1, "identity"), 1);
@@ -194,7 +194,7 @@ TEST_CASE("devsim app: no valid app, no console", "[devsim][app]") {
     }
 }
 
-TEST_CASE("devsim app: mark_tested stores the flag in flash; the next boot is silent and listens 3 s",
+TEST_CASE("devsim app: mark_tested stores the flag in flash, and the next boot is silent and listens 3 s",
           "[devsim][app]") {
     test::TempDir dir;
     const auto file = dir / "flash.bin";

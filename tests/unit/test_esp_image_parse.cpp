@@ -6,12 +6,12 @@
 #include <filesystem>
 
 #include "esp_image_builder.hpp"
+#include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/image/image.hpp"
 #include "vesper/image/image_patch.hpp"
 #include "vesper/image/image_synth.hpp"
-#include "vesper/core/checksum.hpp"
 
 using namespace vesper;
 using namespace vesper::esp;
@@ -376,8 +376,7 @@ TEST_CASE("identify: partition tables, NVS partitions, blank flash and junk", "[
     CHECK_THROWS_AS(identify_file({}, "empty.bin"), Error);
 }
 
-TEST_CASE("image: the running app's SHA-256 is the appended digest, else the image's bytes",
-          "[esp][image]") {
+TEST_CASE("image: the running app's SHA-256 is the appended digest, else the image's bytes", "[esp][image]") {
     const auto& esp32 = esp::chip_info(esp::Chip::esp32);
     Bytes app = esp::synthesize_app_image(esp32, {.size = 0x3000, .project = "p", .version = "1"});
     const esp::ImageInfo info = esp::parse_image(app, "app");

@@ -576,7 +576,8 @@ TEST_CASE("station config: a profile's test settings, inline plan, plan file and
     const std::string bad = replaced(inline_plan, "command: info", "command: infos");
     const std::string why = parse_error(bad);
     CHECK_THAT(why, Catch::StartsWith("f.yaml:19: profiles.p.test.plan.tests[0].command: "));
-    CHECK_THAT(parse_error(kMinimal + "    test: {baud: 10}\n"), Catch::StartsWith("f.yaml:13: profiles.p.test.baud: "));
+    CHECK_THAT(parse_error(kMinimal + "    test: {baud: 10}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.test.baud: "));
     CHECK_THAT(parse_error(kMinimal + "    test: {plans: x.yaml}\n"),
                Catch::StartsWith("f.yaml:13: profiles.p.test.plans: unknown key"));
 
@@ -589,12 +590,12 @@ TEST_CASE("station config: a profile's test settings, inline plan, plan file and
     REQUIRE(f.profiles.at(0).test.plan->tests.size() == 1);
     CHECK(f.profiles.at(0).test.plan->source == (tmp.path() / "plan.yaml").string());
     write_file_atomic(tmp.path() / "plan.yaml", std::string_view("tests:\n  - {name: boot, command: nope}\n"));
-    const Error inner = error_from([&] { parse_config(kMinimal + "    test: {plan: plan.yaml}\n", tmp.path() / "f.yaml"); });
+    const Error inner =
+        error_from([&] { parse_config(kMinimal + "    test: {plan: plan.yaml}\n", tmp.path() / "f.yaml"); });
     CHECK_THAT(inner.what(), Catch::StartsWith((tmp.path() / "plan.yaml").string() + ":2: "));
     const Error missing =
         error_from([&] { parse_config(kMinimal + "    test: {plan: gone.yaml}\n", tmp.path() / "f.yaml"); });
     CHECK(missing.code() == ErrorCode::config_invalid);
-    CHECK_THAT(missing.what(),
-               Catch::StartsWith((tmp.path() / "f.yaml").string() + ":13: profiles.p.test.plan: ") &&
-                   Catch::Contains("gone.yaml"));
+    CHECK_THAT(missing.what(), Catch::StartsWith((tmp.path() / "f.yaml").string() + ":13: profiles.p.test.plan: ") &&
+                                   Catch::Contains("gone.yaml"));
 }

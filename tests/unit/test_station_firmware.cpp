@@ -12,10 +12,10 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/creds/mqtt.hpp"
 #include "vesper/image/image_synth.hpp"
 #include "vesper/nvs/reader.hpp"
 #include "vesper/part/partition_table.hpp"
-#include "vesper/creds/mqtt.hpp"
 #include "vesper/station/board_test.hpp"
 #include "vesper/station/firmware.hpp"
 
@@ -392,12 +392,13 @@ TEST_CASE("station firmware: check_nvs renders once for a device of the batch, n
 TEST_CASE("station board test: the expected identity is read back from the NVS image rendered for the device",
           "[station][firmware][factory]") {
     Line line;
-    write_file_atomic(line.root / "templates" / "device.csv",
-                      std::string_view("key,type,encoding,value\nvesper,namespace,,\n"
-                                       "serial_number,data,string,{{serial_number}}\nhw_type,data,string,{{hw_type}}\n"
-                                       "hw_version,data,string,{{hw_version}}\nmqtt_pass,data,string,{{mqtt_password}}\n"
-                                       "plan,data,string,{{subscription_plan}}\noutputs,data,u8,{{available_outputs}}\n"
-                                       "batch_id,data,u32,{{batch_id}}\nother,namespace,,\nserial_number,data,string,x\n"));
+    write_file_atomic(
+        line.root / "templates" / "device.csv",
+        std::string_view("key,type,encoding,value\nvesper,namespace,,\n"
+                         "serial_number,data,string,{{serial_number}}\nhw_type,data,string,{{hw_type}}\n"
+                         "hw_version,data,string,{{hw_version}}\nmqtt_pass,data,string,{{mqtt_password}}\n"
+                         "plan,data,string,{{subscription_plan}}\noutputs,data,u8,{{available_outputs}}\n"
+                         "batch_id,data,u32,{{batch_id}}\nother,namespace,,\nserial_number,data,string,x\n"));
     const FirmwareSet fw = line.load();
     ledger::Device d;
     d.serial = "PV-26113-BC02R-7K3QX";

@@ -53,18 +53,18 @@ struct TestResult {
     std::string limits;      // "best_rssi min -75; failed = []", "/v[0-9]+/", "= aa:bb:cc:dd:ee:ff"
     Verdict verdict = Verdict::skip;
     bool required = true;
-    int attempts = 0; // requests made (1 + retries used); 0 when skipped
+    int attempts = 0;                      // requests made (1 + retries used); 0 when skipped
     std::chrono::microseconds duration{0}; // to the microsecond: the host overhead per test is about 1 ms
-    std::string message; // why it failed, errored or was skipped; empty on a pass
-    std::string cause;   // on fail/error: crash, identity_mismatch or test:<name>
+    std::string message;                   // why it failed, errored or was skipped; empty on a pass
+    std::string cause;                     // on fail/error: crash, identity_mismatch or test:<name>
 };
 
 struct TestRunResult {
     bool passed = false; // every required test passed (a skip with nothing to compare counts as passed)
     std::string cause; // the first failure's cause: no_hello, crash, identity_mismatch or test:<name>; empty on a pass
-    std::string message;           // the first failure's message
-    nlohmann::json hello;          // the board's hello object (null when none came)
-    std::vector<TestResult> tests; // every test of the plan, in its order
+    std::string message;                   // the first failure's message
+    nlohmann::json hello;                  // the board's hello object (null when none came)
+    std::vector<TestResult> tests;         // every test of the plan, in its order
     std::chrono::microseconds duration{0}; // to the microsecond: the host overhead per test is about 1 ms
 };
 

@@ -26,8 +26,8 @@
 #include <string_view>
 #include <vector>
 
-#include "vesper/core/bytes.hpp"
 #include "vesper/chip/chip.hpp"
+#include "vesper/core/bytes.hpp"
 
 namespace vesper::esp {
 

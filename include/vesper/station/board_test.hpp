@@ -35,7 +35,7 @@ struct BoardTestResult {
     bool passed = false; // every required test passed, and the board was marked when asked
     std::string cause;   // no_hello, crash, identity_mismatch, test:<name>, mark_tested; empty on a pass
     ErrorCode code = ErrorCode::factory_test_failed; // for a failure
-    std::string message; // one line naming the port, the test and why
+    std::string message;                             // one line naming the port, the test and why
 };
 
 struct BoardTestOptions {
