@@ -82,6 +82,7 @@ void run_test(const Context& ctx, const TestArgs& a) {
         doc["status"] = r.device ? nlohmann::json(ledger::to_string(r.device->status)) : nlohmann::json(nullptr);
         doc["plan"] = r.plan_source;
         doc["console"] = factory::console_counters_json(r.counters);
+        doc["log"] = r.log; // the boot log and every other non-protocol line, newest 64 KiB
         ctx.print_json(doc);
     } else {
         std::cout << "Port:   " << req.port << "\nSerial: " << (serial.empty() ? "- (not in the ledger)" : serial)

@@ -198,6 +198,8 @@ TEST_CASE("vesperctl test: tests a flashed board on its port, records it, and ex
     CHECK(doc.at("recorded") == true);
     CHECK(doc.at("status") == "tested");
     CHECK(doc.at("plan") == "built-in");
+    // The boot log came with it: the reset into the app was captured.
+    CHECK_THAT(doc.at("log").get<std::string>(), Catch::Contains("cpu_start"));
     std::set<std::string> names;
     for (const auto& t : doc.at("tests")) {
         names.insert(t.at("name").get<std::string>());
