@@ -54,5 +54,7 @@ void register_help(CLI::App& app, Context& ctx);
 
 // Reads a secret (the MQTT master secret) from $VESPER_MQTT_SECRET or a --secret-file; never argv.
 std::string read_mqtt_secret(const std::string& secret_file);
+// The claim secret from $VESPER_CLAIM_SECRET or a --claim-secret-file (at least 16 bytes); never argv.
+std::string read_claim_secret(const std::string& secret_file);
 
 } // namespace vesper::cli

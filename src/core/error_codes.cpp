@@ -126,6 +126,14 @@ constexpr std::array kErrorCodes{
                   "the board's app crashed or restarted during the factory test: the message holds the panic line"},
     ErrorCodeInfo{C::factory_test_failed, "factory.test_failed", K::verify,
                   "the board failed a factory test: the message names the test, what it measured and the limits"},
+    ErrorCodeInfo{C::secret_too_short, "secret.too_short", K::input,
+                  "the secret is too short to be safe: use at least 16 random bytes"},
+    ErrorCodeInfo{C::claim_malformed, "claim.malformed", K::input,
+                  "not a claim code: 21 symbols of 0-9 A-Z without I, L, O, U (hyphens and spaces ignored)"},
+    ErrorCodeInfo{C::claim_typo, "claim.typo", K::input,
+                  "the claim code's check character does not match: one character is wrong or two are swapped"},
+    ErrorCodeInfo{C::claim_mismatch, "claim.mismatch", K::verify,
+                  "the claim code is well-formed but belongs to another device (or another claim secret)"},
 };
 
 // Each row sits at its code's index, so info() is an index and a missing or misplaced row fails to build.
@@ -135,7 +143,7 @@ constexpr bool rows_in_order() {
     return true;
 }
 static_assert(rows_in_order(), "kErrorCodes rows must follow the ErrorCode enum");
-static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::factory_test_failed) + 1,
+static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::claim_mismatch) + 1,
               "every ErrorCode needs a row in kErrorCodes");
 
 } // namespace

@@ -14,7 +14,7 @@ std::string mqtt_password(std::string_view secret, std::string_view serial) {
     return to_hex(mac).substr(0, 32);
 }
 
-std::string load_secret(const std::filesystem::path& secret_file, const char* env_var) {
+std::string load_secret(const std::filesystem::path& secret_file, const char* env_var, const char* file_option) {
     if (!secret_file.empty()) {
         std::string text = read_text_file(secret_file);
         std::string secret(trim(text));
@@ -23,7 +23,7 @@ std::string load_secret(const std::filesystem::path& secret_file, const char* en
     }
     const char* v = std::getenv(env_var);
     if (v && *v) return v;
-    fail(ErrorCode::secret_missing, std::string("no secret: set ") + env_var + " or pass --secret-file FILE");
+    fail(ErrorCode::secret_missing, std::string("no secret: set ") + env_var + " or pass " + file_option + " FILE");
 }
 
 } // namespace vesper::creds

@@ -131,6 +131,10 @@ TEST_CASE("error codes: every code's kind, and so its exit code", "[core][error_
         {"factory.timeout", 6},
         {"factory.crash", 6},
         {"factory.test_failed", 7},
+        {"secret.too_short", 2},
+        {"claim.malformed", 2},
+        {"claim.typo", 2},
+        {"claim.mismatch", 7},
     };
     const auto codes = all_error_codes();
     REQUIRE(codes.size() == std::size(expected));

@@ -101,6 +101,10 @@ enum class ErrorCode {
     factory_timeout,
     factory_crash,
     factory_test_failed,
+    secret_too_short,
+    claim_malformed,
+    claim_typo,
+    claim_mismatch,
 };
 
 struct ErrorCodeInfo {

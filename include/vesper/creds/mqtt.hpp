@@ -15,7 +15,9 @@ std::string mqtt_password(std::string_view secret, std::string_view serial);
 
 // Loads the master secret: from `secret_file` when given (surrounding whitespace and a trailing newline
 // are stripped), else from the environment variable `env_var`. Throws Error(input) saying where it
-// looked when neither yields a non-empty secret; the secret itself never appears in a message.
-std::string load_secret(const std::filesystem::path& secret_file, const char* env_var);
+// looked (`env_var`, `file_option`) when neither yields a non-empty secret; the secret itself never
+// appears in a message.
+std::string load_secret(const std::filesystem::path& secret_file, const char* env_var,
+                        const char* file_option = "--secret-file");
 
 } // namespace vesper::creds
