@@ -278,7 +278,7 @@ void register_flash(CLI::App& app, Context& ctx) {
     cmd->add_option("regions", args->pairs, "ADDRESS FILE [ADDRESS FILE ...] (not with --station)")->expected(-1);
     cmd->callback([&ctx, args, cmd] {
         if (!args->station.station.empty()) return run_flash_station(ctx, *args, cmd);
-        for (const char* opt : {"--batch", "--config", "--secret-file", "--reflash"})
+        for (const char* opt : {"--batch", "--config", "--secret-file", "--claim-secret-file", "--reflash"})
             if (cmd->count(opt)) fail(ErrorCode::cli_usage, std::string("flash: ") + opt + " goes with --station");
         if (args->ports.size() > 1)
             fail(ErrorCode::cli_usage, "flash: one --port at a time (several go with --station)");

@@ -10,6 +10,7 @@
 #include "vesper/core/files.hpp"
 #include "vesper/core/interrupt.hpp"
 #include "vesper/core/json_text.hpp"
+#include "vesper/creds/claim_code.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/nvs/dump_format.hpp"
 #include "vesper/nvs/image_batch.hpp"
@@ -55,7 +56,7 @@ void print_built(const Context& ctx, nlohmann::json doc) {
 }
 
 struct BuildArgs {
-    std::string input, template_path, serial, output, size, secret_file;
+    std::string input, template_path, serial, output, size, secret_file, claim_secret_file;
     int version = 2;
 };
 
@@ -64,8 +65,8 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         fail(ErrorCode::cli_usage, "nvs build: give either INPUT.csv or --template T.csv (one of them)");
     if (!a.template_path.empty() && a.serial.empty())
         fail(ErrorCode::cli_usage, "nvs build: --template needs --serial SN (the ledger device to fill it from)");
-    if (a.template_path.empty() && (!a.serial.empty() || !a.secret_file.empty()))
-        fail(ErrorCode::cli_usage, "nvs build: --serial and --secret-file only go with --template");
+    if (a.template_path.empty() && (!a.serial.empty() || !a.secret_file.empty() || !a.claim_secret_file.empty()))
+        fail(ErrorCode::cli_usage, "nvs build: --serial, --secret-file and --claim-secret-file only go with --template");
     check_output_option(ctx, a.output);
     const std::size_t size = nvs::parse_partition_size(a.size, "--size");
     const nvs::Version version = to_version(a.version);
@@ -86,7 +87,9 @@ void run_build(const Context& ctx, const BuildArgs& a) {
         ledger::Device d = ledger.get_device(a.serial);
         std::string secret;
         if (t.uses(kMqttPasswordField)) secret = read_mqtt_secret(a.secret_file);
-        nvs::Fields fields = station::identity_fields(d, t, secret);
+        std::string claim_secret;
+        if (t.uses(creds::kClaimCodeField)) claim_secret = read_claim_secret(a.claim_secret_file);
+        nvs::Fields fields = station::identity_fields(d, t, secret, claim_secret);
         image = t.render(fields, size, version, &info);
         doc = image_json(a.output, image, version, info);
         doc["input"] = nullptr;
@@ -99,7 +102,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
 
 struct BatchArgs {
     std::int64_t batch_id = 0;
-    std::string template_path, size, out_dir, secret_file;
+    std::string template_path, size, out_dir, secret_file, claim_secret_file;
     int version = 2;
     unsigned jobs = 0;
 };
@@ -114,6 +117,8 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
     std::string secret;
     const bool wants_password = t.uses(kMqttPasswordField);
     if (wants_password) secret = read_mqtt_secret(a.secret_file);
+    std::string claim_secret;
+    if (t.uses(creds::kClaimCodeField)) claim_secret = read_claim_secret(a.claim_secret_file);
 
     std::vector<std::string> names;
     names.reserve(devices.size());
@@ -124,7 +129,7 @@ void run_batch(const Context& ctx, const BatchArgs& a) {
     std::vector<nvs::RenderInfo> infos(devices.size());
 
     auto produce = [&](std::size_t i, Bytes& out) {
-        nvs::Fields fields = station::identity_fields(devices[i], t, secret);
+        nvs::Fields fields = station::identity_fields(devices[i], t, secret, claim_secret);
         try {
             infos[i] = t.render_into(fields, size, version, out);
         } catch (const Error& e) {
@@ -220,6 +225,9 @@ void register_nvs(CLI::App& app, Context& ctx) {
     build->add_option("--secret-file", b->secret_file,
                       "File holding the MQTT master secret (else $VESPER_MQTT_SECRET); only read when the template "
                       "uses {{mqtt_password}}");
+    build->add_option("--claim-secret-file", b->claim_secret_file,
+                      "File holding the claim secret (else $VESPER_CLAIM_SECRET); only read when the template uses "
+                      "{{claim_code}}");
     build->callback([&ctx, b] { run_build(ctx, *b); });
 
     auto ba = std::make_shared<BatchArgs>();
@@ -234,6 +242,8 @@ void register_nvs(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     batch->add_option("--secret-file", ba->secret_file,
                       "File holding the MQTT master secret (else $VESPER_MQTT_SECRET)");
+    batch->add_option("--claim-secret-file", ba->claim_secret_file,
+                      "File holding the claim secret (else $VESPER_CLAIM_SECRET)");
     batch->add_option("--jobs", ba->jobs, "Worker threads (default: one per CPU)");
     batch->callback([&ctx, ba] { run_batch(ctx, *ba); });
 

@@ -17,6 +17,7 @@ struct TestArgs {
     std::string plan;
     std::string config;
     std::string secret_file;
+    std::string claim_secret_file;
     std::optional<std::uint32_t> baud;
     bool no_reset = false;
     bool no_mark = false;
@@ -57,6 +58,14 @@ void run_test(const Context& ctx, const TestArgs& a) {
     req.mqtt_secret = [&a]() -> std::string {
         try {
             return read_mqtt_secret(a.secret_file);
+        } catch (const Error& e) {
+            if (e.code() == ErrorCode::secret_missing) return {};
+            throw;
+        }
+    };
+    req.claim_secret = [&a]() -> std::string {
+        try {
+            return read_claim_secret(a.claim_secret_file);
         } catch (const Error& e) {
             if (e.code() == ErrorCode::secret_missing) return {};
             throw;
@@ -113,6 +122,8 @@ void register_test(CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-mark", a->no_mark, "Do not store the board's tested flag after a pass");
     cmd->add_option("--secret-file", a->secret_file,
                     "File holding the MQTT master secret, to check the board's MQTT password ($VESPER_MQTT_SECRET)");
+    cmd->add_option("--claim-secret-file", a->claim_secret_file,
+                    "File holding the claim secret, for templates that use {{claim_code}} ($VESPER_CLAIM_SECRET)");
     cmd->callback([&ctx, a] { run_test(ctx, *a); });
 }
 

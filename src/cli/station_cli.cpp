@@ -45,6 +45,9 @@ void add_station_options(CLI::App* cmd, StationArgs& a, bool station_optional) {
     cmd->add_option("--secret-file", a.secret_file,
                     "File holding the MQTT master secret (else $VESPER_MQTT_SECRET); read only when the NVS "
                     "template uses {{mqtt_password}}");
+    cmd->add_option("--claim-secret-file", a.claim_secret_file,
+                    "File holding the claim secret (else $VESPER_CLAIM_SECRET); read only when the NVS template "
+                    "uses {{claim_code}}");
     cmd->add_flag("--reflash", a.reflash, "Run boards again that the ledger says are already done");
 }
 
@@ -69,6 +72,7 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     req.wait_for_boards = a.wait_for_boards;
     req.poll_interval = std::chrono::milliseconds(a.poll_ms);
     req.mqtt_secret = [&a] { return read_mqtt_secret(a.secret_file); };
+    req.claim_secret = [&a] { return read_claim_secret(a.claim_secret_file); };
     // Refused before the live view draws anything: a bad run prints its one error line and nothing else.
     const auto run = station::prepare_station_run(cfg, req);
     const station::RunOptions& ro = run->options;

@@ -17,6 +17,7 @@ struct StationArgs {
     std::optional<std::int64_t> batch;
     std::string config;
     std::string secret_file;
+    std::string claim_secret_file;
     std::optional<std::uint32_t> baud;
     std::optional<std::string> before, after; // default / no-reset, hard-reset / no-reset; else the config's
     bool reflash = false;
@@ -27,7 +28,8 @@ struct StationArgs {
     int poll_ms = 1000;
 };
 
-// --station (required unless `station_optional`), --batch, --config, --secret-file, --reflash.
+// --station (required unless `station_optional`), --batch, --config, --secret-file, --claim-secret-file,
+// --reflash.
 void add_station_options(CLI::App* cmd, StationArgs& args, bool station_optional);
 
 // Runs the station; throws Error(device) naming the failed ports when any board failed. `cmd` is the

@@ -31,10 +31,10 @@ factory::ExpectedIdentity ledger_identity(const ledger::Device& device) {
 }
 
 factory::ExpectedIdentity expected_identity(const FirmwareSet& firmware, const ledger::Device& device,
-                                            const std::string& mqtt_secret) {
+                                            const std::string& mqtt_secret, const std::string& claim_secret) {
     if (!firmware.nvs_template || !firmware.nvs_partition) return ledger_identity(device);
     const esp::RegionSource region =
-        render_nvs(firmware, identity_fields(device, *firmware.nvs_template, mqtt_secret), device.serial);
+        render_nvs(firmware, identity_fields(device, *firmware.nvs_template, mqtt_secret, claim_secret), device.serial);
     factory::ExpectedIdentity id;
     for (const nvs::NvsValue& v : nvs::read_image(region.data).values) {
         if (v.ns != kIdentityNamespace) continue;

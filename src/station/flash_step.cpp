@@ -20,14 +20,14 @@ std::string phase_of(esp::FlashPhase p) { return p == esp::FlashPhase::read ? "v
 
 FlashStep::FlashStep(esp::DeflateCache& cache, const StepSettings& settings)
     : cache_(cache), flash_(settings.flash), reset_after_(settings.reset_after_flash),
-      mqtt_secret_(settings.mqtt_secret) {}
+      mqtt_secret_(settings.mqtt_secret), claim_secret_(settings.claim_secret) {}
 
 std::unique_ptr<Step> make_flash_step(const StepSettings& settings, StepShared& shared) {
     return std::make_unique<FlashStep>(shared.deflate_cache, settings);
 }
 
 void FlashStep::check(const FirmwareSet& firmware, const ledger::Device& sample) const {
-    check_nvs(firmware, sample, mqtt_secret_);
+    check_nvs(firmware, sample, mqtt_secret_, claim_secret_);
 }
 
 void FlashStep::run(BoardContext& board) {
@@ -40,7 +40,7 @@ void FlashStep::run(BoardContext& board) {
     auto t = Clock::now();
     std::vector<esp::RegionSource> regions = fw.regions;
     if (fw.nvs_template)
-        regions.push_back(render_nvs(fw, identity_fields(board.device, *fw.nvs_template, mqtt_secret_), serial));
+        regions.push_back(render_nvs(fw, identity_fields(board.device, *fw.nvs_template, mqtt_secret_, claim_secret_), serial));
     board.phases["nvs"] = since(t);
 
     // Planned against what this board reported (flash size, chip), the bootloader header patched as the

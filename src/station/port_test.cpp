@@ -84,11 +84,13 @@ PortTestResult test_port(const PortTestRequest& r) {
         context.identity = ledger_identity(*out.device);
         if (firmware) {
             const std::string secret = r.mqtt_secret ? r.mqtt_secret() : std::string();
+            const std::string claim_secret = r.claim_secret ? r.claim_secret() : std::string();
             try {
-                context.identity = expected_identity(*firmware, *out.device, secret);
+                context.identity = expected_identity(*firmware, *out.device, secret, claim_secret);
             } catch (const Error& e) {
                 if (e.code() != ErrorCode::secret_missing) throw;
-                say(r, "no MQTT master secret: the board's MQTT password is not checked");
+                // The message names the template and the secret it needs (never a secret's value).
+                say(r, std::string(e.what()) + ": the fields derived from secrets are not checked");
             }
         }
     }

@@ -4,6 +4,7 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
+#include "vesper/creds/claim_code.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/ledger/ledger.hpp"
 
@@ -55,6 +56,12 @@ std::unique_ptr<StationRun> prepare_station_run(const Config& cfg, const RunRequ
             fail(ErrorCode::internal, "prepare_station_run: the NVS template needs the MQTT master secret and the "
                                       "request gives no way to read it");
         settings.mqtt_secret = req.mqtt_secret();
+    }
+    if (run->firmware.nvs_template && run->firmware.nvs_template->uses(creds::kClaimCodeField)) {
+        if (!req.claim_secret)
+            fail(ErrorCode::internal, "prepare_station_run: the NVS template needs the claim secret and the "
+                                      "request gives no way to read it");
+        settings.claim_secret = req.claim_secret();
     }
 
     ro.baud = req.baud ? *req.baud : st.baud ? *st.baud : cfg.flash.baud;

@@ -16,14 +16,15 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 } // namespace
 
-TestStep::TestStep(const StepSettings& settings) : mqtt_secret_(settings.mqtt_secret) {}
+TestStep::TestStep(const StepSettings& settings)
+    : mqtt_secret_(settings.mqtt_secret), claim_secret_(settings.claim_secret) {}
 
 std::unique_ptr<Step> make_test_step(const StepSettings& settings, StepShared&) {
     return std::make_unique<TestStep>(settings);
 }
 
 void TestStep::check(const FirmwareSet& firmware, const ledger::Device& sample) const {
-    (void)expected_identity(firmware, sample, mqtt_secret_);
+    (void)expected_identity(firmware, sample, mqtt_secret_, claim_secret_);
 }
 
 void TestStep::run(BoardContext& board) {
@@ -34,7 +35,7 @@ void TestStep::run(BoardContext& board) {
     factory::CrossCheckContext context;
     context.rom_mac = esp::format_mac(board.link->info().mac);
     context.ledger_mac = board.device.mac;
-    context.identity = expected_identity(fw, board.device, mqtt_secret_);
+    context.identity = expected_identity(fw, board.device, mqtt_secret_, claim_secret_);
     context.firmware_version = fw.firmware_version;
     context.app_sha256 = fw.app_sha256;
 

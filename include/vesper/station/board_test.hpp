@@ -23,7 +23,7 @@ namespace vesper::station {
 // vesperctl writes. Without an NVS template, the ledger's fields under the template's usual keys.
 // Error(secret.missing) when the template needs the master secret and `mqtt_secret` is empty.
 factory::ExpectedIdentity expected_identity(const FirmwareSet& firmware, const ledger::Device& device,
-                                            const std::string& mqtt_secret);
+                                            const std::string& mqtt_secret, const std::string& claim_secret = {});
 // The ledger's fields under templates/vesper-device.csv's keys (no MQTT password): for a board tested
 // without its profile.
 factory::ExpectedIdentity ledger_identity(const ledger::Device& device);

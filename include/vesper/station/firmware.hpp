@@ -53,6 +53,7 @@ esp::RegionSource render_nvs(const FirmwareSet& firmware, const nvs::Fields& fie
 // that does not fit the partition, no secret for {{mqtt_password}}) would fail every board of the batch.
 // Error(input) "CONFIG:LINE: profiles.P.nvs.template: ..." naming the template's own line too. Does
 // nothing for a profile without nvs.
-void check_nvs(const FirmwareSet& firmware, const ledger::Device& sample, const std::string& mqtt_secret);
+void check_nvs(const FirmwareSet& firmware, const ledger::Device& sample, const std::string& mqtt_secret,
+               const std::string& claim_secret = {});
 
 } // namespace vesper::station

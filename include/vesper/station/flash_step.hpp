@@ -28,6 +28,7 @@ private:
     esp::FlashOptions flash_;
     bool reset_after_;
     std::string mqtt_secret_;
+    std::string claim_secret_;
 };
 
 std::unique_ptr<Step> make_flash_step(const StepSettings& settings, StepShared& shared);

@@ -30,6 +30,8 @@ struct PortTestRequest {
     std::string actor;
     // The MQTT master secret, for the identity's password hash; "" when there is none (not compared).
     std::function<std::string()> mqtt_secret;
+    // The claim secret, for templates that use {{claim_code}}; "" when there is none (not compared).
+    std::function<std::string()> claim_secret;
     std::function<void(const std::string&)> note; // remarks for the operator (no reset lines, not recorded)
     factory::TestRunHooks hooks;
 };

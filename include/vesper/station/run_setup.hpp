@@ -35,6 +35,8 @@ struct RunRequest {
     std::chrono::milliseconds poll_interval{1000};
     // Asked only when the NVS template derives an MQTT password from the master secret.
     std::function<std::string()> mqtt_secret;
+    // Asked only when the NVS template uses {{claim_code}}.
+    std::function<std::string()> claim_secret;
 };
 
 // A run ready to start. Its steps share `shared`, so it stays where it was made (held by pointer).

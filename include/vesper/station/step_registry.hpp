@@ -19,6 +19,7 @@ struct StepSettings {
     esp::FlashOptions flash;       // compress, force, verify
     bool reset_after_flash = true; // hard reset into the app when flashing is done
     std::string mqtt_secret;       // for templates that use {{mqtt_password}}; never logged
+    std::string claim_secret;      // for templates that use {{claim_code}}; never logged
 };
 
 // What the ports of one run share. Outlives every pipeline built with it.

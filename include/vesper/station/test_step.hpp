@@ -25,6 +25,7 @@ public:
 
 private:
     std::string mqtt_secret_;
+    std::string claim_secret_;
 };
 
 std::unique_ptr<Step> make_test_step(const StepSettings& settings, StepShared& shared);
