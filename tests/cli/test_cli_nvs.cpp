@@ -13,6 +13,7 @@
 #include "run_process.hpp"
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/creds/claim_code.hpp"
 #include "vesper/nvs/encoding.hpp"
 #include "vesper/nvs/reader.hpp"
 
@@ -292,6 +293,46 @@ TEST_CASE("cli nvs build --template: failures leave no image", "[cli][nvs][ledge
     CHECK_THAT(placeholder.err,
                Catch::Contains(bad_template.string() + ":4: key 'wifi': unknown placeholder {{wifi_ssid}}"));
     CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("cli nvs build/batch --template: {{claim_code}} from the claim secret, only when the template uses it",
+          "[cli][nvs][ledger][claim]") {
+    TempDir dir;
+    auto serials = make_batch(dir);
+    const std::string ledger = (dir / "ledger.db").string();
+    const std::string claim_secret = "claim-secret-for-nvs-tests-42";
+    const fs::path tmpl = dir / "claim.csv";
+    vesper::write_file_atomic(tmpl, std::string_view("key,type,encoding,value\nvesper,namespace,,\n"
+                                                     "serial_number,data,string,{{serial_number}}\n"
+                                                     "claim_code,data,string,{{claim_code}}\n"));
+    const fs::path out = dir / "dev.bin";
+    auto none = vesperctl({"--ledger", ledger, "nvs", "build", "--template", tmpl.string(), "--serial", serials[0],
+                           "-o", out.string(), "--size", "0x6000"},
+                          with_secret(dir));
+    CHECK(none.exit_code == 2);
+    CHECK_THAT(none.err, Catch::Contains("VESPER_CLAIM_SECRET") && Catch::Contains("--claim-secret-file"));
+    CHECK_FALSE(fs::exists(out));
+
+    vesper::write_file_atomic(dir / "claim.txt", claim_secret + "\n");
+    auto r = vesperctl({"--ledger", ledger, "nvs", "build", "--template", tmpl.string(), "--serial", serials[0], "-o",
+                        out.string(), "--size", "0x6000", "--claim-secret-file", (dir / "claim.txt").string()},
+                       in_dir(dir));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(values_of(out)["vesper/claim_code"] == vesper::creds::claim_code(claim_secret, serials[0]));
+    CHECK(r.out.find(claim_secret) == std::string::npos);
+    CHECK(r.err.find(claim_secret) == std::string::npos);
+
+    ProcessOptions env = in_dir(dir);
+    env.env["VESPER_CLAIM_SECRET"] = claim_secret;
+    auto batch = vesperctl({"--ledger", ledger, "nvs", "batch", "1", "--template", tmpl.string(), "--size", "0x6000",
+                            "--out", (dir / "imgs").string()},
+                           env);
+    INFO(batch.err);
+    REQUIRE(batch.exit_code == 0);
+    for (const auto& sn : serials)
+        CHECK(values_of(dir / "imgs" / (sn + ".bin"))["vesper/claim_code"] ==
+              vesper::creds::claim_code(claim_secret, sn));
 }
 
 TEST_CASE("cli nvs build --template: no secret needed when the template has no password", "[cli][nvs][ledger]") {
