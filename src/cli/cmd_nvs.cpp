@@ -66,7 +66,8 @@ void run_build(const Context& ctx, const BuildArgs& a) {
     if (!a.template_path.empty() && a.serial.empty())
         fail(ErrorCode::cli_usage, "nvs build: --template needs --serial SN (the ledger device to fill it from)");
     if (a.template_path.empty() && (!a.serial.empty() || !a.secret_file.empty() || !a.claim_secret_file.empty()))
-        fail(ErrorCode::cli_usage, "nvs build: --serial, --secret-file and --claim-secret-file only go with --template");
+        fail(ErrorCode::cli_usage,
+             "nvs build: --serial, --secret-file and --claim-secret-file only go with --template");
     check_output_option(ctx, a.output);
     const std::size_t size = nvs::parse_partition_size(a.size, "--size");
     const nvs::Version version = to_version(a.version);

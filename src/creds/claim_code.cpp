@@ -93,7 +93,8 @@ std::string normalise_claim_code(std::string_view typed, std::string* why) {
             if (why) {
                 const bool printable = c > ' ' && c < 0x7f;
                 *why = "character " + std::to_string(i + 1) + " " +
-                       (printable ? "'" + std::string(1, c) + "'" : "(byte " + hex_u(static_cast<unsigned char>(c), 2) + ")") +
+                       (printable ? "'" + std::string(1, c) + "'"
+                                  : "(byte " + hex_u(static_cast<unsigned char>(c), 2) + ")") +
                        " is not a claim code symbol (0-9 and A-Z without I, L, O, U; hyphens and spaces are ignored)";
             }
             return {};

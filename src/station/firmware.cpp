@@ -328,7 +328,8 @@ void check_nvs(const FirmwareSet& firmware, const ledger::Device& sample, const 
                const std::string& claim_secret) {
     if (!firmware.profile || !firmware.profile->nvs || !firmware.nvs_template) return;
     try {
-        (void)render_nvs(firmware, identity_fields(sample, *firmware.nvs_template, mqtt_secret, claim_secret), sample.serial);
+        (void)render_nvs(firmware, identity_fields(sample, *firmware.nvs_template, mqtt_secret, claim_secret),
+                         sample.serial);
     } catch (const Error& e) {
         Context(*firmware.profile, firmware.config_file)
             .fail_at(firmware.profile->nvs->line, "nvs.template", e.what(), e.code());

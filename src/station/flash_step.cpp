@@ -40,7 +40,8 @@ void FlashStep::run(BoardContext& board) {
     auto t = Clock::now();
     std::vector<esp::RegionSource> regions = fw.regions;
     if (fw.nvs_template)
-        regions.push_back(render_nvs(fw, identity_fields(board.device, *fw.nvs_template, mqtt_secret_, claim_secret_), serial));
+        regions.push_back(
+            render_nvs(fw, identity_fields(board.device, *fw.nvs_template, mqtt_secret_, claim_secret_), serial));
     board.phases["nvs"] = since(t);
 
     // Planned against what this board reported (flash size, chip), the bootloader header patched as the

@@ -71,8 +71,8 @@ TEST_CASE("cli: creds claim-code reads the claim secret from env or file, never 
 
     auto several = vesperctl({"creds", "claim-code", kSerial, kOther}, with_claim_secret(dir));
     REQUIRE(several.exit_code == 0);
-    CHECK(several.out == kSerial + " " + expected + "\n" + kOther + " " +
-                             vesper::creds::claim_code(kClaimSecret, kOther) + "\n");
+    CHECK(several.out ==
+          kSerial + " " + expected + "\n" + kOther + " " + vesper::creds::claim_code(kClaimSecret, kOther) + "\n");
 
     // No option takes the secret itself.
     auto argv = vesperctl({"creds", "claim-code", kSerial, "--claim-secret", kClaimSecret},

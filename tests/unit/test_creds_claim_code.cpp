@@ -84,8 +84,7 @@ TEST_CASE("claim code: HMAC-SHA256(secret, serial), first 100 bits, Crockford ba
     CHECK(creds::claim_code(kSecret, "A") != creds::claim_code(kSecret + "x", "A"));
 }
 
-TEST_CASE("claim code: every single wrong symbol, at every position, is caught by the check symbol",
-          "[creds][claim]") {
+TEST_CASE("claim code: every single wrong symbol, at every position, is caught by the check symbol", "[creds][claim]") {
     for (int i = 0; i < 40; ++i) {
         const std::string serial = sample_serial(i);
         const std::string symbols = ungrouped(creds::claim_code(kSecret, serial));
