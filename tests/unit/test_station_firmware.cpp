@@ -12,12 +12,15 @@
 #include "vesper/core/checksum.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/creds/claim_code.hpp"
+#include "vesper/creds/claim_code.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/image/image_synth.hpp"
 #include "vesper/nvs/reader.hpp"
 #include "vesper/part/partition_table.hpp"
 #include "vesper/station/board_test.hpp"
 #include "vesper/station/firmware.hpp"
+#include "vesper/station/identity.hpp"
 
 using namespace vesper;
 using namespace vesper::station;
@@ -387,6 +390,23 @@ TEST_CASE("station firmware: check_nvs renders once for a device of the batch, n
     CHECK_THAT(none.what(), Catch::StartsWith(line.prefix(12, "profiles.p.nvs.template")) &&
                                 Catch::Contains("no MQTT master secret"));
     CHECK_NOTHROW(check_nvs(secret, sample, "a-secret"));
+}
+
+TEST_CASE("station firmware: {{claim_code}} loads as a field and renders only with the claim secret",
+          "[station][firmware][claim]") {
+    Line line;
+    ledger::Device sample;
+    sample.serial = "PV-26113-BC02R-7K3QX";
+    sample.available_outputs = 8;
+    write_file_atomic(line.root / "templates" / "device.csv", kTemplate + "claim,data,string,{{claim_code}}\n");
+    const FirmwareSet fw = line.load();
+    const Error none = error_from([&] { check_nvs(fw, sample, "mqtt-only"); });
+    CHECK(none.code() == ErrorCode::secret_missing);
+    CHECK_THAT(none.what(), Catch::Contains("{{claim_code}}") && Catch::Contains("VESPER_CLAIM_SECRET"));
+    const std::string claim_secret = "claim-secret-for-station-tests";
+    CHECK_NOTHROW(check_nvs(fw, sample, "", claim_secret));
+    const nvs::Fields fields = identity_fields(sample, *fw.nvs_template, "", claim_secret);
+    CHECK(fields.at("claim_code") == creds::claim_code(claim_secret, sample.serial));
 }
 
 TEST_CASE("station board test: the expected identity is read back from the NVS image rendered for the device",
