@@ -13,7 +13,6 @@
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
 #include "vesper/creds/claim_code.hpp"
-#include "vesper/creds/claim_code.hpp"
 #include "vesper/creds/mqtt.hpp"
 #include "vesper/image/image_synth.hpp"
 #include "vesper/nvs/reader.hpp"
