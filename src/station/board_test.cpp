@@ -13,10 +13,6 @@ namespace {
 // The firmware reads its identity from this namespace (templates/vesper-device.csv, docs/firmware.md).
 constexpr const char* kIdentityNamespace = "vesper";
 
-std::string sha256_hex(std::string_view text) {
-    return to_hex(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
-}
-
 } // namespace
 
 factory::ExpectedIdentity ledger_identity(const ledger::Device& device) {
@@ -49,7 +45,7 @@ factory::ExpectedIdentity expected_identity(const FirmwareSet& firmware, const l
         else if (v.key == "plan")
             id.plan = text;
         else if (v.key == "mqtt_pass")
-            id.mqtt_pass_sha256 = sha256_hex(text);
+            id.mqtt_pass_sha256 = to_hex(sha256(as_bytes(text)));
         else if (v.key == "outputs" && nvs::is_integer(v.type))
             id.outputs = number;
         else if (v.key == "batch_id" && nvs::is_integer(v.type))

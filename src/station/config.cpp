@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
@@ -345,8 +346,10 @@ const StationSpec& Config::station(std::string_view name) const {
          file.string() + ": no station " + quote_value(name) + " (stations: " + joined_names(names) + ")");
 }
 
-const BoardProfile& Config::profile_for(std::string_view board_type, std::string_view revision) const {
-    // Compare canonical forms so "bc"/"2" find the "BC"/"02" profile; junk simply finds nothing.
+namespace {
+
+// Canonical forms, so "bc"/"2" find the "BC"/"02" profile; junk stays as it is and simply finds nothing.
+std::pair<std::string, std::string> canonical_board(std::string_view board_type, std::string_view revision) {
     auto canonical = [](auto f, std::string_view v) {
         try {
             return f(v);
@@ -354,13 +357,24 @@ const BoardProfile& Config::profile_for(std::string_view board_type, std::string
             return std::string(v);
         }
     };
-    const std::string type = canonical(serial::normalize_board_type, board_type);
-    const std::string rev = canonical(serial::normalize_revision, revision);
+    return {canonical(serial::normalize_board_type, board_type), canonical(serial::normalize_revision, revision)};
+}
+
+} // namespace
+
+const BoardProfile* Config::find_profile(std::string_view board_type, std::string_view revision) const {
+    const auto [type, rev] = canonical_board(board_type, revision);
+    for (const auto& p : profiles)
+        if (p.board_type == type && p.revision == rev) return &p;
+    return nullptr;
+}
+
+const BoardProfile& Config::profile_for(std::string_view board_type, std::string_view revision) const {
+    if (const BoardProfile* p = find_profile(board_type, revision)) return *p;
+    const auto [type, rev] = canonical_board(board_type, revision);
     std::vector<std::string> names;
-    for (const auto& p : profiles) {
-        if (p.board_type == type && p.revision == rev) return p;
+    for (const auto& p : profiles)
         names.push_back(p.name + " (" + p.board_type + " " + p.revision + ")");
-    }
     fail(ErrorCode::config_profile_not_found, file.string() + ": no profile for board type " + type + " revision " +
                                                   rev + " (profiles: " + joined_names(names) + ")");
 }

@@ -36,9 +36,7 @@ std::optional<ledger::Device> find_by_app_mac(factory::ConsoleSession& session, 
 // The device's profile in the config, when both are there.
 const BoardProfile* profile_of(const PortTestRequest& r, const std::optional<ledger::Device>& device) {
     if (!r.config || !device) return nullptr;
-    for (const auto& p : r.config->profiles)
-        if (p.board_type == device->hw_type && p.revision == device->hw_version) return &p;
-    return nullptr;
+    return r.config->find_profile(device->hw_type, device->hw_version);
 }
 
 } // namespace

@@ -90,6 +90,8 @@ struct Config {
     const StationSpec& station(std::string_view name) const;
     // The profile for a batch's board type and revision; Error(not_found) naming them and the file.
     const BoardProfile& profile_for(std::string_view board_type, std::string_view revision) const;
+    // The same lookup, nullptr when no profile has them.
+    const BoardProfile* find_profile(std::string_view board_type, std::string_view revision) const;
 };
 
 // Parses YAML text; `file` is used in messages and for resolving relative paths.
