@@ -135,6 +135,15 @@ TEST_CASE("error codes: every code's kind, and so its exit code", "[core][error_
         {"claim.malformed", 2},
         {"claim.typo", 2},
         {"claim.mismatch", 7},
+        {"label.layout", 2},
+        {"label.placeholder", 2},
+        {"label.font_missing", 2},
+        {"label.qr_too_long", 2},
+        {"label.text_overflow", 2},
+        {"label.verify", 7},
+        {"label.print", 5},
+        {"label.not_tested", 4},
+        {"label.already_printed", 4},
     };
     const auto codes = all_error_codes();
     REQUIRE(codes.size() == std::size(expected));

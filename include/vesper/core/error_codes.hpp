@@ -105,6 +105,15 @@ enum class ErrorCode {
     claim_malformed,
     claim_typo,
     claim_mismatch,
+    label_layout,
+    label_placeholder,
+    label_font_missing,
+    label_qr_too_long,
+    label_text_overflow,
+    label_verify,
+    label_print,
+    label_not_tested,
+    label_already_printed,
 };
 
 struct ErrorCodeInfo {
