@@ -47,9 +47,9 @@ std::string name_between(std::string_view tmpl, std::size_t open, std::size_t cl
 } // namespace
 
 const std::vector<std::string>& placeholder_names() {
-    static const std::vector<std::string> names{"serial_number",     "hw_type", "hw_version", "mac",  "batch_id",
-                                                "subscription_plan", "available_outputs",    "date", "date_code",
-                                                "claim_code"};
+    static const std::vector<std::string> names{"serial_number", "hw_type",           "hw_version",        "mac",
+                                                "batch_id",      "subscription_plan", "available_outputs", "date",
+                                                "date_code",     "claim_code"};
     return names;
 }
 
@@ -101,7 +101,8 @@ std::vector<std::string> placeholders_in(std::string_view tmpl) {
         if (end == std::string_view::npos)
             fail(ErrorCode::label_placeholder, "'{{' without a closing '}}' in '" + std::string(tmpl) + "'");
         std::string name = name_between(tmpl, pos, end);
-        if (name.empty()) fail(ErrorCode::label_placeholder, "an empty placeholder {{}} in '" + std::string(tmpl) + "'");
+        if (name.empty())
+            fail(ErrorCode::label_placeholder, "an empty placeholder {{}} in '" + std::string(tmpl) + "'");
         names.push_back(std::move(name));
         pos = end + 2;
     }
@@ -122,7 +123,8 @@ std::string expand(std::string_view tmpl, const Values& values) {
             if (name == "claim_code")
                 fail(ErrorCode::label_placeholder,
                      "{{claim_code}} needs the claim secret: set VESPER_CLAIM_SECRET or give --claim-secret-file");
-            fail(ErrorCode::label_placeholder, "unknown placeholder {{" + name + "}} (placeholders: " + join(placeholder_names()) + ")");
+            fail(ErrorCode::label_placeholder,
+                 "unknown placeholder {{" + name + "}} (placeholders: " + join(placeholder_names()) + ")");
         }
         out += it->second;
         at = end + 2;

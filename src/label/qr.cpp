@@ -81,8 +81,8 @@ QrPlacement place_qr(const Field& box, const QrSymbol& symbol, int dpi, double m
     if (dots < min_dots)
         fail(ErrorCode::label_qr_too_long,
              "field '" + box.name + "': the QR code (version " + std::to_string(symbol.version) + ", " +
-                 std::to_string(symbol.width) + " modules + " + std::to_string(2 * kQuietModules) +
-                 " quiet) needs " + mm_text(span * min_dots * dot_mm) + " at " + std::to_string(dpi) + " dpi (" +
+                 std::to_string(symbol.width) + " modules + " + std::to_string(2 * kQuietModules) + " quiet) needs " +
+                 mm_text(span * min_dots * dot_mm) + " at " + std::to_string(dpi) + " dpi (" +
                  std::to_string(min_dots) + " dots a module), the box is " + mm_text(side));
     QrPlacement p;
     p.module_dots = dots;

@@ -72,9 +72,9 @@ struct Layout {
     std::optional<Sheet> sheet; // none: a roll, one label per page the size of the label
     // Per-printer calibration, by printer name; "default" applies to any printer not listed, and to files.
     std::map<std::string, Offset> calibration;
-    int dpi = 300;              // the printer's resolution: the QR module grid and the verification raster
+    int dpi = 300;               // the printer's resolution: the QR module grid and the verification raster
     double min_module_mm = 0.33; // a QR module is a whole number of dots, and at least this wide
-    Font font;                  // the default font of text fields
+    Font font;                   // the default font of text fields
     // The font a text field falls back to when its text is not Latin-1 and its font is a core font
     // (DejaVu Sans from fonts-dejavu-core unless the layout names another).
     Font unicode_font;

@@ -26,10 +26,10 @@ struct QrSymbol {
 QrSymbol encode_qr(std::string_view payload, QrEcc ecc);
 
 struct QrPlacement {
-    int module_dots = 0;   // printer dots per module
-    double module_mm = 0;  // module_dots at the layout's dpi
+    int module_dots = 0;       // printer dots per module
+    double module_mm = 0;      // module_dots at the layout's dpi
     double x_mm = 0, y_mm = 0; // the symbol's top-left (first module, not the quiet zone), from the label's top-left
-    double side_mm = 0;    // the symbol without its quiet zone
+    double side_mm = 0;        // the symbol without its quiet zone
 };
 
 // The largest whole number of dots per module at `dpi` with which the symbol and its quiet zone fit the

@@ -36,9 +36,9 @@ struct PlacedText {
 // One label as laid out: where on which page, and what it carries.
 struct PlacedLabel {
     std::string serial;
-    int page = 0;               // from 0
-    int row = 0, column = 0;    // on a sheet; 0, 0 on a roll
-    double x_mm = 0, y_mm = 0;  // the label's top-left corner on its page, calibration included
+    int page = 0;              // from 0
+    int row = 0, column = 0;   // on a sheet; 0, 0 on a roll
+    double x_mm = 0, y_mm = 0; // the label's top-left corner on its page, calibration included
     std::vector<PlacedText> texts;
     bool has_qr = false;
     std::string payload; // the QR payload

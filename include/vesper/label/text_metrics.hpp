@@ -3,6 +3,7 @@
 // advance widths), so "does it fit its box" is answered before anything is rendered. Fonts are loaded
 // once per TextMetrics. Not thread-safe: one per thread.
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "vesper/label/layout.hpp"
@@ -11,6 +12,10 @@ namespace vesper::label {
 
 // True when every character of the UTF-8 text is in Latin-1 (a core font can set it).
 bool is_latin1(std::string_view utf8);
+
+// The text as Latin-1 bytes (what a core font's WinAnsiEncoding takes for these characters); only for
+// text is_latin1 accepts.
+std::string to_latin1(std::string_view utf8);
 
 // The font a field's text is set in: its own, unless that is a core font and the text is not Latin-1,
 // then the layout's unicode_font.
@@ -26,6 +31,8 @@ public:
     // The advance width of one line of UTF-8 text. Error(label.font_missing) for a font file that
     // cannot be loaded.
     double width_mm(const Font& font, double size_pt, std::string_view utf8);
+    // The height of a line (ascent to descent) in that font and size.
+    double line_height_mm(const Font& font, double size_pt);
 
 private:
     struct Impl;

@@ -15,10 +15,10 @@ namespace vesper::label {
 struct LabelCheck {
     std::string serial;
     bool passed = false;
-    std::string decoded;    // what zbar read ("" when nothing)
-    double module_px = 0;   // measured module size in raster pixels (= printer dots)
-    int quiet_modules = 0;  // blank modules around the symbol, the smallest side
-    std::string problem;    // why it failed; empty on a pass
+    std::string decoded;   // what zbar read ("" when nothing)
+    double module_px = 0;  // measured module size in raster pixels (= printer dots)
+    int quiet_modules = 0; // blank modules around the symbol, the smallest side
+    std::string problem;   // why it failed; empty on a pass
 };
 
 struct VerifyReport {
