@@ -2,6 +2,7 @@
 #include "vesper/label/layout.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <system_error>
