@@ -242,6 +242,25 @@ TEST_CASE("label pdf: a4-l7160, 23 labels fill one sheet of 21 and start a secon
     check_builtin("a4-l7160", 23, true);
 }
 
+TEST_CASE("label pdf: each built-in at the other resolution still decodes at that resolution", "[label][pdf]") {
+    for (const auto& name : builtin_layout_names()) {
+        const int other = load_layout(name).dpi == 203 ? 300 : 203;
+        INFO(name << " at " << other << " dpi");
+        const Layout layout = load_layout(name, other);
+        const Rendered r = render_pdf(layout, items_for(2, name != "ql-62x29"));
+        CHECK(r.dpi == other);
+        for (const auto& l : r.labels) {
+            // A module is a whole number of dots at this resolution, and at least the layout's minimum.
+            const double dots = l.qr.module_mm / (kMmPerInch / other);
+            CHECK(dots == Approx(std::round(dots)).margin(1e-9));
+            CHECK(l.qr.module_mm >= layout.min_module_mm);
+        }
+        test::TempDir dir;
+        const auto pdf = write_pdf(dir, name + ".pdf", r);
+        CHECK(decode_pages(pdf, other, true) == expected_payloads(r));
+    }
+}
+
 TEST_CASE("label pdf: a sheet started part-way fills the free positions first", "[label][pdf]") {
     const Layout layout = load_layout("a4-l7160");
     const Rendered r = render_pdf(layout, items_for(4, true), RenderOptions{"", 19});
