@@ -154,7 +154,7 @@ TEST_CASE("text metrics measure core and TrueType fonts and report text that doe
     layout.unicode_font = dejavu;
     Field f;
     f.name = "serial";
-    f.width_mm = 30;
+    f.width_mm = 36; // the serial is 33.7 mm in Helvetica at 8 pt
     f.height_mm = 5;
     f.font_size_pt = 8;
     f.font = helvetica;
@@ -164,12 +164,12 @@ TEST_CASE("text metrics measure core and TrueType fonts and report text that doe
     f.width_mm = 10;
     try {
         check_text_fits(m, layout, f, "PV-26DEC-BC02K-7Q4ZD");
-        FAIL("a 30 mm text fit a 10 mm box");
+        FAIL("a 33.7 mm text fit a 10 mm box");
     } catch (const Error& e) {
         CHECK(e.code() == ErrorCode::label_text_overflow);
         CHECK(std::string(e.what()).find("field 'serial'") == 0);
     }
-    f.width_mm = 30;
+    f.width_mm = 36;
     f.height_mm = 1;
     CHECK(code_of([&] { check_text_fits(m, layout, f, "x"); }) == ErrorCode::label_text_overflow);
     f.height_mm = 5;
