@@ -29,6 +29,23 @@ std::string shown_at(std::string_view text, int pos) {
     return buf;
 }
 
+// yaml-cpp's message with control characters as \xNN: some messages end in the character the parser
+// stopped at ("unknown escape character: " and a line break), and an error is one line.
+std::string one_line(const std::string& msg) {
+    std::string out;
+    for (char ch : msg) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c != 0x7f) {
+            out += ch;
+            continue;
+        }
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+    }
+    return out;
+}
+
 // Builds the first document's tree; later documents are only counted (and their starts noted).
 class TreeBuilder final : public YAML::EventHandler {
 public:
@@ -184,7 +201,7 @@ Node parse(std::string_view text, const std::string& file, const Limits& limits)
                 fail_located(file, s.back().line, "", "invalid YAML: unexpected " + shown_at(text, s.back().pos));
         }
     } catch (const YAML::Exception& e) {
-        fail_located(file, line_of(e.mark), "", "invalid YAML: " + e.msg);
+        fail_located(file, line_of(e.mark), "", "invalid YAML: " + one_line(e.msg));
     }
     if (builder.starts.size() > 1)
         fail_located(file, builder.starts[1].root_line, "", "more than one YAML document; a config is one document");

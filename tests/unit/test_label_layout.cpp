@@ -2,6 +2,7 @@
 // check that rejects a layout, each with its code and "FILE:LINE: FIELD".
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 #include "temp_dir.hpp"
@@ -190,6 +191,13 @@ TEST_CASE("label layout: a file by path, and an unknown built-in names the built
 TEST_CASE("label layout: YAML and schema errors are label.layout at their line", "[label][layout]") {
     expect_failure(replaced(kGood, "label: {width: 50, height: 30}", "label: {width: 50, height: 30"),
                    ErrorCode::label_layout, "lab/bad.yaml:");
+    // yaml-cpp names the character after a backslash, here its end-of-input marker 0x04; the message
+    // shows it as \x04 so the error stays printable and on one line.
+    const Failure escape = failure_of(kGood + "name2: \"a\\");
+    CHECK(escape.code == ErrorCode::label_layout);
+    CHECK(escape.message.find("invalid YAML: unknown escape character: \\x04") != std::string::npos);
+    CHECK(std::none_of(escape.message.begin(), escape.message.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
     expect_failure(replaced(kGood, "printer: {dpi: 300}", "printer: {dpi: 300, speed: 4}"), ErrorCode::label_layout,
                    "lab/bad.yaml:3: printer.speed: unknown key");
     expect_failure(replaced(kGood, "width: 48, height: 4, font_size: 7", "width: wide, height: 4, font_size: 7"),
