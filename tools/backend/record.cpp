@@ -29,6 +29,9 @@ bool is_hex64(const std::string& s) {
     return true;
 }
 
+// An integer >= 0 (parsed JSON holds these as unsigned; a record built in code may hold a signed one).
+bool is_count(const json& v) { return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0); }
+
 bool is_mac(const std::string& s) {
     if (s.size() != 17) return false;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -79,8 +82,7 @@ std::optional<ApiError> check_test(const json& r) {
     const json& t = r["test"];
     if (!t.is_object()) return invalid("field 'test' must be an object {passed, tests, failed} or null");
     if (!t.contains("passed") || !t["passed"].is_boolean()) return invalid("field 'test.passed' must be true or false");
-    if (!t.contains("tests") || !t["tests"].is_number_unsigned())
-        return invalid("field 'test.tests' must be an integer >= 0");
+    if (!t.contains("tests") || !is_count(t["tests"])) return invalid("field 'test.tests' must be an integer >= 0");
     if (!t.contains("failed") || !t["failed"].is_array()) return invalid("field 'test.failed' must be an array");
     for (const json& name : t["failed"])
         if (!name.is_string() || name.get_ref<const std::string&>().empty())
@@ -115,7 +117,7 @@ std::optional<ApiError> check_record(const json& r, const std::string* path_seri
     if (auto e = need_string(r, "status")) return e;
     if (!ledger::parse_status(r["status"].get<std::string>()))
         return invalid("field 'status' must be one of manufactured, flashed, tested, registered, failed");
-    if (!r.contains("available_outputs") || !r["available_outputs"].is_number_unsigned())
+    if (!r.contains("available_outputs") || !is_count(r["available_outputs"]))
         return invalid("field 'available_outputs' must be an integer >= 0");
     if (auto e = need_timestamp(r, "created_at", false)) return e;
     if (auto e = need_timestamp(r, "updated_at", false)) return e;
@@ -128,7 +130,7 @@ std::optional<ApiError> check_record(const json& r, const std::string* path_seri
     if (auto e = optional_of(r, "mac", &json::is_string, "a string")) return e;
     if (r.contains("mac") && r["mac"].is_string() && !is_mac(r["mac"].get<std::string>()))
         return invalid("field 'mac' must look like 24:0a:c4:00:00:01");
-    if (r.contains("batch_id") && !r["batch_id"].is_null() && !r["batch_id"].is_number_unsigned())
+    if (r.contains("batch_id") && !r["batch_id"].is_null() && !is_count(r["batch_id"]))
         return invalid("field 'batch_id' must be an integer >= 0 or null");
     if (auto e = optional_of(r, "last_error", &json::is_string, "a string")) return e;
     if (auto e = optional_of(r, "claim_code_hash", &json::is_string, "a string")) return e;
