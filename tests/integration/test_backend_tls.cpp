@@ -152,6 +152,14 @@ TEST_CASE("backend: plain HTTP without --tls, and a --db that outlives the serve
     // Its idempotency keys live on too.
     const auto replay = c.put("/v1/devices/VSP-Q1", json_text(device_record("VSP-Q1")), "q-1");
     CHECK(replay.header("idempotent-replayed") == "true");
+    CHECK(again.stop() == 0);
+
+    // A dropped connection over plain HTTP (the socket is found by its ports, not through TLS).
+    BackendProcess dropping({"--drop-rate", "1", "--quiet"}, env);
+    HttpClient d{dropping.url()};
+    d.token = kBackendToken;
+    CHECK(d.get("/v1/devices/VSP-Q1").error == CURLE_GOT_NOTHING);
+    CHECK(dropping.stop() == 0);
 }
 
 TEST_CASE("backend: start-up errors are one line and a documented exit code", "[integration][backend]") {
