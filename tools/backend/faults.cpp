@@ -7,7 +7,6 @@ namespace vesper::backend {
 const char* to_string(Fault f) {
     switch (f) {
     case Fault::none: return "none";
-    case Fault::outage: return "outage";
     case Fault::drop: return "drop";
     case Fault::fail: return "fail";
     case Fault::throttle: return "throttle";

@@ -12,7 +12,8 @@
 
 namespace vesper::backend {
 
-enum class Fault { none, outage, drop, fail, throttle };
+// The random faults (the outage window is not drawn: outage_left says whether it is on).
+enum class Fault { none, drop, fail, throttle };
 
 const char* to_string(Fault f);
 

@@ -82,33 +82,33 @@ void serve(Context& c, const httplib::Request& req, httplib::Response& res, bool
         send_error(res, *auth.error);
         return finish(res.status);
     }
-    switch (const Fault fault = c.faults.draw()) {
-    case Fault::drop:
-        c.stats.fault("drop");
-        log.fault = "drop";
-        drop_connection(req);
-        res.status = 500; // never reaches the client: its connection is gone
-        return finish(0);
-    case Fault::fail:
-        c.stats.fault("fail");
-        log.fault = "fail";
-        send_error(res, {500, "server.injected_failure",
-                         "an injected server failure (--fail-rate); nothing was "
-                         "stored, retry"});
+    if (const Fault fault = c.faults.draw(); fault != Fault::none) {
+        c.stats.fault(to_string(fault));
+        log.fault = to_string(fault);
+        if (fault == Fault::drop) {
+            drop_connection(req);
+            res.status = 500; // never reaches the client: its connection is gone
+            return finish(0);
+        }
+        if (fault == Fault::fail) {
+            send_error(res, {500, "server.injected_failure",
+                             "an injected server failure (--fail-rate); nothing was stored, retry"});
+        } else {
+            res.set_header("Retry-After", std::to_string(f.retry_after_s));
+            send_error(res, {429, "server.throttled",
+                             "too many requests (--throttle-rate); nothing was stored, retry after " +
+                                 std::to_string(f.retry_after_s) + " s"});
+        }
         return finish(res.status);
-    case Fault::throttle:
-        c.stats.fault("throttle");
-        log.fault = "throttle";
-        res.set_header("Retry-After", std::to_string(f.retry_after_s));
-        send_error(res, {429, "server.throttled",
-                         "too many requests (--throttle-rate); nothing was stored, retry "
-                         "after " +
-                             std::to_string(f.retry_after_s) + " s"});
-        return finish(res.status);
-    case Fault::none:
-    case Fault::outage: (void)fault; break;
     }
-    handle(req, res, *auth.scope, log);
+    try {
+        handle(req, res, *auth.scope, log);
+    } catch (const std::exception& e) {
+        // The store failed (disk full, a broken database file); the registry rolled its transaction
+        // back, so nothing of the request is kept.
+        send_error(res, {500, "server.error", std::string("the request failed inside the server: ") + e.what()});
+        return finish(res.status);
+    }
     if (is_write && res.status < 300 && c.faults.draw_drop_after_write()) {
         c.stats.fault("drop_after_write");
         log.fault = "drop_after_write";
@@ -195,6 +195,17 @@ void install_routes(httplib::Server& server, Context& c) {
         j["replays"] = n.replays.load();
         j["mismatches"] = n.mismatches.load();
         send_json(res, 200, json_text(j));
+    });
+    // Anything else that throws on cpp-httplib's side of a handler is a 500 with the reason too.
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr failure) {
+        std::string why = "unknown";
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            why = e.what();
+        } catch (...) {
+        }
+        send_error(res, {500, "server.error", "the request failed inside the server: " + why});
     });
     // What cpp-httplib answers itself (no route: 404; body over the limit: 413; a malformed request: 400)
     // gets the API's error body too.
