@@ -67,6 +67,20 @@ TEST_CASE("backend: the client trusts the server through --cert-out or the pin, 
     CHECK(pinned.get("/v1/devices/VSP-P1").status == 404);
     pinned.pin = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     CHECK(pinned.get("/v1/devices/VSP-P1").error == CURLE_SSL_PINNEDPUBKEYNOTMATCH);
+    // TLS 1.3 is spoken; TLS 1.1 is refused by the server itself (the contract's floor is 1.2): with
+    // OPENSSL_CONF=/dev/null neither side has Debian's system floor, so only the server's own setting
+    // can refuse it, with a protocol_version alert.
+    const auto tls13 = run_process(
+        {"/bin/sh", "-c", "openssl s_client -connect " + b.process->url().substr(8) + " -tls1_3 </dev/null"});
+    CHECK(tls13.exit_code == 0);
+    CHECK_THAT(tls13.out, Catch::Contains("TLSv1.3"));
+    BackendProcess bare({"--tls", "--quiet"}, {{"VESPER_BACKEND_TOKEN", kBackendToken}, {"OPENSSL_CONF", "/dev/null"}});
+    const auto tls11 = run_process({"/bin/sh", "-c",
+                                    "OPENSSL_CONF=/dev/null openssl s_client -connect " + bare.url().substr(8) +
+                                        " -tls1_1 -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1"});
+    CHECK(tls11.exit_code != 0);
+    CHECK_THAT(tls11.out, Catch::Contains("alert protocol version"));
+    CHECK(bare.stop() == 0);
     // Without the certificate the client refuses the server.
     HttpClient untrusting = b.client;
     untrusting.ca_file = "/dev/null";

@@ -1,6 +1,7 @@
 #include "backend/server.hpp"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -88,6 +89,9 @@ int run_server(const Options& o, const std::vector<std::string>& tokens) {
         // The server's context takes its own references to the certificate and key, and owns the store.
         auto ssl = std::make_unique<httplib::SSLServer>(id.cert.get(), id.key.get(), ca.release());
         if (!ssl->is_valid()) throw Error(ErrorCode::internal, "the TLS context could not be set up");
+        // The contract says TLS 1.2 or later (docs/backend-api.md); cpp-httplib's own floor is lower.
+        if (SSL_CTX_set_min_proto_version(ssl->ssl_context(), TLS1_2_VERSION) != 1)
+            throw Error(ErrorCode::internal, "the TLS context refused TLS 1.2 as its lowest version");
         server = std::move(ssl);
     } else {
         server = std::make_unique<httplib::Server>();
