@@ -1,0 +1,546 @@
+// The check before printing. Both formats end in the same raster check: a page at the printer's
+// resolution (poppler for a PDF; for ZPL, what the printer would draw from the parsed formats), and per
+// label the QR box cut out, decoded with zbar and measured. Everything is per call, so station threads
+// may verify concurrently.
+#include "vesper/label/verify.hpp"
+
+#include <zbar.h>
+
+#include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-global.h>
+#include <poppler/cpp/poppler-image.h>
+#include <poppler/cpp/poppler-page-renderer.h>
+#include <poppler/cpp/poppler-page.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "vesper/core/error.hpp"
+#include "vesper/core/text.hpp"
+#include "zpl_detail.hpp"
+
+namespace vesper::label {
+
+namespace {
+
+using namespace zbar; // zbar.h puts its C API in namespace zbar when compiled as C++
+
+// Grey levels below this are ink.
+constexpr std::uint8_t kDarkBelow = 128;
+// A measured module may be this much under the minimum: edges of a rasterised module land on whole
+// pixels, so the average over the symbol is within a fraction of a pixel of the true size.
+constexpr double kModuleTolerancePx = 0.5;
+
+struct Raster {
+    int width = 0, height = 0;
+    std::vector<std::uint8_t> gray; // row-major, 255 = white
+
+    Raster() = default;
+    Raster(int w, int h) : width(w), height(h), gray(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 255) {}
+    bool dark(int x, int y) const {
+        return gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)] <
+               kDarkBelow;
+    }
+    void fill(int x0, int y0, int w, int h) {
+        for (int y = std::max(0, y0); y < std::min(height, y0 + h); ++y)
+            for (int x = std::max(0, x0); x < std::min(width, x0 + w); ++x)
+                gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)] = 0;
+    }
+};
+
+struct Decoded {
+    std::string data;
+    int min_x = 0, min_y = 0, max_x = 0, max_y = 0; // zbar's outline of the symbol, in the image
+};
+
+// The first QR symbol zbar finds in a grey image, with its bytes as encoded (no charset guessing).
+std::optional<Decoded> decode_qr(std::vector<std::uint8_t>& gray, int width, int height) {
+    std::unique_ptr<zbar_image_scanner_t, decltype(&zbar_image_scanner_destroy)> scanner(zbar_image_scanner_create(),
+                                                                                         &zbar_image_scanner_destroy);
+    std::unique_ptr<zbar_image_t, decltype(&zbar_image_destroy)> image(zbar_image_create(), &zbar_image_destroy);
+    if (!scanner || !image) fail(ErrorKind::internal, "zbar could not start (out of memory)");
+    zbar_image_scanner_set_config(scanner.get(), ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+    zbar_image_scanner_set_config(scanner.get(), ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    zbar_image_scanner_set_config(scanner.get(), ZBAR_QRCODE, ZBAR_CFG_BINARY, 1);
+    zbar_image_set_format(image.get(), zbar_fourcc('Y', '8', '0', '0'));
+    zbar_image_set_size(image.get(), static_cast<unsigned>(width), static_cast<unsigned>(height));
+    zbar_image_set_data(image.get(), gray.data(), gray.size(), nullptr);
+    if (zbar_scan_image(scanner.get(), image.get()) <= 0) return std::nullopt;
+    for (const zbar_symbol_t* s = zbar_image_first_symbol(image.get()); s; s = zbar_symbol_next(s)) {
+        if (zbar_symbol_get_type(s) != ZBAR_QRCODE) continue;
+        Decoded d;
+        d.data.assign(zbar_symbol_get_data(s), zbar_symbol_get_data_length(s));
+        const unsigned n = zbar_symbol_get_loc_size(s);
+        if (n == 0) return d;
+        d.min_x = d.max_x = zbar_symbol_get_loc_x(s, 0);
+        d.min_y = d.max_y = zbar_symbol_get_loc_y(s, 0);
+        for (unsigned i = 1; i < n; ++i) {
+            d.min_x = std::min(d.min_x, zbar_symbol_get_loc_x(s, i));
+            d.max_x = std::max(d.max_x, zbar_symbol_get_loc_x(s, i));
+            d.min_y = std::min(d.min_y, zbar_symbol_get_loc_y(s, i));
+            d.max_y = std::max(d.max_y, zbar_symbol_get_loc_y(s, i));
+        }
+        return d;
+    }
+    return std::nullopt;
+}
+
+// The symbol's edges measured on the raster (inclusive pixel bounds) and its module size.
+struct Measured {
+    int left = 0, top = 0, right = 0, bottom = 0;
+    double module_px = 0;
+};
+
+// Finds the symbol's outer edges from its three finder patterns, near where zbar outlined it: the
+// top-left finder's corner is its first ink, its top row is 7 dark modules (the module size), and the
+// other two finders' outer edges end the symbol's top row and left column.
+std::optional<Measured> measure_symbol(const Raster& r, int x0, int y0, const Decoded& d) {
+    const int search = std::max(4, (d.max_x - d.min_x) / 10);
+    std::optional<std::pair<int, int>> corner;
+    // The top-left corner: the dark pixel nearest zbar's top-left point (by x + y), close to it.
+    int best = 1 << 30;
+    for (int y = std::max(0, y0 + d.min_y - search); y <= std::min(r.height - 1, y0 + d.min_y + search); ++y)
+        for (int x = std::max(0, x0 + d.min_x - search); x <= std::min(r.width - 1, x0 + d.min_x + search); ++x)
+            if (r.dark(x, y) && x + y < best) {
+                best = x + y;
+                corner = {x, y};
+            }
+    if (!corner) return std::nullopt;
+    const auto [cx, cy] = *corner;
+    auto run_right = [&](int x, int y) {
+        int n = 0;
+        while (x + n < r.width && r.dark(x + n, y))
+            ++n;
+        return n;
+    };
+    auto run_down = [&](int x, int y) {
+        int n = 0;
+        while (y + n < r.height && r.dark(x, y + n))
+            ++n;
+        return n;
+    };
+    const double finder_module = (run_right(cx, cy) + run_down(cx, cy)) / 14.0;
+    if (finder_module < 1) return std::nullopt;
+    // The top-right finder's top row ends the symbol's first row: walk right from inside it.
+    const int mid = static_cast<int>(finder_module / 2);
+    int right = x0 + d.max_x - static_cast<int>(3 * finder_module);
+    const int row = cy + mid;
+    if (right <= cx || right >= r.width || !r.dark(right, row)) return std::nullopt;
+    right += run_right(right, row) - 1;
+    int bottom = y0 + d.max_y - static_cast<int>(3 * finder_module);
+    const int col = cx + mid;
+    if (bottom <= cy || bottom >= r.height || !r.dark(col, bottom)) return std::nullopt;
+    bottom += run_down(col, bottom) - 1;
+    const int modules = static_cast<int>(std::lround((right - cx + 1) / finder_module));
+    if (modules < 21) return std::nullopt;
+    Measured m;
+    m.left = cx;
+    m.top = cy;
+    m.right = right;
+    m.bottom = bottom;
+    m.module_px = ((right - cx + 1) + (bottom - cy + 1)) / (2.0 * modules);
+    return m;
+}
+
+// Blank whole modules between the symbol and the nearest ink on its smallest side, looking as far as
+// `limit` modules (within the raster; the page's edge counts as blank paper).
+int quiet_modules(const Raster& r, const Measured& m, int limit) {
+    const double mod = m.module_px;
+    const int reach = static_cast<int>(std::ceil(limit * mod));
+    auto any_dark = [&](int xa, int xb, int ya, int yb) {
+        for (int y = std::max(0, ya); y <= std::min(r.height - 1, yb); ++y)
+            for (int x = std::max(0, xa); x <= std::min(r.width - 1, xb); ++x)
+                if (r.dark(x, y)) return true;
+        return false;
+    };
+    // Distance in pixels from the edge to the first ink along each side, corners included.
+    auto blank = [&](auto dark_at_distance) {
+        int d = 1;
+        while (d <= reach && !dark_at_distance(d))
+            ++d;
+        return static_cast<int>((d - 1) / mod + 1e-6);
+    };
+    const int xa = m.left - reach, xb = m.right + reach, ya = m.top - reach, yb = m.bottom + reach;
+    const int top = blank([&](int d) { return any_dark(xa, xb, m.top - d, m.top - d); });
+    const int bottom = blank([&](int d) { return any_dark(xa, xb, m.bottom + d, m.bottom + d); });
+    const int left = blank([&](int d) { return any_dark(m.left - d, m.left - d, ya, yb); });
+    const int right = blank([&](int d) { return any_dark(m.right + d, m.right + d, ya, yb); });
+    return std::min({top, bottom, left, right});
+}
+
+int px(double mm, int dpi) { return static_cast<int>(std::floor(mm * dpi / kMmPerInch + 1e-6)); }
+
+const Field* qr_box_of(const Layout& layout) {
+    for (const Field& f : layout.fields)
+        if (f.type == FieldType::qr) return &f;
+    return nullptr;
+}
+
+std::string join_problems(const std::vector<std::string>& problems) { return join(problems, "; "); }
+
+// Decodes and measures one label's QR on its page's raster.
+void check_on_raster(LabelCheck& check, const Raster& page, const Layout& layout, const PlacedLabel& label,
+                     const Field& box, int dpi) {
+    // The box, widened by a quiet zone's worth of modules so ink just outside it is seen too.
+    const double margin_mm = (kQuietModules + 1) * std::max(label.qr.module_mm, layout.min_module_mm);
+    const int x0 = std::max(0, px(label.x_mm + box.x_mm - margin_mm, dpi));
+    const int y0 = std::max(0, px(label.y_mm + box.y_mm - margin_mm, dpi));
+    const int x1 = std::min(page.width, px(label.x_mm + box.x_mm + box.width_mm + margin_mm, dpi) + 1);
+    const int y1 = std::min(page.height, px(label.y_mm + box.y_mm + box.height_mm + margin_mm, dpi) + 1);
+    std::vector<std::string> problems;
+    if (x1 - x0 < 21 || y1 - y0 < 21) {
+        check.problem = "its QR box is not on the page";
+        return;
+    }
+    std::vector<std::uint8_t> crop(static_cast<std::size_t>(x1 - x0) * static_cast<std::size_t>(y1 - y0));
+    for (int y = y0; y < y1; ++y)
+        std::copy_n(&page.gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(page.width) +
+                               static_cast<std::size_t>(x0)],
+                    x1 - x0, &crop[static_cast<std::size_t>(y - y0) * static_cast<std::size_t>(x1 - x0)]);
+    const auto decoded = decode_qr(crop, x1 - x0, y1 - y0);
+    if (!decoded) {
+        check.problem = "no QR code could be decoded in its box at " + std::to_string(dpi) + " dpi";
+        return;
+    }
+    check.decoded = decoded->data;
+    if (decoded->data != label.payload)
+        problems.push_back("the QR code reads " + quote_value(decoded->data) + ", expected " +
+                           quote_value(label.payload));
+    const auto m = measure_symbol(page, x0, y0, *decoded);
+    if (!m) {
+        problems.push_back("the QR symbol's finder patterns could not be measured");
+    } else {
+        check.module_px = m->module_px;
+        check.quiet_modules = quiet_modules(page, *m, kQuietModules);
+        if (check.quiet_modules < kQuietModules)
+            problems.push_back("the quiet zone is " + std::to_string(check.quiet_modules) +
+                               " modules on its narrowest side, " + "at least " + std::to_string(kQuietModules) +
+                               " must be blank");
+        const double dot_mm = kMmPerInch / dpi;
+        const int min_dots = std::max(1, static_cast<int>(std::ceil(layout.min_module_mm / dot_mm - 1e-9)));
+        if (m->module_px + kModuleTolerancePx < min_dots) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "a QR module is %.1f dots, the minimum is %d dots (%.2f mm at %d dpi)",
+                          m->module_px, min_dots, layout.min_module_mm, dpi);
+            problems.push_back(buf);
+        }
+    }
+    check.problem = join_problems(problems);
+    check.passed = problems.empty();
+}
+
+// Labels without a QR box have nothing to decode: their text fit was checked when they were laid out.
+void check_page(VerifyReport& report, const Raster& page, const Layout& layout, const Rendered& rendered,
+                std::size_t label_index) {
+    const PlacedLabel& label = rendered.labels[label_index];
+    LabelCheck& check = report.labels[label_index];
+    const Field* box = qr_box_of(layout);
+    if (!label.has_qr || !box) {
+        check.passed = true;
+        return;
+    }
+    check_on_raster(check, page, layout, label, *box, rendered.dpi);
+}
+
+// Fails the labels not yet checked, or with `every`, all of them (a document that prints more than it
+// should is wrong for every label in it).
+void fail_all(VerifyReport& report, const std::string& problem, bool every = false) {
+    for (LabelCheck& c : report.labels) {
+        if (!every && (c.passed || !c.problem.empty())) continue;
+        c.passed = false;
+        c.problem = problem;
+    }
+}
+
+void quiet_poppler(const std::string&, void*) {}
+
+void verify_pdf(VerifyReport& report, const Layout& layout, const Rendered& rendered) {
+    // Poppler reports malformed input on stderr unless told otherwise; the report says it instead.
+    static std::once_flag quiet;
+    std::call_once(quiet, [] { poppler::set_debug_error_function(&quiet_poppler, nullptr); });
+    if (rendered.bytes.size() > static_cast<std::size_t>(INT32_MAX))
+        return fail_all(report, "the PDF is larger than poppler reads");
+    std::unique_ptr<poppler::document> doc(
+        poppler::document::load_from_raw_data(rendered.bytes.data(), static_cast<int>(rendered.bytes.size())));
+    if (!doc || doc->is_locked()) return fail_all(report, "poppler cannot read the PDF");
+    poppler::page_renderer renderer;
+    // Without anti-aliasing a module's edges are ink or paper, as on the printer's dot grid.
+    renderer.set_render_hint(poppler::page_renderer::antialiasing, false);
+    renderer.set_render_hint(poppler::page_renderer::text_antialiasing, false);
+    renderer.set_image_format(poppler::image::format_gray8);
+    std::vector<std::size_t> on_page;
+    for (int p = 0; p < doc->pages(); ++p) {
+        on_page.clear();
+        for (std::size_t i = 0; i < rendered.labels.size(); ++i)
+            if (rendered.labels[i].page == p) on_page.push_back(i);
+        if (on_page.empty()) continue;
+        std::unique_ptr<poppler::page> page(doc->create_page(p));
+        if (!page) return fail_all(report, "poppler cannot read page " + std::to_string(p + 1) + " of the PDF");
+        const poppler::image img = renderer.render_page(page.get(), rendered.dpi, rendered.dpi);
+        if (!img.is_valid() || img.format() != poppler::image::format_gray8)
+            return fail_all(report, "poppler cannot render page " + std::to_string(p + 1) + " of the PDF");
+        Raster r;
+        r.width = img.width();
+        r.height = img.height();
+        r.gray.resize(static_cast<std::size_t>(r.width) * static_cast<std::size_t>(r.height));
+        for (int y = 0; y < r.height; ++y)
+            std::copy_n(img.const_data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(img.bytes_per_row()),
+                        r.width, &r.gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(r.width)]);
+        for (std::size_t i : on_page)
+            check_page(report, r, layout, rendered, i);
+    }
+    fail_all(report, "its page is not in the PDF");
+}
+
+// --- ZPL: a parser of what render_zpl writes, and the printer's drawing of it ---
+
+struct ZplField {
+    bool has_origin = false, has_data = false, hex = false;
+    int x = 0, y = 0;
+    bool qr = false;
+    int font_height = 0;
+    int block_width = 0;
+    int magnification = 0;
+    std::string data; // as written, escapes included
+};
+
+struct ZplFormat {
+    int width = -1, length = -1;
+    bool utf8 = false;
+    std::vector<ZplField> fields;
+};
+
+std::vector<int> int_params(std::string_view params, std::size_t count, std::string_view command) {
+    std::vector<int> out;
+    for (const std::string& p : split(params, ',')) {
+        const auto v = parse_int(p);
+        if (!v || *v < 0 || *v > 32000)
+            fail(ErrorCode::label_verify, "ZPL ^" + std::string(command) + " has a bad parameter " + quote_value(p));
+        out.push_back(static_cast<int>(*v));
+    }
+    if (out.size() != count)
+        fail(ErrorCode::label_verify, "ZPL ^" + std::string(command) + " takes " + std::to_string(count) +
+                                          " numbers, not " + quote_value(params));
+    return out;
+}
+
+// Parses the formats; Error(label.verify) naming the byte offset for anything render_zpl does not write.
+std::vector<ZplFormat> parse_zpl(std::string_view doc) {
+    std::vector<ZplFormat> formats;
+    std::optional<ZplFormat> format;
+    std::optional<ZplField> field;
+    std::size_t i = 0;
+    auto where = [&](std::size_t at) { return "ZPL at byte " + std::to_string(at) + ": "; };
+    while (i < doc.size()) {
+        if (doc[i] == '\n' || doc[i] == '\r') {
+            ++i;
+            continue;
+        }
+        const std::size_t at = i;
+        if (doc[i] != '^' || i + 3 > doc.size())
+            fail(ErrorCode::label_verify, where(at) + "expected a ^ command, found " + quote_value(doc.substr(i, 8)));
+        const std::string cmd(doc.substr(i + 1, 2));
+        i += 3;
+        if (cmd == "FD") {
+            const std::size_t end = doc.find("^FS", i);
+            if (!field || end == std::string_view::npos || doc.substr(i, end - i).find('^') != std::string_view::npos)
+                fail(ErrorCode::label_verify, where(at) + "^FD outside a field or not ended by ^FS");
+            field->data = std::string(doc.substr(i, end - i));
+            field->has_data = true;
+            i = end;
+            continue;
+        }
+        std::size_t end = doc.find_first_of("^\n", i);
+        if (end == std::string_view::npos) end = doc.size();
+        const std::string_view params = doc.substr(i, end - i);
+        i = end;
+        if (cmd == "XA") {
+            if (format) fail(ErrorCode::label_verify, where(at) + "^XA inside a format (no ^XZ before it)");
+            format.emplace();
+            continue;
+        }
+        if (!format) fail(ErrorCode::label_verify, where(at) + "^" + cmd + " outside ^XA..^XZ");
+        if (cmd == "XZ") {
+            if (field) fail(ErrorCode::label_verify, where(at) + "^XZ inside a field (no ^FS)");
+            if (format->width < 0 || format->length < 0 || !format->utf8)
+                fail(ErrorCode::label_verify, where(at) + "a format without ^CI28, ^PW or ^LL");
+            formats.push_back(std::move(*format));
+            format.reset();
+        } else if (cmd == "CI") {
+            if (params != "28")
+                fail(ErrorCode::label_verify, where(at) + "^CI" + std::string(params) + " is not UTF-8 (28)");
+            format->utf8 = true;
+        } else if (cmd == "PW") {
+            format->width = int_params(params, 1, cmd)[0];
+        } else if (cmd == "LL") {
+            format->length = int_params(params, 1, cmd)[0];
+        } else if (cmd == "LH") {
+            if (int_params(params, 2, cmd) != std::vector<int>{0, 0})
+                fail(ErrorCode::label_verify, where(at) + "^LH must be 0,0");
+        } else if (cmd == "FO") {
+            if (field) fail(ErrorCode::label_verify, where(at) + "^FO inside a field (no ^FS before it)");
+            const auto xy = int_params(params, 2, cmd);
+            field.emplace();
+            field->has_origin = true;
+            field->x = xy[0];
+            field->y = xy[1];
+        } else if (cmd == "FS") {
+            if (!field || !field->has_data)
+                fail(ErrorCode::label_verify, where(at) + "^FS without ^FO and ^FD before it");
+            if (!field->qr && (field->font_height == 0 || field->block_width == 0))
+                fail(ErrorCode::label_verify, where(at) + "a text field without ^A0 and ^FB");
+            format->fields.push_back(std::move(*field));
+            field.reset();
+        } else if (!field) {
+            fail(ErrorCode::label_verify, where(at) + "^" + cmd + " before the field's ^FO");
+        } else if (cmd == "A0") {
+            if (params.empty() || params[0] != 'N')
+                fail(ErrorCode::label_verify, where(at) + "^A0 must be upright (N)");
+            field->font_height = int_params(params.substr(std::min<std::size_t>(2, params.size())), 2, cmd)[0];
+        } else if (cmd == "FB") {
+            const auto parts = split(params, ',');
+            if (parts.size() != 5 || parts[1] != "1" || parts[2] != "0" || parts[4] != "0" ||
+                (parts[3] != "L" && parts[3] != "C" && parts[3] != "R"))
+                fail(ErrorCode::label_verify, where(at) + "^FB" + std::string(params) + " is not a one-line block");
+            field->block_width = int_params(parts[0], 1, cmd)[0];
+        } else if (cmd == "FH") {
+            if (!params.empty()) fail(ErrorCode::label_verify, where(at) + "^FH with another indicator than _");
+            field->hex = true;
+        } else if (cmd == "BQ") {
+            const auto parts = split(params, ',');
+            if (parts.size() != 3 || parts[0] != "N" || parts[1] != "2")
+                fail(ErrorCode::label_verify,
+                     where(at) + "^BQ" + std::string(params) + " is not an upright model 2 QR");
+            field->qr = true;
+            field->magnification = int_params(parts[2], 1, cmd)[0];
+            if (field->magnification < 1 || field->magnification > zpl::kMaxMagnification)
+                fail(ErrorCode::label_verify, where(at) + "^BQ magnification " + parts[2] + " is not 1-10");
+        } else {
+            fail(ErrorCode::label_verify, where(at) + "^" + cmd + " is not a command vesperctl writes");
+        }
+    }
+    if (format || field) fail(ErrorCode::label_verify, "ZPL ends inside a format (no ^XZ)");
+    return formats;
+}
+
+// The payload a ^BQ field carries, after "<ecc>M," and the mode; checks the mode against the data.
+std::string zpl_qr_payload(const ZplField& f, QrEcc expected_ecc, bool& alphanumeric) {
+    const std::string data = f.hex ? zpl::unescape_field_data(f.data, false) : f.data;
+    if (data.size() < 4 || data[1] != 'M' || data[2] != ',')
+        throw std::runtime_error("the ^BQ field data does not start with <ecc>M, (manual input)");
+    if (std::string(1, data[0]) != to_string(expected_ecc))
+        throw std::runtime_error(std::string("the ^BQ error correction is ") + data[0] + ", the layout says " +
+                                 to_string(expected_ecc));
+    if (data[3] == 'A') {
+        alphanumeric = true;
+        std::string payload = data.substr(4);
+        if (!zpl::qr_alphanumeric(payload))
+            throw std::runtime_error("the ^BQ alphanumeric data holds other characters");
+        return payload;
+    }
+    if (data[3] == 'B' && data.size() >= 8) {
+        alphanumeric = false;
+        const auto count = parse_uint(data.substr(4, 4));
+        std::string payload = data.substr(8);
+        if (!count || *count != payload.size())
+            throw std::runtime_error("the ^BQ byte count " + quote_value(data.substr(4, 4)) + " is not the " +
+                                     std::to_string(payload.size()) + " bytes that follow");
+        return payload;
+    }
+    throw std::runtime_error("the ^BQ field data's mode is not A or Bnnnn");
+}
+
+void verify_zpl(VerifyReport& report, const Layout& layout, const Rendered& rendered) {
+    std::vector<ZplFormat> formats;
+    try {
+        formats = parse_zpl(rendered.bytes);
+    } catch (const Error& e) {
+        return fail_all(report, e.what());
+    }
+    const Field* box = qr_box_of(layout);
+    const int dpi = rendered.dpi;
+    const int want_w = static_cast<int>(std::lround(layout.width_mm * dpi / kMmPerInch));
+    const int want_h = static_cast<int>(std::lround(layout.height_mm * dpi / kMmPerInch));
+    for (std::size_t i = 0; i < rendered.labels.size(); ++i) {
+        LabelCheck& check = report.labels[i];
+        const PlacedLabel& label = rendered.labels[i];
+        if (i >= formats.size()) {
+            check.problem = "the ZPL has no ^XA..^XZ format for it (" + std::to_string(formats.size()) + " formats)";
+            continue;
+        }
+        const ZplFormat& f = formats[i];
+        if (f.width != want_w || f.length != want_h) {
+            check.problem = "the ZPL format is " + std::to_string(f.width) + "x" + std::to_string(f.length) +
+                            " dots, the label is " + std::to_string(want_w) + "x" + std::to_string(want_h);
+            continue;
+        }
+        Raster r(f.width, f.length);
+        int qr_fields = 0;
+        try {
+            for (const ZplField& field : f.fields) {
+                if (!field.qr) {
+                    r.fill(field.x, field.y, field.block_width, field.font_height);
+                    continue;
+                }
+                ++qr_fields;
+                if (!box) throw std::runtime_error("the ZPL has a QR code, the layout has no QR box");
+                bool alnum = false;
+                const std::string payload = zpl_qr_payload(field, box->ecc, alnum);
+                if (payload != label.payload)
+                    throw std::runtime_error("the ^BQ data is " + quote_value(payload) + ", expected " +
+                                             quote_value(label.payload));
+                const QrSymbol sym = zpl::encode_single_mode(payload, box->ecc, alnum);
+                const int mag = field.magnification;
+                for (int y = 0; y < sym.width; ++y)
+                    for (int x = 0; x < sym.width; ++x)
+                        if (sym.dark_at(x, y)) r.fill(field.x + x * mag, field.y + y * mag, mag, mag);
+            }
+            if (qr_fields != (label.has_qr ? 1 : 0))
+                throw std::runtime_error("the ZPL format has " + std::to_string(qr_fields) + " QR fields");
+        } catch (const std::runtime_error& e) { // vesper::Error from the decoders too
+            check.problem = e.what();
+            continue;
+        }
+        check_page(report, r, layout, rendered, i);
+    }
+    if (formats.size() > rendered.labels.size())
+        fail_all(report,
+                 "the ZPL has " + std::to_string(formats.size()) + " formats for " +
+                     std::to_string(rendered.labels.size()) + " labels",
+                 true);
+}
+
+} // namespace
+
+bool VerifyReport::passed() const {
+    return std::all_of(labels.begin(), labels.end(), [](const LabelCheck& c) { return c.passed; });
+}
+
+void VerifyReport::require_passed() const {
+    for (const LabelCheck& c : labels)
+        if (!c.passed) fail(ErrorCode::label_verify, "label " + c.serial + ": " + c.problem);
+}
+
+VerifyReport verify(const Layout& layout, const Rendered& rendered) {
+    VerifyReport report;
+    report.dpi = rendered.dpi;
+    report.labels.resize(rendered.labels.size());
+    for (std::size_t i = 0; i < rendered.labels.size(); ++i)
+        report.labels[i].serial = rendered.labels[i].serial;
+    if (rendered.dpi < 72 || rendered.dpi > 1200) {
+        fail_all(report, "the document's resolution " + std::to_string(rendered.dpi) + " dpi is not 72-1200");
+        return report;
+    }
+    if (rendered.format == Format::pdf)
+        verify_pdf(report, layout, rendered);
+    else
+        verify_zpl(report, layout, rendered);
+    return report;
+}
+
+} // namespace vesper::label
