@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include "vesper/core/error.hpp"
 #include "vesper/core/text.hpp"
@@ -100,18 +101,6 @@ struct Measured {
 // top-left finder's corner is its first ink, its top row is 7 dark modules (the module size), and the
 // other two finders' outer edges end the symbol's top row and left column.
 std::optional<Measured> measure_symbol(const Raster& r, int x0, int y0, const Decoded& d) {
-    const int search = std::max(4, (d.max_x - d.min_x) / 10);
-    std::optional<std::pair<int, int>> corner;
-    // The top-left corner: the dark pixel nearest zbar's top-left point (by x + y), close to it.
-    int best = 1 << 30;
-    for (int y = std::max(0, y0 + d.min_y - search); y <= std::min(r.height - 1, y0 + d.min_y + search); ++y)
-        for (int x = std::max(0, x0 + d.min_x - search); x <= std::min(r.width - 1, x0 + d.min_x + search); ++x)
-            if (r.dark(x, y) && x + y < best) {
-                best = x + y;
-                corner = {x, y};
-            }
-    if (!corner) return std::nullopt;
-    const auto [cx, cy] = *corner;
     auto run_right = [&](int x, int y) {
         int n = 0;
         while (x + n < r.width && r.dark(x + n, y))
@@ -124,6 +113,34 @@ std::optional<Measured> measure_symbol(const Raster& r, int x0, int y0, const De
             ++n;
         return n;
     };
+    auto dark_at = [&](double x, double y) {
+        const int xi = static_cast<int>(x), yi = static_cast<int>(y);
+        return xi >= 0 && yi >= 0 && xi < r.width && yi < r.height && r.dark(xi, yi);
+    };
+    // A finder's corner: 7 modules of ink along its top row and left column, a light ring inside,
+    // a dark core, and the light separator to its right. Ink that merely sits near the corner (a mark
+    // in the quiet zone) fails this.
+    auto finder_at = [&](int x, int y) {
+        const int across = run_right(x, y), down = run_down(x, y);
+        if (across < 7 || std::abs(across - down) > 2) return false;
+        const double m = (across + down) / 14.0;
+        return !dark_at(x + 1.5 * m, y + 1.5 * m) && dark_at(x + 3.5 * m, y + 3.5 * m) &&
+               !dark_at(x + 7.5 * m, y + 3.5 * m) && !dark_at(x + 3.5 * m, y + 7.5 * m);
+    };
+    const int search = std::max(4, (d.max_x - d.min_x) / 10);
+    std::vector<std::tuple<int, int, int>> candidates; // (x + y, x, y): nearest the corner first
+    for (int y = std::max(0, y0 + d.min_y - search); y <= std::min(r.height - 1, y0 + d.min_y + search); ++y)
+        for (int x = std::max(0, x0 + d.min_x - search); x <= std::min(r.width - 1, x0 + d.min_x + search); ++x)
+            if (r.dark(x, y)) candidates.emplace_back(x + y, x, y);
+    std::sort(candidates.begin(), candidates.end());
+    std::optional<std::pair<int, int>> corner;
+    for (const auto& [sum, x, y] : candidates)
+        if (finder_at(x, y)) {
+            corner = {x, y};
+            break;
+        }
+    if (!corner) return std::nullopt;
+    const auto [cx, cy] = *corner;
     const double finder_module = (run_right(cx, cy) + run_down(cx, cy)) / 14.0;
     if (finder_module < 1) return std::nullopt;
     // The top-right finder's top row ends the symbol's first row: walk right from inside it.
