@@ -16,6 +16,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,7 +62,9 @@ struct Decoded {
 };
 
 // The first QR symbol zbar finds in a grey image, with its bytes as encoded (no charset guessing).
-std::optional<Decoded> decode_qr(std::vector<std::uint8_t>& gray, int width, int height) {
+// zbar scans every `density`th row and column: with modules of several pixels, every other line still
+// crosses each finder pattern a dozen times, at half the cost.
+std::optional<Decoded> decode_qr(std::vector<std::uint8_t>& gray, int width, int height, int density) {
     std::unique_ptr<zbar_image_scanner_t, decltype(&zbar_image_scanner_destroy)> scanner(zbar_image_scanner_create(),
                                                                                          &zbar_image_scanner_destroy);
     std::unique_ptr<zbar_image_t, decltype(&zbar_image_destroy)> image(zbar_image_create(), &zbar_image_destroy);
@@ -68,6 +72,8 @@ std::optional<Decoded> decode_qr(std::vector<std::uint8_t>& gray, int width, int
     zbar_image_scanner_set_config(scanner.get(), ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
     zbar_image_scanner_set_config(scanner.get(), ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
     zbar_image_scanner_set_config(scanner.get(), ZBAR_QRCODE, ZBAR_CFG_BINARY, 1);
+    zbar_image_scanner_set_config(scanner.get(), ZBAR_NONE, ZBAR_CFG_X_DENSITY, density);
+    zbar_image_scanner_set_config(scanner.get(), ZBAR_NONE, ZBAR_CFG_Y_DENSITY, density);
     zbar_image_set_format(image.get(), zbar_fourcc('Y', '8', '0', '0'));
     zbar_image_set_size(image.get(), static_cast<unsigned>(width), static_cast<unsigned>(height));
     zbar_image_set_data(image.get(), gray.data(), gray.size(), nullptr);
@@ -198,45 +204,56 @@ const Field* qr_box_of(const Layout& layout) {
     return nullptr;
 }
 
-std::string join_problems(const std::vector<std::string>& problems) { return join(problems, "; "); }
+// A part of a page's raster: x, y, width, height in pixels (within the page).
+using Cut = std::function<Raster(int, int, int, int)>;
 
-// Decodes and measures one label's QR on its page's raster.
-void check_on_raster(LabelCheck& check, const Raster& page, const Layout& layout, const PlacedLabel& label,
-                     const Field& box, int dpi) {
-    // The box, widened by a quiet zone's worth of modules so ink just outside it is seen too.
+struct Rect {
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0; // x1, y1 exclusive
+    bool contains(const Rect& o) const { return o.x0 >= x0 && o.y0 >= y0 && o.x1 <= x1 && o.y1 <= y1; }
+};
+
+// The pixels a label's QR check looks at: its QR box, widened by a quiet zone's worth of modules so ink
+// just outside the box is seen too, within the page.
+Rect qr_region(const Layout& layout, const PlacedLabel& label, const Field& box, int dpi, int page_w, int page_h) {
     const double margin_mm = (kQuietModules + 1) * std::max(label.qr.module_mm, layout.min_module_mm);
-    const int x0 = std::max(0, px(label.x_mm + box.x_mm - margin_mm, dpi));
-    const int y0 = std::max(0, px(label.y_mm + box.y_mm - margin_mm, dpi));
-    const int x1 = std::min(page.width, px(label.x_mm + box.x_mm + box.width_mm + margin_mm, dpi) + 1);
-    const int y1 = std::min(page.height, px(label.y_mm + box.y_mm + box.height_mm + margin_mm, dpi) + 1);
-    std::vector<std::string> problems;
-    if (x1 - x0 < 21 || y1 - y0 < 21) {
+    Rect r;
+    r.x0 = std::max(0, px(label.x_mm + box.x_mm - margin_mm, dpi));
+    r.y0 = std::max(0, px(label.y_mm + box.y_mm - margin_mm, dpi));
+    r.x1 = std::min(page_w, px(label.x_mm + box.x_mm + box.width_mm + margin_mm, dpi) + 1);
+    r.y1 = std::min(page_h, px(label.y_mm + box.y_mm + box.height_mm + margin_mm, dpi) + 1);
+    return r;
+}
+
+// Decodes and measures one label's QR on its page, cut from the page's raster at the printer's dpi.
+void check_qr(LabelCheck& check, int page_w, int page_h, const Cut& cut, const Layout& layout, const PlacedLabel& label,
+              const Field& box, int dpi) {
+    const Rect region = qr_region(layout, label, box, dpi, page_w, page_h);
+    if (region.x1 - region.x0 < 21 || region.y1 - region.y0 < 21) {
         check.problem = "its QR box is not on the page";
         return;
     }
-    std::vector<std::uint8_t> crop(static_cast<std::size_t>(x1 - x0) * static_cast<std::size_t>(y1 - y0));
-    for (int y = y0; y < y1; ++y)
-        std::copy_n(&page.gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(page.width) +
-                               static_cast<std::size_t>(x0)],
-                    x1 - x0, &crop[static_cast<std::size_t>(y - y0) * static_cast<std::size_t>(x1 - x0)]);
-    const auto decoded = decode_qr(crop, x1 - x0, y1 - y0);
+    Raster crop = cut(region.x0, region.y0, region.x1 - region.x0, region.y1 - region.y0);
+    // The expected module size only sets how densely zbar scans; what is measured is the raster's.
+    const int density = label.qr.module_dots >= 4 ? 2 : 1;
+    const auto decoded = decode_qr(crop.gray, crop.width, crop.height, density);
     if (!decoded) {
         check.problem = "no QR code could be decoded in its box at " + std::to_string(dpi) + " dpi";
         return;
     }
+    std::vector<std::string> problems;
     check.decoded = decoded->data;
     if (decoded->data != label.payload)
         problems.push_back("the QR code reads " + quote_value(decoded->data) + ", expected " +
                            quote_value(label.payload));
-    const auto m = measure_symbol(page, x0, y0, *decoded);
+    const auto m = measure_symbol(crop, 0, 0, *decoded);
     if (!m) {
         problems.push_back("the QR symbol's finder patterns could not be measured");
     } else {
         check.module_px = m->module_px;
-        check.quiet_modules = quiet_modules(page, *m, kQuietModules);
+        check.quiet_modules = quiet_modules(crop, *m, kQuietModules);
         if (check.quiet_modules < kQuietModules)
             problems.push_back("the quiet zone is " + std::to_string(check.quiet_modules) +
-                               " modules on its narrowest side, " + "at least " + std::to_string(kQuietModules) +
+                               " modules on its narrowest side, at least " + std::to_string(kQuietModules) +
                                " must be blank");
         const double dot_mm = kMmPerInch / dpi;
         const int min_dots = std::max(1, static_cast<int>(std::ceil(layout.min_module_mm / dot_mm - 1e-9)));
@@ -247,13 +264,13 @@ void check_on_raster(LabelCheck& check, const Raster& page, const Layout& layout
             problems.push_back(buf);
         }
     }
-    check.problem = join_problems(problems);
+    check.problem = join(problems, "; ");
     check.passed = problems.empty();
 }
 
 // Labels without a QR box have nothing to decode: their text fit was checked when they were laid out.
-void check_page(VerifyReport& report, const Raster& page, const Layout& layout, const Rendered& rendered,
-                std::size_t label_index) {
+void check_label(VerifyReport& report, int page_w, int page_h, const Cut& cut, const Layout& layout,
+                 const Rendered& rendered, std::size_t label_index) {
     const PlacedLabel& label = rendered.labels[label_index];
     LabelCheck& check = report.labels[label_index];
     const Field* box = qr_box_of(layout);
@@ -261,11 +278,9 @@ void check_page(VerifyReport& report, const Raster& page, const Layout& layout, 
         check.passed = true;
         return;
     }
-    check_on_raster(check, page, layout, label, *box, rendered.dpi);
+    check_qr(check, page_w, page_h, cut, layout, label, *box, rendered.dpi);
 }
 
-// Fails the labels not yet checked, or with `every`, all of them (a document that prints more than it
-// should is wrong for every label in it).
 void fail_all(VerifyReport& report, const std::string& problem, bool every = false) {
     for (LabelCheck& c : report.labels) {
         if (!every && (c.passed || !c.problem.empty())) continue;
@@ -298,18 +313,62 @@ void verify_pdf(VerifyReport& report, const Layout& layout, const Rendered& rend
         if (on_page.empty()) continue;
         std::unique_ptr<poppler::page> page(doc->create_page(p));
         if (!page) return fail_all(report, "poppler cannot read page " + std::to_string(p + 1) + " of the PDF");
-        const poppler::image img = renderer.render_page(page.get(), rendered.dpi, rendered.dpi);
-        if (!img.is_valid() || img.format() != poppler::image::format_gray8)
-            return fail_all(report, "poppler cannot render page " + std::to_string(p + 1) + " of the PDF");
-        Raster r;
-        r.width = img.width();
-        r.height = img.height();
-        r.gray.resize(static_cast<std::size_t>(r.width) * static_cast<std::size_t>(r.height));
-        for (int y = 0; y < r.height; ++y)
-            std::copy_n(img.const_data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(img.bytes_per_row()),
-                        r.width, &r.gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(r.width)]);
-        for (std::size_t i : on_page)
-            check_page(report, r, layout, rendered, i);
+        const poppler::rectf size = page->page_rect(poppler::media_box);
+        const int page_w = static_cast<int>(std::ceil(size.width() * rendered.dpi / 72.0 - 1e-6));
+        const int page_h = static_cast<int>(std::ceil(size.height() * rendered.dpi / 72.0 - 1e-6));
+        // Poppler parses the page's content for every render, and a whole A4 page at 300 dpi is 8.7 MB
+        // of pixels, most never looked at: so each row of labels' QR regions is rasterised once, as one
+        // strip, and the labels' regions are cut from it.
+        const Field* box = qr_box_of(layout);
+        std::map<int, Rect> strips; // by label row
+        if (box)
+            for (std::size_t i : on_page) {
+                const Rect r = qr_region(layout, rendered.labels[i], *box, rendered.dpi, page_w, page_h);
+                auto [it, fresh] = strips.emplace(rendered.labels[i].row, r);
+                if (!fresh)
+                    it->second = {std::min(it->second.x0, r.x0), std::min(it->second.y0, r.y0),
+                                  std::max(it->second.x1, r.x1), std::max(it->second.y1, r.y1)};
+            }
+        std::map<int, Raster> rasters;
+        bool rendered_ok = true;
+        auto raster_of = [&](int row, const Rect& area) -> const Raster& {
+            if (auto it = rasters.find(row); it != rasters.end()) return it->second;
+            const int w = area.x1 - area.x0, h = area.y1 - area.y0;
+            const poppler::image img =
+                renderer.render_page(page.get(), rendered.dpi, rendered.dpi, area.x0, area.y0, w, h);
+            Raster r(w, h);
+            if (img.is_valid() && img.format() == poppler::image::format_gray8 && img.width() == w &&
+                img.height() == h) {
+                for (int y = 0; y < h; ++y)
+                    std::copy_n(img.const_data() +
+                                    static_cast<std::size_t>(y) * static_cast<std::size_t>(img.bytes_per_row()),
+                                w, &r.gray[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)]);
+            } else {
+                rendered_ok = false;
+            }
+            return rasters.emplace(row, std::move(r)).first->second;
+        };
+        const Cut cut = [&](int x, int y, int w, int h) {
+            Raster part(w, h);
+            for (const auto& [row, area] : strips) {
+                if (!area.contains({x, y, x + w, y + h})) continue;
+                const Raster& strip = raster_of(row, area);
+                if (!rendered_ok) break;
+                for (int r = 0; r < h; ++r)
+                    std::copy_n(
+                        &strip.gray[static_cast<std::size_t>(y - area.y0 + r) * static_cast<std::size_t>(strip.width) +
+                                    static_cast<std::size_t>(x - area.x0)],
+                        w, &part.gray[static_cast<std::size_t>(r) * static_cast<std::size_t>(w)]);
+                return part;
+            }
+            rendered_ok = false;
+            return part;
+        };
+        for (std::size_t i : on_page) {
+            check_label(report, page_w, page_h, cut, layout, rendered, i);
+            if (!rendered_ok)
+                return fail_all(report, "poppler cannot render page " + std::to_string(p + 1) + " of the PDF", true);
+        }
     }
     fail_all(report, "its page is not in the PDF");
 }
@@ -523,7 +582,15 @@ void verify_zpl(VerifyReport& report, const Layout& layout, const Rendered& rend
             check.problem = e.what();
             continue;
         }
-        check_page(report, r, layout, rendered, i);
+        const Cut cut = [&r](int x, int y, int w, int h) {
+            Raster part(w, h);
+            for (int row = 0; row < h; ++row)
+                std::copy_n(&r.gray[static_cast<std::size_t>(y + row) * static_cast<std::size_t>(r.width) +
+                                    static_cast<std::size_t>(x)],
+                            w, &part.gray[static_cast<std::size_t>(row) * static_cast<std::size_t>(w)]);
+            return part;
+        };
+        check_label(report, r.width, r.height, cut, layout, rendered, i);
     }
     if (formats.size() > rendered.labels.size())
         fail_all(report,
