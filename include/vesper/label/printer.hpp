@@ -1,7 +1,7 @@
 #pragma once
 // Handing a verified document to CUPS: `lp -d PRINTER -n COPIES -t TITLE [-o raw]` with the document on
 // its standard input (raw for ZPL, so CUPS passes it to the Zebra untouched). `lp` is found on PATH, so a
-// stand-in can take its place in tests (docs/labels.md says which the tests use).
+// stand-in can take its place in tests (docs/label-printing.md says which the tests use).
 #include <string>
 
 #include "vesper/label/render.hpp"
