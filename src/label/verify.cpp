@@ -160,7 +160,7 @@ std::optional<Measured> measure_symbol(const Raster& r, int x0, int y0, const De
     if (bottom <= cy || bottom >= r.height || !r.dark(col, bottom)) return std::nullopt;
     bottom += run_down(col, bottom) - 1;
     const int modules = static_cast<int>(std::lround((right - cx + 1) / finder_module));
-    if (modules < 21) return std::nullopt;
+    if (modules < 21 || (modules - 17) % 4 != 0) return std::nullopt; // QR sizes: 21, 25, ... 177
     Measured m;
     m.left = cx;
     m.top = cy;

@@ -137,6 +137,15 @@ TEST_CASE("ZPL escapes ^ ~ and _ with ^FH and sends other payloads in byte mode 
     INFO(report.labels.at(0).problem);
     CHECK(report.passed());
     CHECK(report.labels.at(0).decoded == payload);
+
+    // UTF-8 goes in byte mode, counted in bytes, and comes back from zbar as the same bytes.
+    Layout utf8 = roll_layout(203, "Z\xC3\xBCrich {{serial_number}}");
+    const Rendered u = render_zpl(utf8, label_items(1));
+    CHECK(u.bytes.find("^FDMM,B0028Z\xC3\xBCrich PV-26DEC-BC02K-00000^FS") != std::string::npos);
+    const VerifyReport ur = verify(utf8, u);
+    INFO(ur.labels.at(0).problem);
+    CHECK(ur.passed());
+    CHECK(ur.labels.at(0).decoded == "Z\xC3\xBCrich PV-26DEC-BC02K-00000");
 }
 
 TEST_CASE("ZPL caps ^BQ magnification at 10 dots and re-centres the symbol", "[label]") {
