@@ -1,0 +1,114 @@
+// bench/labels: render and verify 500-label batches the way `label print` does before anything is sent:
+// ZPL rolls at 203 and 300 dpi (drawn as the printer would, decoded with zbar). PDF batches follow
+// when render_pdf is built.
+// Prints labels per second for render alone and render + verify, and the process's peak memory
+// (ru_maxrss). Goal (label issue): render + verify >= 200 labels/s. Exit 1 when a goal is missed or a
+// label fails its check.
+// Run from a Release build: build/release/bench/vesper_bench_labels [COUNT] [RUNS].
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "label_test_layouts.hpp"
+#include "vesper/core/error.hpp"
+#include "vesper/label/render.hpp"
+#include "vesper/label/verify.hpp"
+
+using Clock = std::chrono::steady_clock;
+namespace label = vesper::label;
+
+namespace {
+
+constexpr double kGoalLabelsPerSecond = 200;
+
+long peak_rss_kib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss; // KiB on Linux
+}
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct Result {
+    double render_s = 0, verify_s = 0;
+    bool passed = false;
+    std::size_t bytes = 0;
+    int pages = 0;
+};
+
+// Median of `runs` timings of rendering and verifying `count` labels.
+Result measure(const label::Layout& layout, int count, int runs) {
+    const auto items = vesper::test::label_items(count);
+    std::vector<Result> results;
+    for (int run = 0; run < runs; ++run) {
+        Result r;
+        auto t0 = Clock::now();
+        const label::Rendered doc = label::render_zpl(layout, items);
+        r.render_s = seconds_since(t0);
+        t0 = Clock::now();
+        const label::VerifyReport report = label::verify(layout, doc);
+        r.verify_s = seconds_since(t0);
+        r.passed = report.passed() && static_cast<int>(report.labels.size()) == count;
+        if (!report.passed()) {
+            for (const auto& c : report.labels)
+                if (!c.passed) {
+                    std::fprintf(stderr, "bench: label %s failed its check: %s\n", c.serial.c_str(), c.problem.c_str());
+                    break;
+                }
+        }
+        r.bytes = doc.bytes.size();
+        r.pages = doc.pages;
+        results.push_back(r);
+    }
+    std::sort(results.begin(), results.end(),
+              [](const Result& a, const Result& b) { return a.render_s + a.verify_s < b.render_s + b.verify_s; });
+    Result median = results[results.size() / 2];
+    median.passed = std::all_of(results.begin(), results.end(), [](const Result& r) { return r.passed; });
+    return median;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const int count = argc > 1 ? std::atoi(argv[1]) : 500;
+    const int runs = argc > 2 ? std::atoi(argv[2]) : 3;
+    if (count < 1 || runs < 1) {
+        std::fprintf(stderr, "usage: vesper_bench_labels [COUNT] [RUNS]\n");
+        return 2;
+    }
+    struct Case {
+        const char* name;
+        label::Layout layout;
+    };
+    const std::vector<Case> cases = {
+        {"roll 50x30, ZPL, 203 dpi", vesper::test::roll_layout(203)},
+        {"roll 50x30, ZPL, 300 dpi", vesper::test::roll_layout(300)},
+    };
+    std::printf("labels bench: %d labels a batch, median of %d runs, one thread\n", count, runs);
+    std::printf("%-28s %7s %10s %11s %11s %14s %9s\n", "batch", "pages", "KiB", "render/s", "verify/s", "render+verify",
+                "peak RSS");
+    bool ok = true;
+    for (const Case& c : cases) {
+        Result r;
+        try {
+            r = measure(c.layout, count, runs);
+        } catch (const vesper::Error& e) {
+            std::fprintf(stderr, "bench: %s: %s\n", c.name, e.what());
+            return 2;
+        }
+        const double total = count / (r.render_s + r.verify_s);
+        std::printf("%-28s %7d %10.0f %11.0f %11.0f %12.0f/s %6.0f MiB\n", c.name, r.pages, r.bytes / 1024.0,
+                    count / r.render_s, count / r.verify_s, total, peak_rss_kib() / 1024.0);
+        ok = ok && r.passed && total >= kGoalLabelsPerSecond;
+        if (!r.passed) std::printf("  FAIL: a label failed its check\n");
+    }
+    std::printf("goal: render + verify >= %.0f labels/s in every batch: %s\n", kGoalLabelsPerSecond,
+                ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+}
