@@ -35,8 +35,17 @@ long peak_rss_kib() {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// User + system CPU time of the whole process (all threads), in seconds: on a machine other work shares,
+// CPU per label says more about the code than wall time does.
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 struct Result {
-    double render_s = 0, verify_s = 0;
+    double render_s = 0, verify_s = 0, cpu_s = 0;
     bool passed = false;
     std::size_t bytes = 0;
     int pages = 0;
@@ -48,12 +57,14 @@ Result measure(const label::Layout& layout, int count, int runs) {
     std::vector<Result> results;
     for (int run = 0; run < runs; ++run) {
         Result r;
+        const double cpu0 = cpu_seconds();
         auto t0 = Clock::now();
         const label::Rendered doc = label::render_zpl(layout, items);
         r.render_s = seconds_since(t0);
         t0 = Clock::now();
         const label::VerifyReport report = label::verify(layout, doc);
         r.verify_s = seconds_since(t0);
+        r.cpu_s = cpu_seconds() - cpu0;
         r.passed = report.passed() && static_cast<int>(report.labels.size()) == count;
         if (!report.passed()) {
             for (const auto& c : report.labels)
@@ -90,9 +101,9 @@ int main(int argc, char** argv) {
         {"roll 50x30, ZPL, 203 dpi", vesper::test::roll_layout(203)},
         {"roll 50x30, ZPL, 300 dpi", vesper::test::roll_layout(300)},
     };
-    std::printf("labels bench: %d labels a batch, median of %d runs, one thread\n", count, runs);
-    std::printf("%-28s %7s %10s %11s %11s %14s %9s\n", "batch", "pages", "KiB", "render/s", "verify/s", "render+verify",
-                "peak RSS");
+    std::printf("labels bench: %d labels a batch, median of %d runs\n", count, runs);
+    std::printf("%-28s %6s %8s %10s %10s %14s %12s %9s\n", "batch", "pages", "KiB", "render/s", "verify/s",
+                "render+verify", "CPU ms/label", "peak RSS");
     bool ok = true;
     for (const Case& c : cases) {
         Result r;
@@ -103,8 +114,8 @@ int main(int argc, char** argv) {
             return 2;
         }
         const double total = count / (r.render_s + r.verify_s);
-        std::printf("%-28s %7d %10.0f %11.0f %11.0f %12.0f/s %6.0f MiB\n", c.name, r.pages, r.bytes / 1024.0,
-                    count / r.render_s, count / r.verify_s, total, peak_rss_kib() / 1024.0);
+        std::printf("%-28s %6d %8.0f %10.0f %10.0f %12.0f/s %12.2f %5.0f MiB\n", c.name, r.pages, r.bytes / 1024.0,
+                    count / r.render_s, count / r.verify_s, total, 1000 * r.cpu_s / count, peak_rss_kib() / 1024.0);
         ok = ok && r.passed && total >= kGoalLabelsPerSecond;
         if (!r.passed) std::printf("  FAIL: a label failed its check\n");
     }
