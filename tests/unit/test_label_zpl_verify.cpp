@@ -285,3 +285,19 @@ TEST_CASE("verify runs concurrently on separate documents", "[label]") {
     CHECK(pass_a);
     CHECK(pass_b);
 }
+
+TEST_CASE("a layout without a QR box renders text-only ZPL whose labels pass, and a stray ^BQ fails", "[label]") {
+    Layout layout = roll_layout(203);
+    const Field qr = layout.fields.back();
+    layout.fields.pop_back();
+    const Rendered r = render_zpl(layout, label_items(2));
+    CHECK(r.bytes.find("^BQ") == std::string::npos);
+    CHECK(count_of(r.bytes, "^FO") == 4);
+    CHECK(verify(layout, r).passed());
+    // The same document checked against a layout that has a QR box: its labels carry no QR code.
+    Layout with_qr = layout;
+    with_qr.fields.push_back(qr);
+    Rendered expecting_qr = render_zpl(with_qr, label_items(2));
+    expecting_qr.bytes = r.bytes;
+    CHECK(verify_failure(with_qr, expecting_qr).find("0 QR fields") != std::string::npos);
+}
