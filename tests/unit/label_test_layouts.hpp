@@ -86,4 +86,18 @@ inline std::vector<label::LabelItem> label_items(int count, int first = 0) {
     return items;
 }
 
+// The same devices with every value the built-in layouts (templates/labels) use, a claim code included.
+inline std::vector<label::LabelItem> builtin_label_items(int count, int first = 0) {
+    auto items = label_items(count, first);
+    for (auto& item : items) {
+        item.values["hw_type"] = "BC";
+        item.values["hw_version"] = "02";
+        item.values["batch_id"] = "12";
+        item.values["date_code"] = "2649";
+        // A claim code's shape (docs/claim-codes.md); its check symbol does not matter to a label.
+        item.values["claim_code"] = "ABCDE-FGHJK-MNPQR-STVWX-" + item.serial.substr(item.serial.size() - 1);
+    }
+    return items;
+}
+
 } // namespace vesper::test
