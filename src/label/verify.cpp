@@ -343,8 +343,7 @@ std::optional<std::string> check_pdf_page(VerifyReport& report, const Layout& la
     };
     for (std::size_t i : on_page) {
         check_label(report, page_w, page_h, cut, layout, rendered, i);
-        if (!rendered_ok)
-            return "poppler cannot render page " + std::to_string(p + 1) + " of the PDF";
+        if (!rendered_ok) return "poppler cannot render page " + std::to_string(p + 1) + " of the PDF";
     }
     return std::nullopt;
 }
@@ -412,7 +411,7 @@ void verify_pdf(VerifyReport& report, const Layout& layout, const Rendered& rend
 // --- ZPL: a parser of what render_zpl writes, and the printer's drawing of it ---
 
 struct ZplField {
-    bool has_origin = false, has_data = false, hex = false;
+    bool has_data = false, hex = false;
     int x = 0, y = 0;
     bool qr = false;
     int font_height = 0;
@@ -498,7 +497,6 @@ std::vector<ZplFormat> parse_zpl(std::string_view doc) {
             if (field) fail(ErrorCode::label_verify, where(at) + "^FO inside a field (no ^FS before it)");
             const auto xy = int_params(params, 2, cmd);
             field.emplace();
-            field->has_origin = true;
             field->x = xy[0];
             field->y = xy[1];
         } else if (cmd == "FS") {
