@@ -64,3 +64,19 @@ TEST_CASE("verify fails a PDF label with a wrong payload, glyphs in the quiet zo
         CHECK(e.code() == ErrorCode::label_verify);
     }
 }
+
+TEST_CASE("verify reports each page's labels in place when pages are checked in parallel", "[label]") {
+    const Layout layout = vesper::test::roll_layout(203);
+    Rendered r = render_pdf(layout, label_items(9));
+    REQUIRE(r.pages == 9);
+    r.labels[4].payload += "X";
+    r.labels[7].payload = "HTTPS://VESPER.EXAMPLE/D/PV-26DEC-BC02K-00001";
+    const VerifyReport report = verify(layout, r);
+    REQUIRE(report.labels.size() == 9);
+    for (std::size_t i = 0; i < 9; ++i) {
+        INFO(i << ": " << report.labels[i].problem);
+        CHECK(report.labels[i].serial == r.labels[i].serial);
+        CHECK(report.labels[i].passed == (i != 4 && i != 7));
+        CHECK(report.labels[i].decoded == "HTTPS://VESPER.EXAMPLE/D/" + r.labels[i].serial);
+    }
+}
