@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "labels.hpp"
 #include "records.hpp"
 #include "sqlite.hpp"
 #include "test_results.hpp"
@@ -109,6 +110,8 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
     const std::string what = "attempt " + std::to_string(attempt_id);
     validate_outcome(what, outcome);
     detail::validate_tests(what, outcome);
+    detail::validate_labels(what, outcome.labels);
+    if (!outcome.claim_code_hash.empty()) detail::validate_claim_code_hash(what, outcome.claim_code_hash);
     sql::Transaction tx(db_);
     Attempt a;
     {
@@ -135,6 +138,13 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
         st.run();
     }
     detail::write_tests(db_, a.id, a.serial, outcome.tests);
+    if (!outcome.labels.empty()) {
+        auto labels = outcome.labels;
+        for (auto& l : labels)
+            l.serial = a.serial;
+        detail::write_labels(db_, actor_, a.id, labels);
+    }
+    if (!outcome.claim_code_hash.empty()) detail::store_claim_code_hash(db_, actor_, a.serial, outcome.claim_code_hash);
     // The step says what its pass makes of the device; a step that sets nothing is only recorded.
     if (outcome.sets_status) {
         const Device d = get_device(a.serial);
@@ -173,6 +183,9 @@ std::int64_t Ledger::record_unbound_failure(std::int64_t batch_id, std::string_v
         fail(ErrorKind::input, "a failure on port " + std::string(port) + " before a board was bound carries " +
                                    std::to_string(outcome.tests.size()) +
                                    " test(s): tests are recorded only with a bound board's attempt");
+    if (!outcome.labels.empty())
+        fail(ErrorKind::input, "a failure on port " + std::string(port) +
+                                   " before a board was bound carries labels: a label belongs to a device");
     validate_outcome("failure on port " + std::string(port), outcome);
     sql::Transaction tx(db_);
     get_batch(batch_id);

@@ -225,6 +225,8 @@ std::string backend_record_json(const Device& d) {
         {"tested_at", opt(d.tested_at)},
         {"registered_at", opt(d.registered_at)},
         {"last_error", opt(d.last_error)},
+        // The hash, never the code: whoever holds the record cannot claim the device with it.
+        {"claim_code_hash", opt(d.claim_code_hash)},
     };
     return json_text(j);
 }

@@ -9,7 +9,7 @@ namespace vesper::ledger::detail {
 const char* const kDeviceColumns =
     "serial, batch_id, hw_type, hw_version, status, mac, subscription_plan, available_outputs, created_at, "
     "updated_at, COALESCE(flashed_at,''), COALESCE(tested_at,''), COALESCE(registered_at,''), last_error, "
-    "station, port, firmware_version, firmware_sha256";
+    "station, port, firmware_version, firmware_sha256, claim_code_hash";
 
 Device read_device(const sql::Stmt& st) {
     Device d;
@@ -31,6 +31,7 @@ Device read_device(const sql::Stmt& st) {
     d.port = st.text(15);
     d.firmware_version = st.text(16);
     d.firmware_sha256 = st.text(17);
+    d.claim_code_hash = st.text(18);
     return d;
 }
 

@@ -163,6 +163,24 @@ CREATE TABLE test_results (
 CREATE UNIQUE INDEX test_results_by_attempt ON test_results(attempt_id, position);
 CREATE INDEX test_results_by_serial ON test_results(serial);
 )sql",
+    // 6: labels made for devices, and the hash of each device's claim code (never the code).
+    R"sql(
+ALTER TABLE devices ADD COLUMN claim_code_hash TEXT NOT NULL DEFAULT '';
+CREATE TABLE labels (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  serial      TEXT NOT NULL REFERENCES devices(serial),
+  attempt_id  INTEGER REFERENCES attempts(id), -- the label step's attempt; NULL for `vesperctl label`
+  layout      TEXT NOT NULL,
+  format      TEXT NOT NULL CHECK (format IN ('pdf','zpl')),
+  destination TEXT NOT NULL,
+  copies      INTEGER NOT NULL CHECK (copies BETWEEN 1 AND 100),
+  reprint     INTEGER NOT NULL CHECK (reprint IN (0,1)),
+  untested    INTEGER NOT NULL CHECK (untested IN (0,1)),
+  printed_at  TEXT NOT NULL,
+  actor       TEXT NOT NULL
+);
+CREATE INDEX labels_by_serial ON labels(serial);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -104,6 +104,21 @@ inline constexpr const char* kSchema4Marks = R"sql(
 PRAGMA application_id = 1448300626;
 PRAGMA user_version = 4;
 )sql";
+// Schema 5 as shipped: kSchema1Sql..kSchema4Sql, this, then kSchema5Marks. Never edit.
+inline constexpr const char* kSchema5Sql = R"sql(
+CREATE TABLE test_results (id INTEGER PRIMARY KEY AUTOINCREMENT, attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+  serial TEXT NOT NULL REFERENCES devices(serial), position INTEGER NOT NULL CHECK (position >= 0),
+  name TEXT NOT NULL, command TEXT NOT NULL DEFAULT '', measured TEXT NOT NULL DEFAULT 'null',
+  limits TEXT NOT NULL DEFAULT '', verdict TEXT NOT NULL CHECK (verdict IN ('pass','fail','skip','error')),
+  required INTEGER NOT NULL CHECK (required IN (0,1)), tries INTEGER NOT NULL DEFAULT 0 CHECK (tries >= 0),
+  seconds REAL NOT NULL DEFAULT 0 CHECK (seconds >= 0), message TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX test_results_by_attempt ON test_results(attempt_id, position);
+CREATE INDEX test_results_by_serial ON test_results(serial);
+)sql";
+inline constexpr const char* kSchema5Marks = R"sql(
+PRAGMA application_id = 1448300626;
+PRAGMA user_version = 5;
+)sql";
 
 // The first column of the first row of a query.
 inline std::int64_t count_rows(const std::filesystem::path& db, const char* sql) {

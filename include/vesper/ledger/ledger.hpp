@@ -56,6 +56,9 @@ struct Device {
     std::string port;
     std::string firmware_version;
     std::string firmware_sha256;
+    // SHA-256 of its claim code (creds::claim_code_hash), set when a claim code was made for it (flash,
+    // label); empty until then. The code itself is never stored. Schema 6.
+    std::string claim_code_hash;
 };
 
 // The fields a device exposes to NVS templates ({{name}}) and exports: serial_number, hw_type,
@@ -145,6 +148,21 @@ struct TestResultRow {
     TestRecord test;
 };
 
+// A label made for a device (schema 6): printed, or written to a file. Every one is recorded, reprints
+// too, with an audit entry (label.print, or label.reprint).
+struct LabelRecord {
+    std::int64_t id = 0;
+    std::string serial;
+    std::string layout;      // the layout's name
+    std::string format;      // pdf | zpl
+    std::string destination; // "printer:NAME", or the file written
+    int copies = 1;
+    bool reprint = false;  // the device had a label before
+    bool untested = false; // made for a device that had not passed its test (--include-untested)
+    std::string printed_at;
+    std::string actor;
+};
+
 // A test verdict the ledger takes: pass, fail, skip or error.
 bool is_test_verdict(std::string_view verdict);
 
@@ -164,6 +182,11 @@ struct AttemptOutcome {
     std::string phases = "{}";
     // A test step's tests, recorded with the attempt (schema 5).
     std::vector<TestRecord> tests;
+    // A label step's labels, recorded with the attempt (schema 6); their serial is the attempt's.
+    std::vector<LabelRecord> labels;
+    // The hash of the claim code the step used (flash: in NVS, label: on the label), kept on the device
+    // as set_claim_code_hash does; empty: none.
+    std::string claim_code_hash;
 };
 
 struct BindResult {
@@ -275,6 +298,19 @@ public:
     // attempt's tests in plan order. Empty for an unknown serial or batch.
     std::vector<TestResultRow> test_results_of(std::string_view serial) const;
     std::vector<TestResultRow> test_results_of_batch(std::int64_t batch_id) const;
+
+    // --- Labels and claim codes (schema 6) -----------------------------------------------------
+    // Records labels made, in one transaction, each with its audit entry (label.print or label.reprint;
+    // details: layout, format, destination, copies, untested). printed_at and actor are the ledger's.
+    // Error(input) for an empty layout or destination, a format not pdf/zpl or copies outside 1-100;
+    // Error(ledger.device_not_found) for an unknown serial, with nothing recorded.
+    void record_labels(const std::vector<LabelRecord>& labels);
+    std::vector<LabelRecord> labels_of(std::string_view serial) const;     // oldest first
+    std::vector<LabelRecord> labels_of_batch(std::int64_t batch_id) const; // oldest first
+    // Keeps the hash of the device's claim code (64 lower-case hex digits, else Error(input)). Nothing
+    // changes when it is the same; a different one (another claim secret) replaces it with an audit
+    // entry (device.claim_code) and queues the record in the outbox.
+    void set_claim_code_hash(std::string_view serial, std::string_view hash);
 
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
     // one consistent state of the ledger while other processes write.
