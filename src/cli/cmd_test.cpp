@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 #include "device_args.hpp"
+#include "station_cli.hpp"
 #include "vesper/factory/test_report.hpp"
 #include "vesper/station/port_test.hpp"
 
@@ -23,20 +24,10 @@ struct TestArgs {
     bool no_mark = false;
 };
 
-// The factory config, when one is given or found: it names each board type's profile (plan, firmware,
-// NVS template). Without one, the built-in plan and the ledger's identity are used.
-std::optional<station::Config> find_config(const TestArgs& a) {
-    if (!a.config.empty()) return station::load_config(a.config);
-    try {
-        return station::load_config(station::locate_config(std::nullopt));
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::not_found) return std::nullopt;
-        throw;
-    }
-}
-
 void run_test(const Context& ctx, const TestArgs& a) {
-    const std::optional<station::Config> config = find_config(a);
+    // The config names each board type's profile (plan, firmware, NVS template); without one, the built-in
+    // plan and the ledger's identity are used.
+    const std::optional<station::Config> config = find_optional_config(a.config);
     std::optional<ledger::Ledger> ledger;
     try {
         ledger = ctx.open_ledger(ctx.ledger_location(config ? config->ledger : std::nullopt), ledger::Access::existing);

@@ -107,4 +107,14 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     }
 }
 
+std::optional<station::Config> find_optional_config(const std::string& config_flag) {
+    if (!config_flag.empty()) return station::load_config(config_flag);
+    try {
+        return station::load_config(station::locate_config(std::nullopt));
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::not_found) return std::nullopt;
+        throw;
+    }
+}
+
 } // namespace vesper::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "vesper/station/config.hpp"
 
 namespace vesper::cli {
 
@@ -31,6 +32,10 @@ struct StationArgs {
 // --station (required unless `station_optional`), --batch, --config, --secret-file, --claim-secret-file,
 // --reflash.
 void add_station_options(CLI::App* cmd, StationArgs& args, bool station_optional);
+
+// The factory config for a command that can do without one (test, label): --config when given, else the
+// one found as locate_config finds it, else none. A config that exists but is bad is an error.
+std::optional<station::Config> find_optional_config(const std::string& config_flag);
 
 // Runs the station; throws Error(device) naming the failed ports when any board failed. `cmd` is the
 // parsed subcommand ("flash" or "provision"): the retry hint repeats its options as they were given.

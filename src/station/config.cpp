@@ -226,6 +226,39 @@ TestSettings read_test(const Reader& r, const Entry& entry, const std::string& f
     return t;
 }
 
+// `label: {layout: NAME | FILE, format: pdf | zpl, dpi, printer, output: DIR, copies}`. A layout's own
+// problems name the layout file and its line; a layout file that is missing is this config's problem.
+LabelSettings read_label(const Reader& r, const Entry& entry, const std::string& field, const fs::path& base_dir) {
+    LabelSettings l;
+    l.line = entry.key_node.line;
+    const auto fields = r.entries(entry.value, field, {"layout", "format", "dpi", "printer", "output", "copies"});
+    const Entry* layout = yaml::find(fields, "layout");
+    if (!layout) r.fail_at(entry.key_node, field + ".layout", "missing: a built-in layout name or a layout file");
+    std::optional<int> dpi;
+    if (const Entry* d = yaml::find(fields, "dpi")) dpi = static_cast<int>(r.uint(d->value, field + ".dpi", 100, 1200));
+    const std::string written = r.string(layout->value, field + ".layout");
+    // A bare name is a built-in layout; anything that looks like a path is a file next to the config.
+    const bool is_file =
+        written.find('/') != std::string::npos || written.ends_with(".yaml") || written.ends_with(".yml");
+    l.layout_source = is_file ? resolve(base_dir, written).string() : written;
+    l.layout = located(r, layout->value, field + ".layout",
+                       [&] { return std::make_shared<const label::Layout>(label::load_layout(l.layout_source, dpi)); });
+    if (const Entry* f = yaml::find(fields, "format"))
+        l.format =
+            r.choice(f->value, field + ".format", {"pdf", "zpl"}) == "zpl" ? label::Format::zpl : label::Format::pdf;
+    if (const Entry* p = yaml::find(fields, "printer")) l.printer = r.string(p->value, field + ".printer");
+    if (const Entry* o = yaml::find(fields, "output"))
+        l.output = resolve(base_dir, r.string(o->value, field + ".output"));
+    if (const Entry* c = yaml::find(fields, "copies"))
+        l.copies = static_cast<int>(r.uint(c->value, field + ".copies", 1, 100));
+    if (l.printer.empty() && l.output.empty())
+        r.fail_at(entry.key_node, field, "give a printer, an output folder, or both: a label must go somewhere");
+    if (l.format == label::Format::zpl && l.layout->sheet)
+        r.fail_at(layout->value, field + ".layout",
+                  "layout '" + l.layout->name + "' is a sheet: ZPL is for roll printers");
+    return l;
+}
+
 BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& base_dir, const std::string& file) {
     BoardProfile p;
     p.name = entry.key;
@@ -233,7 +266,7 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     const std::string base = "profiles." + p.name;
     const auto fields = r.entries(entry.value, base,
                                   {"board_type", "revision", "chip", "flash", "partition_table",
-                                   "partition_table_offset", "images", "nvs", "pipeline", "test"});
+                                   "partition_table_offset", "images", "nvs", "pipeline", "test", "label"});
     auto required = [&](std::string_view key, const char* what) -> const Entry& {
         const Entry* e = yaml::find(fields, key);
         if (!e) r.fail_at(entry.key_node, base + "." + std::string(key), std::string("missing: ") + what);
@@ -286,6 +319,7 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     if (const Entry* pipeline = yaml::find(fields, "pipeline"))
         read_pipeline(r, pipeline->value, base + ".pipeline", p);
     if (const Entry* test = yaml::find(fields, "test")) p.test = read_test(r, *test, base + ".test", base_dir, file);
+    if (const Entry* label = yaml::find(fields, "label")) p.label = read_label(r, *label, base + ".label", base_dir);
     if (!p.test.plan) p.test.plan = std::make_shared<const factory::TestPlan>(factory::default_test_plan());
     return p;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "vesper/core/error.hpp"
+#include "vesper/creds/claim_code.hpp"
 #include "vesper/flash/flash_board.hpp"
 
 namespace vesper::station {
@@ -79,6 +80,9 @@ void FlashStep::run(BoardContext& board) {
     }
     board.firmware_version = fw.firmware_version;
     board.firmware_sha256 = fw.firmware_sha256;
+    // The record carries the hash of the claim code in the board's NVS, never the code.
+    if (fw.nvs_template && fw.nvs_template->uses(creds::kClaimCodeField))
+        board.claim_code_hash = creds::claim_code_hash(creds::claim_code(claim_secret_, serial));
 }
 
 } // namespace vesper::station

@@ -254,6 +254,8 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
         outcome.seconds = since(step_t0);
         outcome.phases = json_text(ctx.phases);
         outcome.tests = std::move(ctx.tests);
+        outcome.labels = std::move(ctx.labels);
+        outcome.claim_code_hash = ctx.claim_code_hash;
         ledger_.finish_attempt(attempt_id, outcome);
     } catch (const Error& e) {
         step_cause_ = ctx.cause;

@@ -6,6 +6,7 @@
 #include "vesper/core/text.hpp"
 #include "vesper/creds/claim_code.hpp"
 #include "vesper/creds/mqtt.hpp"
+#include "vesper/label/label_job.hpp"
 #include "vesper/ledger/ledger.hpp"
 
 namespace vesper::station {
@@ -57,9 +58,12 @@ std::unique_ptr<StationRun> prepare_station_run(const Config& cfg, const RunRequ
                                       "request gives no way to read it");
         settings.mqtt_secret = req.mqtt_secret();
     }
-    if (run->firmware.nvs_template && run->firmware.nvs_template->uses(creds::kClaimCodeField)) {
+    // The claim secret, when the NVS template or a label step's layout uses {{claim_code}}.
+    const bool labels = std::find(profile.pipeline.begin(), profile.pipeline.end(), "label") != profile.pipeline.end();
+    if ((run->firmware.nvs_template && run->firmware.nvs_template->uses(creds::kClaimCodeField)) ||
+        (labels && profile.label.layout && label::uses_placeholder(*profile.label.layout, creds::kClaimCodeField))) {
         if (!req.claim_secret)
-            fail(ErrorCode::internal, "prepare_station_run: the NVS template needs the claim secret and the "
+            fail(ErrorCode::internal, "prepare_station_run: the profile needs the claim secret and the "
                                       "request gives no way to read it");
         settings.claim_secret = req.claim_secret();
     }

@@ -13,6 +13,8 @@
 
 #include "vesper/chip/chip.hpp"
 #include "vesper/factory/test_plan.hpp"
+#include "vesper/label/layout.hpp"
+#include "vesper/label/render.hpp"
 
 namespace vesper::station {
 
@@ -41,6 +43,18 @@ struct TestSettings {
     int line = 0;                // where `test:` is; 0 when the profile has none
 };
 
+// How the `label` step labels a profile's boards (docs/labels.md): the layout, the format, and where
+// each passed board's label goes (a printer, a folder of one file per board, or both).
+struct LabelSettings {
+    std::shared_ptr<const label::Layout> layout; // none: the profile has no `label:`
+    std::string layout_source;                   // a built-in's name or the layout file's path, for reloading
+    label::Format format = label::Format::pdf;
+    std::string printer;          // print with lp; empty: no printing
+    std::filesystem::path output; // a folder for SERIAL.pdf / SERIAL.zpl; empty: no files
+    int copies = 1;
+    int line = 0; // where `label:` is; 0 when the profile has none
+};
+
 struct BoardProfile {
     std::string name;       // key under `profiles:`
     std::string board_type; // canonical, e.g. "BC"
@@ -58,6 +72,7 @@ struct BoardProfile {
     std::vector<std::string> pipeline{"flash"};
     int pipeline_line = 0;
     TestSettings test;
+    LabelSettings label;
     int line = 0;
 };
 

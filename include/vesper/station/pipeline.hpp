@@ -44,7 +44,9 @@ struct BoardContext {
     std::map<std::string, double> phases; // phase name -> seconds
     std::string firmware_version;         // a step that writes firmware says which
     std::string firmware_sha256;
-    std::vector<ledger::TestRecord> tests; // a test step's results, kept with the attempt, passed or not
+    std::vector<ledger::TestRecord> tests;   // a test step's results, kept with the attempt, passed or not
+    std::vector<ledger::LabelRecord> labels; // a label step's labels, kept with its attempt
+    std::string claim_code_hash;             // the hash of the claim code the step used, kept on the device
     // A failure's cause when the error's code does not say it ("test:outputs", "identity_mismatch").
     std::string cause;
 };
