@@ -98,8 +98,12 @@ public:
         o.unset_env = {"VESPER_CONFIG", "VESPER_HOME", "XDG_DATA_HOME"};
         o.env["HOME"] = dir_.path().string(); // a default ledger would stay in the test's folder
         o.timeout_ms = 120000;
+        for (const auto& [name, value] : env_)
+            o.env[name] = value;
         return o;
     }
+    // More environment for every vesperctl this line runs (a claim secret, a PATH with a stand-in lp).
+    void set_env(const std::string& name, const std::string& value) { env_[name] = value; }
     test::ProcessResult ctl(std::vector<std::string> args) const {
         args.insert(args.begin(), {"--ledger", ledger().string()});
         return test::vesperctl(args, options());
@@ -162,6 +166,7 @@ private:
     std::vector<std::unique_ptr<Devsim>> sims_;
     std::vector<std::string> ports_;
     std::int64_t batch_ = 0;
+    std::map<std::string, std::string> env_;
 };
 
 // The summary's board entry for `port`; the test stops when there is none.
