@@ -599,3 +599,52 @@ TEST_CASE("station config: a profile's test settings, inline plan, plan file and
     CHECK_THAT(missing.what(), Catch::StartsWith((tmp.path() / "f.yaml").string() + ":13: profiles.p.test.plan: ") &&
                                    Catch::Contains("gone.yaml"));
 }
+
+TEST_CASE("station config: a profile's label settings, built-in and file layouts, and their errors",
+          "[station][config][label]") {
+    CHECK_FALSE(parse_config(kMinimal, "f.yaml").profiles.at(0).label.layout);
+
+    const Config c = parse_config(
+        kMinimal + "    label: {layout: roll-50x30, format: zpl, dpi: 300, printer: zebra-a, output: out, copies: 2}\n",
+        fs::path("/srv/line/f.yaml"));
+    const LabelSettings& l = c.profiles.at(0).label;
+    REQUIRE(l.layout);
+    CHECK(l.layout->name == "roll-50x30");
+    CHECK(l.layout->dpi == 300); // the profile's dpi overrides the layout's
+    CHECK(l.layout_source == "roll-50x30");
+    CHECK(l.format == label::Format::zpl);
+    CHECK(l.printer == "zebra-a");
+    CHECK(l.output == fs::path("/srv/line/out"));
+    CHECK(l.copies == 2);
+    CHECK(l.line == 13);
+
+    CHECK_THAT(parse_error(kMinimal + "    label: {layout: roll-50x30}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.label: ") && Catch::Contains("printer"));
+    CHECK_THAT(parse_error(kMinimal + "    label: {output: out}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.label.layout: missing"));
+    CHECK_THAT(parse_error(kMinimal + "    label: {layout: roll-50x30, output: o, copies: 0}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.label.copies: "));
+    CHECK_THAT(parse_error(kMinimal + "    label: {layout: no-such, output: o}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.label.layout: "));
+    CHECK_THAT(parse_error(kMinimal + "    label: {layout: a4-l7160, format: zpl, output: o}\n"),
+               Catch::StartsWith("f.yaml:13: profiles.p.label.layout: ") && Catch::Contains("ZPL"));
+
+    // A layout file resolves against the config's folder; its own problems name its own file and line
+    // with their own code; a missing one is the config's problem.
+    test::TempDir tmp;
+    const std::string good = "label: {width: 50, height: 30}\nfields:\n"
+                             "  - {name: sn, text: \"{{serial_number}}\", x: 2, y: 2, width: 45, height: 5}\n";
+    write_file_atomic(tmp.path() / "mine.yaml", std::string_view(good));
+    const Config f = parse_config(kMinimal + "    label: {layout: mine.yaml, output: o}\n", tmp.path() / "f.yaml");
+    CHECK(f.profiles.at(0).label.layout->fields.size() == 1);
+    CHECK(f.profiles.at(0).label.layout_source == (tmp.path() / "mine.yaml").string());
+    write_file_atomic(tmp.path() / "mine.yaml", std::string_view(replaced(good, "serial_number", "serial_numbr")));
+    const Error inner = error_from(
+        [&] { parse_config(kMinimal + "    label: {layout: mine.yaml, output: o}\n", tmp.path() / "f.yaml"); });
+    CHECK(inner.code() == ErrorCode::label_placeholder);
+    CHECK_THAT(inner.what(), Catch::StartsWith((tmp.path() / "mine.yaml").string() + ":3: "));
+    const Error missing = error_from(
+        [&] { parse_config(kMinimal + "    label: {layout: gone.yaml, output: o}\n", tmp.path() / "f.yaml"); });
+    CHECK(missing.code() == ErrorCode::config_invalid);
+    CHECK_THAT(missing.what(), Catch::StartsWith((tmp.path() / "f.yaml").string() + ":13: profiles.p.label.layout: "));
+}
