@@ -241,8 +241,14 @@ LabelSettings read_label(const Reader& r, const Entry& entry, const std::string&
     const bool is_file =
         written.find('/') != std::string::npos || written.ends_with(".yaml") || written.ends_with(".yml");
     l.layout_source = is_file ? resolve(base_dir, written).string() : written;
-    l.layout = located(r, layout->value, field + ".layout",
-                       [&] { return std::make_shared<const label::Layout>(label::load_layout(l.layout_source, dpi)); });
+    try {
+        l.layout = std::make_shared<const label::Layout>(label::load_layout(l.layout_source, dpi));
+    } catch (const yaml::LocatedError&) {
+        throw; // a problem inside the layout names the layout's own file and line
+    } catch (const Error& e) {
+        // An unknown built-in or a missing file is this config's problem.
+        r.fail_at(layout->value, field + ".layout", e.what());
+    }
     if (const Entry* f = yaml::find(fields, "format"))
         l.format =
             r.choice(f->value, field + ".format", {"pdf", "zpl"}) == "zpl" ? label::Format::zpl : label::Format::pdf;
