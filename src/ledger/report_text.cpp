@@ -33,7 +33,7 @@ std::string csv_of(const std::vector<std::string>& columns, const std::vector<nl
 const std::vector<std::string> kExportColumns = {
     "serial_number", "hw_type",    "hw_version", "status",     "subscription_plan", "available_outputs",
     "created_at",    "mac",        "batch_id",   "updated_at", "flashed_at",        "tested_at",
-    "registered_at", "last_error", "station",    "port",       "firmware_version",
+    "registered_at", "last_error", "station",    "port",       "firmware_version",  "claim_code_hash",
 };
 
 const std::vector<std::string> kReportColumns = {

@@ -262,7 +262,7 @@ TEST_CASE("cli: batch show and export carry the station fields", "[cli][report]"
     auto csv = vesperctl({"--ledger", "l.db", "batch", "export", "1", "--format", "csv"}, opts);
     REQUIRE(csv.exit_code == 0);
     auto rows = lines(csv.out);
-    CHECK_THAT(rows.at(0), Catch::EndsWith(",last_error,station,port,firmware_version"));
+    CHECK_THAT(rows.at(0), Catch::EndsWith(",last_error,station,port,firmware_version,claim_code_hash"));
     auto row =
         std::find_if(rows.begin(), rows.end(), [&](const std::string& l) { return l.rfind(p.flashed_b, 0) == 0; });
     REQUIRE(row != rows.end());
