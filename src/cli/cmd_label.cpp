@@ -63,10 +63,7 @@ void run_label(const Context& ctx, const LabelArgs& a) {
     label::SelectRequest req{a.serials, a.batch, a.include_untested, a.reprint};
     const label::Selection selection = label::select_devices(ledger, req);
     const station::LabelSettings* from_profile = profile_label(config, selection.devices.front().device);
-    const label::Layout layout =
-        !a.layout.empty()        ? label::load_layout(a.layout, a.dpi)
-        : from_profile && !a.dpi ? *from_profile->layout
-                                 : label::load_layout(from_profile ? from_profile->layout->file : "roll-50x30", a.dpi);
+    const label::Layout layout = layout_for(a, from_profile);
     const label::Format format = format_of(a, from_profile);
     if (format == label::Format::zpl && layout.sheet)
         fail(ErrorCode::label_layout, "layout '" + layout.name + "' is a sheet: ZPL is for roll printers");
