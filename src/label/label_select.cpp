@@ -55,7 +55,8 @@ Selection select_devices(const ledger::Ledger& ledger, const SelectRequest& requ
         const auto n = [](std::size_t k) { return std::to_string(k); };
         const std::string why = n(out.left_untested.size()) + " not tested, " + n(out.left_labelled.size()) +
                                 " labelled before (--include-untested, --reprint)";
-        if (!out.left_labelled.empty() && out.left_untested.empty())
+        // Tested devices labelled before: a reprint is what is missing; else nothing was tested.
+        if (!out.left_labelled.empty())
             fail(ErrorCode::label_already_printed,
                  "batch " + std::to_string(*request.batch) + " has no device to label: " + why);
         fail(ErrorCode::label_not_tested,

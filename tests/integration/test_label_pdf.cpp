@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "label_tools.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include "vesper/core/error.hpp"
@@ -25,6 +26,8 @@
 using namespace vesper;
 using namespace vesper::label;
 namespace fs = std::filesystem;
+using vesper::test::decode_pages;
+using vesper::test::tool;
 
 namespace {
 
@@ -59,28 +62,6 @@ std::vector<LabelItem> items_for(int count, bool with_claim) {
     return items;
 }
 
-// The tool's path on PATH (run_process executes a path, not a name).
-std::string on_path(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::istringstream dirs(path ? path : "/usr/bin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-    FAIL(name << " is not on PATH: scripts/install-deps installs poppler-utils and zbar-tools");
-    return {};
-}
-
-test::ProcessResult tool(std::vector<std::string> argv) {
-    argv[0] = on_path(argv[0]);
-    test::ProcessOptions options;
-    options.timeout_ms = 60000;
-    auto r = test::run_process(argv, options);
-    INFO(argv[0] << ": " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r;
-}
-
 fs::path write_pdf(const test::TempDir& dir, const std::string& name, const Rendered& r) {
     const auto path = dir / name;
     std::ofstream(path, std::ios::binary) << r.bytes;
@@ -100,31 +81,6 @@ std::vector<std::pair<double, double>> page_sizes_mm(const fs::path& pdf, int pa
     REQUIRE(std::regex_search(r.out, m, count));
     CHECK(std::stoi(m[1]) == pages);
     return sizes;
-}
-
-// The QR payloads zbarimg decodes on each page rasterised at `dpi`, sorted per page.
-std::vector<std::vector<std::string>> decode_pages(const fs::path& pdf, int dpi, bool gray) {
-    test::TempDir raster;
-    std::vector<std::string> argv{"pdftoppm", "-r", std::to_string(dpi)};
-    if (gray) argv.push_back("-gray");
-    argv.push_back(pdf.string());
-    argv.push_back((raster / "page").string());
-    tool(argv);
-    std::vector<fs::path> pages;
-    for (const auto& e : fs::directory_iterator(raster.path()))
-        pages.push_back(e.path());
-    std::sort(pages.begin(), pages.end()); // page-01, page-02, ...: same width, so in page order
-    std::vector<std::vector<std::string>> out;
-    for (const auto& page : pages) {
-        const auto r = tool({"zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", page.string()});
-        std::vector<std::string> payloads;
-        std::istringstream lines(r.out);
-        for (std::string l; std::getline(lines, l);)
-            if (!l.empty()) payloads.push_back(l);
-        std::sort(payloads.begin(), payloads.end());
-        out.push_back(payloads);
-    }
-    return out;
 }
 
 // What the labels should carry, per page, sorted like decode_pages.

@@ -4,7 +4,11 @@
 // job (its arguments and the document it was given) in a folder, as CUPS's lp would take them.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -16,30 +20,66 @@
 
 namespace vesper::test {
 
-// Every QR code zbarimg finds on the PDF's pages rasterised at `dpi` (grey), sorted.
-inline std::vector<std::string> decode_pdf_qr(const std::filesystem::path& pdf, int dpi) {
-    TempDir tmp;
-    const auto prefix = tmp.path() / "page";
-    auto r = run_process({"pdftoppm", "-r", std::to_string(dpi), "-gray", pdf.string(), prefix.string()});
+// The tool's path on PATH (run_process executes a path, not a name); the test fails when it is missing.
+inline std::string on_path(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path ? path : "/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        const std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    FAIL(name << " is not on PATH: scripts/install-deps installs poppler-utils and zbar-tools");
+    return {};
+}
+
+// Runs a tool found on PATH; the test stops unless it exits 0.
+inline ProcessResult tool(std::vector<std::string> argv) {
+    argv[0] = on_path(argv[0]);
+    ProcessOptions options;
+    options.timeout_ms = 60000;
+    auto r = run_process(argv, options);
+    INFO(argv[0] << ": " << r.err);
     REQUIRE(r.exit_code == 0);
-    std::vector<std::string> args = {"zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable"};
-    for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
-        args.push_back(e.path().string());
-    r = run_process(args);
-    INFO(r.err);
-    REQUIRE((r.exit_code == 0 || r.exit_code == 4)); // 4: no symbol found on a page
-    std::vector<std::string> out;
-    std::istringstream lines(r.out);
-    for (std::string line; std::getline(lines, line);)
-        if (!line.empty()) out.push_back(line);
-    std::sort(out.begin(), out.end());
+    return r;
+}
+
+// The QR payloads zbarimg decodes on each page rasterised at `dpi` (grey or colour), sorted per page.
+inline std::vector<std::vector<std::string>> decode_pages(const std::filesystem::path& pdf, int dpi, bool gray) {
+    TempDir raster;
+    std::vector<std::string> argv{"pdftoppm", "-r", std::to_string(dpi)};
+    if (gray) argv.push_back("-gray");
+    argv.push_back(pdf.string());
+    argv.push_back((raster.path() / "page").string());
+    tool(argv);
+    std::vector<std::filesystem::path> pages;
+    for (const auto& e : std::filesystem::directory_iterator(raster.path()))
+        pages.push_back(e.path());
+    std::sort(pages.begin(), pages.end()); // page-01, page-02, ...: same width, so in page order
+    std::vector<std::vector<std::string>> out;
+    for (const auto& page : pages) {
+        const auto r = tool({"zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", page.string()});
+        std::vector<std::string> payloads;
+        std::istringstream lines(r.out);
+        for (std::string l; std::getline(lines, l);)
+            if (!l.empty()) payloads.push_back(l);
+        std::sort(payloads.begin(), payloads.end());
+        out.push_back(payloads);
+    }
     return out;
+}
+
+// Every QR code on every page at `dpi` (grey), sorted.
+inline std::vector<std::string> decode_pdf_qr(const std::filesystem::path& pdf, int dpi) {
+    std::vector<std::string> all;
+    for (const auto& page : decode_pages(pdf, dpi, true))
+        all.insert(all.end(), page.begin(), page.end());
+    std::sort(all.begin(), all.end());
+    return all;
 }
 
 // "Page size: 141.732 x 85.0394 pts" of page 1, in mm.
 inline std::pair<double, double> pdf_page_mm(const std::filesystem::path& pdf) {
-    auto r = run_process({"pdfinfo", pdf.string()});
-    REQUIRE(r.exit_code == 0);
+    const auto r = tool({"pdfinfo", pdf.string()});
     const auto at = r.out.find("Page size:");
     REQUIRE(at != std::string::npos);
     double w = 0, h = 0;
@@ -48,9 +88,7 @@ inline std::pair<double, double> pdf_page_mm(const std::filesystem::path& pdf) {
 }
 
 inline std::string pdf_text(const std::filesystem::path& pdf) {
-    auto r = run_process({"pdftotext", "-layout", pdf.string(), "-"});
-    REQUIRE(r.exit_code == 0);
-    return r.out;
+    return tool({"pdftotext", "-layout", pdf.string(), "-"}).out;
 }
 
 // A folder `bin` holding an `lp` that records every job under `jobs/` (args: one per line; data: its
