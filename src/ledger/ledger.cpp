@@ -469,7 +469,7 @@ std::vector<AuditEntry> Ledger::audit_log(std::optional<std::string> subject) co
 
 std::vector<OutboxEntry> Ledger::pending_outbox() const {
     sql::Stmt st(db_, "SELECT id, serial, kind, payload, created_at, attempts, last_error, COALESCE(sent_at,'') "
-                      "FROM outbox WHERE sent_at IS NULL ORDER BY id");
+                      "FROM outbox WHERE state = 'pending' ORDER BY id");
     std::vector<OutboxEntry> out;
     while (st.step())
         out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), static_cast<int>(st.integer(5)),

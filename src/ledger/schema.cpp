@@ -181,6 +181,17 @@ CREATE TABLE labels (
 );
 CREATE INDEX labels_by_serial ON labels(serial);
 )sql",
+    // 7: the outbox drain: each entry's state (pending, sent, superseded by a newer record of its device,
+    // dead: refused by the backend for good), the backend's answer for a dead one and its record hash
+    // for a sent one. Entries sent before keep their sent_at.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'
+  CHECK (state IN ('pending','sent','superseded','dead'));
+ALTER TABLE outbox ADD COLUMN response TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN record_sha256 TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET state = 'sent' WHERE sent_at IS NOT NULL;
+CREATE INDEX outbox_by_serial ON outbox(serial, state, id);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

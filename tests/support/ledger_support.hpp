@@ -119,6 +119,20 @@ inline constexpr const char* kSchema5Marks = R"sql(
 PRAGMA application_id = 1448300626;
 PRAGMA user_version = 5;
 )sql";
+// Schema 6 as shipped: kSchema1Sql..kSchema5Sql, this, then kSchema6Marks. Never edit.
+inline constexpr const char* kSchema6Sql = R"sql(
+ALTER TABLE devices ADD COLUMN claim_code_hash TEXT NOT NULL DEFAULT '';
+CREATE TABLE labels (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL REFERENCES devices(serial),
+  attempt_id INTEGER REFERENCES attempts(id), layout TEXT NOT NULL,
+  format TEXT NOT NULL CHECK (format IN ('pdf','zpl')), destination TEXT NOT NULL,
+  copies INTEGER NOT NULL CHECK (copies BETWEEN 1 AND 100), reprint INTEGER NOT NULL CHECK (reprint IN (0,1)),
+  untested INTEGER NOT NULL CHECK (untested IN (0,1)), printed_at TEXT NOT NULL, actor TEXT NOT NULL);
+CREATE INDEX labels_by_serial ON labels(serial);
+)sql";
+inline constexpr const char* kSchema6Marks = R"sql(
+PRAGMA application_id = 1448300626;
+PRAGMA user_version = 6;
+)sql";
 
 // The first column of the first row of a query.
 inline std::int64_t count_rows(const std::filesystem::path& db, const char* sql) {

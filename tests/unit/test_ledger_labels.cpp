@@ -161,7 +161,7 @@ TEST_CASE("ledger labels: the claim code hash is kept, exported and queued, and 
     CHECK_THROWS_AS(l.set_claim_code_hash("PV-26A18-BC02R-ZZZZZ", h1), Error);
 }
 
-TEST_CASE("ledger labels: a schema-5 ledger migrates to schema 6 and takes labels", "[ledger][labels]") {
+TEST_CASE("ledger labels: a schema-5 ledger migrates to the current schema and takes labels", "[ledger][labels]") {
     TempLedger t;
     exec_sql(t.path, std::string(test::kSchema1Sql) + test::kSchema2Sql + test::kSchema3Sql + test::kSchema4Sql +
                          test::kSchema5Sql + R"sql(
@@ -175,12 +175,12 @@ INSERT INTO devices(serial,batch_id,hw_type,hw_version,status,mac,subscription_p
     REQUIRE(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'labels'") == 0);
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 6);
+        CHECK(l.schema_version() == 7);
         const auto d = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(d.status == DeviceStatus::tested);
         CHECK(d.claim_code_hash.empty());
         l.record_labels({label(d.serial)});
         CHECK(l.labels_of(d.serial).size() == 1);
     }
-    CHECK(count_rows(t.path, "PRAGMA user_version") == 6);
+    CHECK(count_rows(t.path, "PRAGMA user_version") == 7);
 }

@@ -83,6 +83,14 @@ struct AuditEntry {
     std::string details; // JSON text
 };
 
+// The outbox (docs/ledger.md, "outbox"): every change of a device queues its whole record in the
+// transaction that made the change; `vesperctl register` sends them to the backend. Only a device's
+// newest pending record is sent (a record is the device's whole state, so an older one is superseded
+// by it); the backend's confirmation marks it sent, a permanent refusal dead (kept with the answer,
+// sent again only when asked), anything else waits until next_attempt_at (schema 7).
+enum class OutboxState { pending, sent, superseded, dead };
+const char* to_string(OutboxState s);
+
 struct OutboxEntry {
     std::int64_t id = 0;
     std::string serial;
@@ -92,6 +100,20 @@ struct OutboxEntry {
     int attempts = 0;
     std::string last_error;
     std::string sent_at; // empty while pending
+    OutboxState state = OutboxState::pending;
+    std::string next_attempt_at; // empty: due now
+    std::string response;        // dead: the backend's answer (status and body)
+    std::string record_sha256;   // sent: the backend's hash of the record it holds
+    std::int64_t batch_id = 0;   // the device's batch
+    // Stable across retries, processes and restarts, so the backend stores a record once: the serial
+    // and the first 128 bits of the SHA-256 of the payload (which is canonical JSON text).
+    std::string idempotency_key() const;
+};
+
+// What the drainer reports about an outbox entry it sent.
+struct OutboxDelivery {
+    std::int64_t id = 0;
+    std::string record_sha256; // confirmed
 };
 
 // One run of one pipeline step ("flash", "test", "label", "register") on one board at one port. Written
@@ -318,6 +340,36 @@ public:
 
     std::vector<AuditEntry> audit_log(std::optional<std::string> subject = std::nullopt) const;
     std::vector<OutboxEntry> pending_outbox() const;
+
+    // --- The outbox drain (schema 7) --------------------------------------------------------------
+    // The entries to send now: per device (of `batch`, or every batch), its newest pending entry, when
+    // its next_attempt_at is not after `now` (ISO 8601 UTC, as the ledger writes times); oldest first,
+    // at most `limit`.
+    std::vector<OutboxEntry> due_outbox(std::optional<std::int64_t> batch, const std::string& now,
+                                        std::size_t limit) const;
+    // Devices with a pending entry (of `batch`, or all), and of those how many wait for a retry later
+    // than `now`.
+    struct OutboxDepth {
+        int pending = 0;
+        int waiting = 0;
+        int dead = 0; // devices whose newest entry is dead
+    };
+    OutboxDepth outbox_depth(std::optional<std::int64_t> batch, const std::string& now) const;
+    // The backend confirmed the entry, in one transaction: it is sent (with the backend's record hash),
+    // every older pending entry of its device superseded, and a device whose confirmed record said
+    // `tested` and that is still tested becomes `registered` (which queues its new record). Error(not_found)
+    // for an unknown entry; a confirmation of an entry no longer pending (another drainer's) changes
+    // nothing and returns false.
+    bool outbox_confirmed(const OutboxDelivery& delivery);
+    // A failure worth retrying: attempts + 1, the error kept, due again at `next_attempt_at`.
+    void outbox_retry_later(std::int64_t id, const std::string& error, const std::string& next_attempt_at);
+    // A permanent refusal: dead with the answer kept, older pending entries of the device superseded
+    // (they are older states of the same record), an audit entry (outbox.dead).
+    void outbox_dead(std::int64_t id, const std::string& error, const std::string& response);
+    // Dead entries (of `batch`, or all), the newest of each device only.
+    std::vector<OutboxEntry> dead_outbox(std::optional<std::int64_t> batch) const;
+    // Makes the devices' dead entries pending again, due now (an audit entry each); returns how many.
+    int requeue_dead(std::optional<std::int64_t> batch);
 
     // Testing hook for the allocation policy: where random draws come from (default: CSPRNG).
     void set_random_source(serial::RandomSource rng);
