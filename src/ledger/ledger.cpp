@@ -467,14 +467,4 @@ std::vector<AuditEntry> Ledger::audit_log(std::optional<std::string> subject) co
     return out;
 }
 
-std::vector<OutboxEntry> Ledger::pending_outbox() const {
-    sql::Stmt st(db_, "SELECT id, serial, kind, payload, created_at, attempts, last_error, COALESCE(sent_at,'') "
-                      "FROM outbox WHERE state = 'pending' ORDER BY id");
-    std::vector<OutboxEntry> out;
-    while (st.step())
-        out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), static_cast<int>(st.integer(5)),
-                       st.text(6), st.text(7)});
-    return out;
-}
-
 } // namespace vesper::ledger

@@ -85,6 +85,16 @@ std::string OutboxEntry::idempotency_key() const {
     return serial + "." + to_hex(ByteView(digest.data(), 16));
 }
 
+std::vector<OutboxEntry> Ledger::pending_outbox() const {
+    sql::Stmt st(db_,
+                 std::string("SELECT ") + kColumns +
+                     " FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' ORDER BY o.id");
+    std::vector<OutboxEntry> out;
+    while (st.step())
+        out.push_back(read_entry(st));
+    return out;
+}
+
 std::vector<OutboxEntry> Ledger::due_outbox(std::optional<std::int64_t> batch, const std::string& now,
                                             std::size_t limit) const {
     sql::Stmt st(db_, std::string("SELECT ") + kColumns +
