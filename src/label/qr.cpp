@@ -29,6 +29,26 @@ std::string mm_text(double mm) {
     return buf;
 }
 
+QrSymbol symbol_of(const QRcode& code, QrEcc ecc) {
+    QrSymbol s;
+    s.version = code.version;
+    s.width = code.width;
+    s.ecc = ecc;
+    const auto cells = static_cast<std::size_t>(code.width) * static_cast<std::size_t>(code.width);
+    s.dark.resize(cells);
+    for (std::size_t i = 0; i < cells; ++i)
+        s.dark[i] = code.data[i] & 1; // bit 0 is the module's colour; the other bits say what it is part of
+    return s;
+}
+
+[[noreturn]] void encode_failed(std::string_view payload, QrEcc ecc, const char* how) {
+    if (errno == ERANGE)
+        fail(ErrorCode::label_qr_too_long, "the QR payload (" + std::to_string(payload.size()) +
+                                               " bytes) is longer than QR version 40 holds at level " + to_string(ecc) +
+                                               how);
+    fail(ErrorKind::internal, "libqrencode failed to encode the QR payload (errno " + std::to_string(errno) + ")");
+}
+
 } // namespace
 
 const char* to_string(QrEcc ecc) {
@@ -51,22 +71,23 @@ QrSymbol encode_qr(std::string_view payload, QrEcc ecc) {
     errno = 0;
     std::unique_ptr<QRcode, decltype(&QRcode_free)> code(
         QRcode_encodeString(text.c_str(), 0, level_of(ecc), QR_MODE_8, 1), &QRcode_free);
-    if (!code) {
-        if (errno == ERANGE)
-            fail(ErrorCode::label_qr_too_long, "the QR payload (" + std::to_string(payload.size()) +
-                                                   " bytes) is longer than QR version 40 holds at level " +
-                                                   to_string(ecc));
-        fail(ErrorKind::internal, "libqrencode failed to encode the QR payload (errno " + std::to_string(errno) + ")");
-    }
-    QrSymbol s;
-    s.version = code->version;
-    s.width = code->width;
-    s.ecc = ecc;
-    const auto cells = static_cast<std::size_t>(code->width) * static_cast<std::size_t>(code->width);
-    s.dark.resize(cells);
-    for (std::size_t i = 0; i < cells; ++i)
-        s.dark[i] = code->data[i] & 1; // bit 0 is the module's colour; the other bits say what it is part of
-    return s;
+    if (!code) encode_failed(payload, ecc, "");
+    return symbol_of(*code, ecc);
+}
+
+QrSymbol encode_qr_segment(std::string_view payload, QrEcc ecc, bool alphanumeric) {
+    if (payload.empty()) fail(ErrorCode::label_qr_too_long, "the QR payload is empty");
+    std::unique_ptr<QRinput, decltype(&QRinput_free)> input(QRinput_new2(0, level_of(ecc)), &QRinput_free);
+    if (!input) fail(ErrorKind::internal, "libqrencode could not start an input (out of memory)");
+    if (QRinput_append(input.get(), alphanumeric ? QR_MODE_AN : QR_MODE_8, static_cast<int>(payload.size()),
+                       reinterpret_cast<const unsigned char*>(payload.data())) != 0)
+        fail(ErrorCode::label_qr_too_long, "the QR payload (" + std::to_string(payload.size()) +
+                                               " bytes) cannot be one " + (alphanumeric ? "alphanumeric" : "byte") +
+                                               " segment");
+    errno = 0;
+    std::unique_ptr<QRcode, decltype(&QRcode_free)> code(QRcode_encodeInput(input.get()), &QRcode_free);
+    if (!code) encode_failed(payload, ecc, " in one segment");
+    return symbol_of(*code, ecc);
 }
 
 QrPlacement place_qr(const Field& box, const QrSymbol& symbol, int dpi, double min_module_mm) {

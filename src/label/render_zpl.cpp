@@ -40,7 +40,7 @@ const Field* find_qr_field(const Layout& layout) {
 // does, re-centred on the dot grid. Updates the label so verify() checks what is printed.
 void place_zpl_symbol(PlacedLabel& label, const Field& box, const Layout& layout) {
     const bool alnum = zpl::qr_alphanumeric(label.payload);
-    QrSymbol symbol = zpl::encode_single_mode(label.payload, box.ecc, alnum);
+    QrSymbol symbol = encode_qr_segment(label.payload, box.ecc, alnum);
     const double dot_mm = kMmPerInch / layout.dpi;
     const int min_dots = std::max(1, static_cast<int>(std::ceil(layout.min_module_mm / dot_mm - 1e-9)));
     const int box_dots = static_cast<int>(std::floor(std::min(box.width_mm, box.height_mm) / dot_mm + 1e-9));

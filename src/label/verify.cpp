@@ -604,7 +604,7 @@ void verify_zpl(VerifyReport& report, const Layout& layout, const Rendered& rend
                 if (payload != label.payload)
                     throw std::runtime_error("the ^BQ data is " + quote_value(payload) + ", expected " +
                                              quote_value(label.payload));
-                const QrSymbol sym = zpl::encode_single_mode(payload, box->ecc, alnum);
+                const QrSymbol sym = encode_qr_segment(payload, box->ecc, alnum);
                 const int mag = field.magnification;
                 for (int y = 0; y < sym.width; ++y)
                     for (int x = 0; x < sym.width; ++x)

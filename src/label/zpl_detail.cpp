@@ -11,16 +11,6 @@ namespace vesper::label::zpl {
 
 namespace {
 
-QRecLevel level_of(QrEcc ecc) {
-    switch (ecc) {
-    case QrEcc::L: return QR_ECLEVEL_L;
-    case QrEcc::M: return QR_ECLEVEL_M;
-    case QrEcc::Q: return QR_ECLEVEL_Q;
-    case QrEcc::H: return QR_ECLEVEL_H;
-    }
-    return QR_ECLEVEL_M;
-}
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -37,36 +27,6 @@ bool qr_alphanumeric(std::string_view payload) {
         if (!ok) return false;
     }
     return true;
-}
-
-QrSymbol encode_single_mode(std::string_view payload, QrEcc ecc, bool alphanumeric) {
-    if (payload.empty()) fail(ErrorCode::label_qr_too_long, "the QR payload is empty");
-    std::unique_ptr<QRinput, decltype(&QRinput_free)> input(QRinput_new2(0, level_of(ecc)), &QRinput_free);
-    if (!input) fail(ErrorKind::internal, "libqrencode could not start an input (out of memory)");
-    const QRencodeMode mode = alphanumeric ? QR_MODE_AN : QR_MODE_8;
-    if (QRinput_append(input.get(), mode, static_cast<int>(payload.size()),
-                       reinterpret_cast<const unsigned char*>(payload.data())) != 0)
-        fail(ErrorCode::label_qr_too_long, "the QR payload (" + std::to_string(payload.size()) +
-                                               " bytes) cannot be one " + (alphanumeric ? "alphanumeric" : "byte") +
-                                               " segment");
-    errno = 0;
-    std::unique_ptr<QRcode, decltype(&QRcode_free)> code(QRcode_encodeInput(input.get()), &QRcode_free);
-    if (!code) {
-        if (errno == ERANGE)
-            fail(ErrorCode::label_qr_too_long, "the QR payload (" + std::to_string(payload.size()) +
-                                                   " bytes) is longer than QR version 40 holds at level " +
-                                                   to_string(ecc) + " in one segment");
-        fail(ErrorKind::internal, "libqrencode failed to encode the QR payload (errno " + std::to_string(errno) + ")");
-    }
-    QrSymbol s;
-    s.version = code->version;
-    s.width = code->width;
-    s.ecc = ecc;
-    const auto cells = static_cast<std::size_t>(code->width) * static_cast<std::size_t>(code->width);
-    s.dark.resize(cells);
-    for (std::size_t i = 0; i < cells; ++i)
-        s.dark[i] = code->data[i] & 1; // bit 0 is the module's colour
-    return s;
 }
 
 std::string escape_field_data(std::string_view data, bool in_block) {

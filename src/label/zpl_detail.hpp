@@ -16,11 +16,6 @@ inline constexpr char kHexIndicator = '_';
 // True when every byte is in QR's alphanumeric set: 0-9, A-Z, space and $%*+-./:
 bool qr_alphanumeric(std::string_view payload);
 
-// The symbol a printer draws for ^FD<ecc>M,A<payload> (alphanumeric) or ^FD<ecc>M,B<nnnn><payload>
-// (bytes): one segment in that mode at the smallest version that holds it. Error(label.qr_too_long)
-// when no version does.
-QrSymbol encode_single_mode(std::string_view payload, QrEcc ecc, bool alphanumeric);
-
 // Field data for ^FH^FD: '^', '~', the hex indicator and control bytes as _XX. In a ^FB block a
 // backslash starts an escape of its own, so `in_block` doubles it.
 std::string escape_field_data(std::string_view data, bool in_block);

@@ -1,6 +1,8 @@
 // Label placeholders, QR encoding and placement, and text metrics (src/label/fields, qr, text_metrics).
 #include <catch2/catch.hpp>
 
+#include "unit_support.hpp"
+
 #include "vesper/core/error.hpp"
 #include "vesper/label/fields.hpp"
 #include "vesper/label/qr.hpp"
@@ -24,14 +26,8 @@ ledger::Device device() {
     return d;
 }
 
-ErrorCode code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ErrorCode::internal;
-}
+// The code of the error `f` throws (the test fails when it throws none).
+ErrorCode code_of(const std::function<void()>& f) { return vesper::test::error_from(f).code(); }
 
 Field qr_box(double size) {
     Field f;

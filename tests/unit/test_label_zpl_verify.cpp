@@ -2,6 +2,8 @@
 // layouts built in code, rasterised and decoded by the real libraries (libqrencode, zbar, poppler).
 #include <catch2/catch.hpp>
 
+#include "unit_support.hpp"
+
 #include <cmath>
 #include <functional>
 #include <regex>
@@ -19,14 +21,8 @@ using vesper::test::roll_layout;
 
 namespace {
 
-ErrorCode code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ErrorCode::internal;
-}
+// The code of the error `f` throws (the test fails when it throws none).
+ErrorCode code_of(const std::function<void()>& f) { return vesper::test::error_from(f).code(); }
 
 int count_of(const std::string& text, const std::string& what) {
     int n = 0;

@@ -25,6 +25,11 @@ struct QrSymbol {
 // for a payload no QR version holds at that level.
 QrSymbol encode_qr(std::string_view payload, QrEcc ecc);
 
+// The payload as ONE segment in one mode, alphanumeric or bytes, as a printer that encodes the data itself
+// makes it (Zebra's ^BQ in manual input mode), so the symbol checked is the symbol printed.
+// Error(label.qr_too_long) when the payload does not fit any version at that level in that mode.
+QrSymbol encode_qr_segment(std::string_view payload, QrEcc ecc, bool alphanumeric);
+
 struct QrPlacement {
     int module_dots = 0;       // printer dots per module
     double module_mm = 0;      // module_dots at the layout's dpi
