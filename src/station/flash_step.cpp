@@ -1,5 +1,7 @@
 #include "vesper/station/flash_step.hpp"
 
+#include "step_clock.hpp"
+
 #include <chrono>
 
 #include "vesper/core/error.hpp"
@@ -10,9 +12,8 @@ namespace vesper::station {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using detail::Clock;
+using detail::since;
 
 // The flasher's read-back is part of verifying, as the views show it.
 std::string phase_of(esp::FlashPhase p) { return p == esp::FlashPhase::read ? "verify" : esp::to_string(p); }

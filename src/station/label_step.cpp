@@ -1,5 +1,7 @@
 #include "vesper/station/label_step.hpp"
 
+#include "step_clock.hpp"
+
 #include <chrono>
 
 #include "vesper/core/error.hpp"
@@ -13,9 +15,8 @@ namespace vesper::station {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using detail::Clock;
+using detail::since;
 
 const LabelSettings& settings_of(const FirmwareSet& firmware) {
     const BoardProfile& profile = *firmware.profile;

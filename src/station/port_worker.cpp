@@ -1,5 +1,7 @@
 #include "port_worker.hpp"
 
+#include "step_clock.hpp"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -12,9 +14,8 @@ namespace vesper::station::detail {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using detail::Clock;
+using detail::since;
 
 // A progress event at most this often per port (phase changes and the last byte always go out).
 constexpr std::chrono::milliseconds kProgressEvery{200};

@@ -1,5 +1,7 @@
 #include "vesper/station/test_step.hpp"
 
+#include "step_clock.hpp"
+
 #include <chrono>
 
 #include "vesper/chip/chip.hpp"
@@ -10,9 +12,8 @@ namespace vesper::station {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using detail::Clock;
+using detail::since;
 
 } // namespace
 
