@@ -144,7 +144,9 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
             l.serial = a.serial;
         detail::write_labels(db_, actor_, a.id, labels);
     }
-    if (!outcome.claim_code_hash.empty()) detail::store_claim_code_hash(db_, actor_, a.serial, outcome.claim_code_hash);
+    // A status move below queues the device's record anyway: one record for the whole change.
+    if (!outcome.claim_code_hash.empty())
+        detail::store_claim_code_hash(db_, actor_, a.serial, outcome.claim_code_hash, !outcome.sets_status);
     // The step says what its pass makes of the device; a step that sets nothing is only recorded.
     if (outcome.sets_status) {
         const Device d = get_device(a.serial);

@@ -54,7 +54,8 @@ void validate_claim_code_hash(std::string_view serial, std::string_view hash) {
     if (!hex) fail(ErrorKind::input, "claim code hash for " + std::string(serial) + " is not 64 lower-case hex digits");
 }
 
-void store_claim_code_hash(sqlite3* db, const std::string& actor, std::string_view serial, std::string_view hash) {
+void store_claim_code_hash(sqlite3* db, const std::string& actor, std::string_view serial, std::string_view hash,
+                           bool queue) {
     const auto d = device_by_serial(db, serial);
     if (!d) fail(ErrorCode::ledger_device_not_found, "device " + std::string(serial) + " not found in the ledger");
     if (d->claim_code_hash == hash) return;
@@ -65,7 +66,7 @@ void store_claim_code_hash(sqlite3* db, const std::string& actor, std::string_vi
     }
     audit(db, actor, "device.claim_code", d->serial,
           {{"replaced", !d->claim_code_hash.empty()}, {"claim_code_hash", std::string(hash)}});
-    queue_outbox(db, *device_by_serial(db, serial), "device.upsert");
+    if (queue) queue_outbox(db, *device_by_serial(db, serial), "device.upsert");
 }
 
 } // namespace detail

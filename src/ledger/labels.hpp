@@ -24,8 +24,10 @@ void write_labels(sqlite3* db, const std::string& actor, std::optional<std::int6
 // Error(input) unless `hash` is 64 lower-case hex digits.
 void validate_claim_code_hash(std::string_view serial, std::string_view hash);
 
-// Sets the device's claim code hash when it differs, with an audit entry and an outbox record.
+// Sets the device's claim code hash when it differs, with an audit entry and (unless !queue: the caller
+// queues the record itself, in the same transaction) an outbox record.
 // Error(ledger.device_not_found) for an unknown serial.
-void store_claim_code_hash(sqlite3* db, const std::string& actor, std::string_view serial, std::string_view hash);
+void store_claim_code_hash(sqlite3* db, const std::string& actor, std::string_view serial, std::string_view hash,
+                           bool queue = true);
 
 } // namespace vesper::ledger::detail

@@ -206,7 +206,7 @@ std::map<std::string, std::string> template_fields(const Device& d) {
     };
 }
 
-std::string backend_record_json(const Device& d) {
+std::string backend_record_json(const Device& d, const std::optional<TestSummary>& test) {
     auto opt = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
     nlohmann::json j{
         {"serial_number", d.serial},
@@ -227,7 +227,13 @@ std::string backend_record_json(const Device& d) {
         {"last_error", opt(d.last_error)},
         // The hash, never the code: whoever holds the record cannot claim the device with it.
         {"claim_code_hash", opt(d.claim_code_hash)},
+        {"firmware",
+         d.firmware_sha256.empty()
+             ? nlohmann::json(nullptr)
+             : nlohmann::json{{"version", d.firmware_version.empty() ? std::string("unknown") : d.firmware_version},
+                              {"sha256", d.firmware_sha256}}},
     };
+    if (test) j["test"] = {{"passed", test->passed}, {"tests", test->tests}, {"failed", test->failed}};
     return json_text(j);
 }
 

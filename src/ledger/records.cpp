@@ -49,9 +49,26 @@ void audit(sqlite3* db, const std::string& actor, std::string_view action, std::
     st.run();
 }
 
+std::optional<TestSummary> last_test_summary(sqlite3* db, std::string_view serial) {
+    // The newest finished attempt of the device that recorded tests (a test step's), and its tests.
+    sql::Stmt st(db, "SELECT t.name, t.verdict FROM test_results t WHERE t.attempt_id = "
+                     "(SELECT MAX(attempt_id) FROM test_results WHERE serial = ?1) ORDER BY t.position");
+    st.bind(1, serial);
+    TestSummary summary;
+    while (st.step()) {
+        ++summary.tests;
+        const std::string verdict = st.text(1);
+        if (verdict == "fail" || verdict == "error") summary.failed.push_back(st.text(0));
+    }
+    if (summary.tests == 0) return std::nullopt;
+    summary.passed = summary.failed.empty();
+    return summary;
+}
+
 void queue_outbox(sqlite3* db, const Device& d, std::string_view kind) {
     sql::Stmt st(db, "INSERT INTO outbox(serial, kind, payload, created_at) VALUES (?,?,?,?)");
-    st.bind(1, d.serial).bind(2, kind).bind(3, backend_record_json(d)).bind(4, now_utc_iso8601());
+    st.bind(1, d.serial).bind(2, kind).bind(3, backend_record_json(d, last_test_summary(db, d.serial)));
+    st.bind(4, now_utc_iso8601());
     st.run();
 }
 

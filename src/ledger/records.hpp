@@ -19,6 +19,9 @@ std::optional<Device> device_by_serial(sqlite3* db, std::string_view serial);
 
 void audit(sqlite3* db, const std::string& actor, std::string_view action, std::string_view subject,
            const nlohmann::json& details);
+// The device's last test run (the newest attempt that recorded tests); none before any.
+std::optional<TestSummary> last_test_summary(sqlite3* db, std::string_view serial);
+// Queues the device's whole backend record (with its last test run) in the outbox.
 void queue_outbox(sqlite3* db, const Device& d, std::string_view kind);
 
 // Moves `d` to `to`: Error(conflict) when transition_allowed() refuses; stamps the *_at column of the

@@ -45,8 +45,14 @@ TEST_CASE("backend record: what the ledger exports is a valid record, in every s
         d.status = status;
         if (status == ledger::DeviceStatus::manufactured) d.mac.clear(), d.flashed_at.clear(), d.tested_at.clear();
         if (status == ledger::DeviceStatus::failed) d.last_error = "flash: timeout";
+        d.firmware_version = "1.4.2";
+        d.firmware_sha256 = std::string(64, 'a');
+        ledger::TestSummary run{false, 3, {"outputs"}};
+        if (status == ledger::DeviceStatus::tested) run = {true, 3, {}};
         // Over the wire: text, then parsed, as the server sees it.
-        const json record = json::parse(ledger::backend_record_json(d));
+        const json record = json::parse(ledger::backend_record_json(d, run));
+        CHECK(record.at("firmware").at("sha256") == d.firmware_sha256);
+        CHECK(record.at("test").at("tests") == 3);
         const auto problem = check_record(record, &d.serial);
         INFO(ledger::to_string(status) << ": " << (problem ? problem->message : ""));
         CHECK_FALSE(problem);

@@ -420,3 +420,38 @@ TEST_CASE("ledger tests: the report counts each test's runs, verdicts and failin
     flashed_board(l, b2.id, 5);
     CHECK(ledger::batch_report(l, b2.id).tests.empty());
 }
+
+TEST_CASE("ledger tests: the queued backend record carries the firmware and the last test run, once per change",
+          "[ledger][tests][outbox]") {
+    TempLedger t;
+    auto l = t.open();
+    auto b = l.create_batch(test::batch_spec(1));
+    auto sn = l.bind_mac(b.id, mac_of(1)).device.serial;
+    auto newest = [&] { return nlohmann::json::parse(l.pending_outbox().back().payload); };
+    CHECK(newest().at("firmware").is_null());
+    CHECK_FALSE(newest().contains("test"));
+
+    // A flash that also sets the claim code hash: one record for the whole change, with both.
+    const auto before_flash = l.pending_outbox().size();
+    auto flash = flash_passed();
+    flash.claim_code_hash = std::string(64, 'c');
+    l.finish_attempt(l.begin_attempt(sn, "flash", "A", "/dev/ttyUSB1"), flash);
+    CHECK(l.pending_outbox().size() == before_flash + 1);
+    CHECK(newest().at("firmware") == nlohmann::json{{"version", "1.4.2"}, {"sha256", std::string(64, 'a')}});
+    CHECK(newest().at("claim_code_hash") == std::string(64, 'c'));
+    CHECK(newest().at("status") == "flashed");
+
+    // A failing run: its failed and errored tests are named, optional ones too.
+    run_tests(l, sn,
+              test_outcome({record("boot", "pass"), record("psram", "error", 1, false), record("outputs", "fail"),
+                            record("wifi", "skip")},
+                           "test:outputs"));
+    CHECK(newest().at("status") == "failed");
+    CHECK(newest().at("test") ==
+          nlohmann::json{{"passed", false}, {"tests", 4}, {"failed", nlohmann::json{"psram", "outputs"}}});
+
+    // The retry passes: the record describes the last run only.
+    run_tests(l, sn, test_outcome({record("boot", "pass"), record("outputs", "pass")}));
+    CHECK(newest().at("status") == "tested");
+    CHECK(newest().at("test") == nlohmann::json{{"passed", true}, {"tests", 2}, {"failed", nlohmann::json::array()}});
+}

@@ -383,7 +383,17 @@ private:
     serial::RandomSource rng_;
 };
 
-// The JSON record the backend takes for a device (backend field names).
-std::string backend_record_json(const Device& d);
+// A device's last factory test run, as its backend record summarises it: how many tests ran, and the
+// names of those that failed or errored. `passed` is exactly `failed` being empty (docs/backend-api.md).
+struct TestSummary {
+    bool passed = false;
+    int tests = 0;
+    std::vector<std::string> failed;
+};
+
+// The JSON record the backend takes for a device (backend field names): canonical JSON text. `firmware`
+// is {version, sha256} once the device has been flashed (null before); `test` is there when given (the
+// outbox gives the device's last test run; `batch export` has none).
+std::string backend_record_json(const Device& d, const std::optional<TestSummary>& test = std::nullopt);
 
 } // namespace vesper::ledger
