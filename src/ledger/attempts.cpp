@@ -168,6 +168,8 @@ void Ledger::finish_attempt(std::int64_t attempt_id, const AttemptOutcome& outco
             if (!code.empty()) extra["code"] = code;
             detail::move_device(db_, actor_, d, DeviceStatus::failed, error, extra);
         }
+    } else if (outcome.passed && outcome.queue_record) {
+        detail::queue_outbox_once(db_, get_device(a.serial), "device.upsert");
     }
     tx.commit();
 }

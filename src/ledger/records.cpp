@@ -65,11 +65,28 @@ std::optional<TestSummary> last_test_summary(sqlite3* db, std::string_view seria
     return summary;
 }
 
-void queue_outbox(sqlite3* db, const Device& d, std::string_view kind) {
+namespace {
+
+void insert_outbox(sqlite3* db, const std::string& serial, std::string_view kind, const std::string& payload) {
     sql::Stmt st(db, "INSERT INTO outbox(serial, kind, payload, created_at) VALUES (?,?,?,?)");
-    st.bind(1, d.serial).bind(2, kind).bind(3, backend_record_json(d, last_test_summary(db, d.serial)));
-    st.bind(4, now_utc_iso8601());
+    st.bind(1, serial).bind(2, kind).bind(3, payload).bind(4, now_utc_iso8601());
     st.run();
+}
+
+} // namespace
+
+void queue_outbox(sqlite3* db, const Device& d, std::string_view kind) {
+    insert_outbox(db, d.serial, kind, backend_record_json(d, last_test_summary(db, d.serial)));
+}
+
+bool queue_outbox_once(sqlite3* db, const Device& d, std::string_view kind) {
+    const std::string payload = backend_record_json(d, last_test_summary(db, d.serial));
+    sql::Stmt st(db, "SELECT payload FROM outbox WHERE serial = ? AND state IN ('pending','sent') "
+                     "ORDER BY id DESC LIMIT 1");
+    st.bind(1, d.serial);
+    if (st.step() && st.text(0) == payload) return false;
+    insert_outbox(db, d.serial, kind, payload);
+    return true;
 }
 
 void move_device(sqlite3* db, const std::string& actor, const Device& d, DeviceStatus to, std::string_view error,

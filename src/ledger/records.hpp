@@ -23,6 +23,9 @@ void audit(sqlite3* db, const std::string& actor, std::string_view action, std::
 std::optional<TestSummary> last_test_summary(sqlite3* db, std::string_view serial);
 // Queues the device's whole backend record (with its last test run) in the outbox.
 void queue_outbox(sqlite3* db, const Device& d, std::string_view kind);
+// The same, unless the device's newest entry (pending or sent) already holds the record it would queue;
+// true when it queued one.
+bool queue_outbox_once(sqlite3* db, const Device& d, std::string_view kind);
 
 // Moves `d` to `to`: Error(conflict) when transition_allowed() refuses; stamps the *_at column of the
 // state reached, sets last_error (kept only for failed), then writes the audit entry (details: from, to,

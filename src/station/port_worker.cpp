@@ -257,6 +257,7 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
         outcome.tests = std::move(ctx.tests);
         outcome.labels = std::move(ctx.labels);
         outcome.claim_code_hash = ctx.claim_code_hash;
+        outcome.queue_record = ctx.queue_record;
         ledger_.finish_attempt(attempt_id, outcome);
     } catch (const Error& e) {
         step_cause_ = ctx.cause;

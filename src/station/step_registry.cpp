@@ -6,6 +6,7 @@
 #include "vesper/core/text.hpp"
 #include "vesper/station/flash_step.hpp"
 #include "vesper/station/label_step.hpp"
+#include "vesper/station/register_step.hpp"
 #include "vesper/station/test_step.hpp"
 
 namespace vesper::station {
@@ -24,6 +25,7 @@ Registry& registry() {
                           {"flash", [](const StepSettings& s, StepShared& sh) { return make_flash_step(s, sh); }},
                           {"test", [](const StepSettings& s, StepShared& sh) { return make_test_step(s, sh); }},
                           {"label", [](const StepSettings& s, StepShared& sh) { return make_label_step(s, sh); }},
+                          {"register", [](const StepSettings& s, StepShared& sh) { return make_register_step(s, sh); }},
                       }};
     return r;
 }

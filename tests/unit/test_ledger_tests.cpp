@@ -455,3 +455,39 @@ TEST_CASE("ledger tests: the queued backend record carries the firmware and the 
     CHECK(newest().at("status") == "tested");
     CHECK(newest().at("test") == nlohmann::json{{"passed", true}, {"tests", 2}, {"failed", nlohmann::json::array()}});
 }
+
+TEST_CASE("ledger tests: a register attempt queues the device's record once, and again only when it changed",
+          "[ledger][outbox]") {
+    TempLedger t;
+    auto l = t.open();
+    auto b = l.create_batch(test::batch_spec(1));
+    auto sn = flashed_board(l, b.id, 1);
+    run_tests(l, sn, test_outcome({record("boot", "pass")}));
+    ledger::AttemptOutcome reg;
+    reg.passed = true;
+    reg.queue_record = true;
+    auto count = [&] {
+        return count_rows(t.path, ("SELECT COUNT(*) FROM outbox WHERE serial = '" + sn + "'").c_str());
+    };
+    const auto tested_records = count();
+    // The tested record is pending already: the same record is not queued twice.
+    l.finish_attempt(l.begin_attempt(sn, "register", "A", "/dev/ttyUSB0"), reg);
+    CHECK(count() == tested_records);
+    CHECK(l.passed_steps(sn).count("register") == 1);
+    CHECK(l.get_device(sn).status == DeviceStatus::tested); // registered follows the backend's confirmation
+
+    // Refused for good: the dead record is queued again by the next register attempt.
+    const auto newest = l.pending_outbox().back();
+    REQUIRE(newest.serial == sn);
+    l.outbox_dead(newest.id, "400 record.invalid", R"({"error":{}})");
+    l.finish_attempt(l.begin_attempt(sn, "register", "A", "/dev/ttyUSB0"), reg);
+    CHECK(count() == tested_records + 1);
+    CHECK(l.pending_outbox().back().payload == newest.payload);
+
+    // A failed register attempt queues nothing.
+    auto failed = reg;
+    failed.passed = false;
+    failed.cause = "ledger";
+    l.finish_attempt(l.begin_attempt(sn, "register", "A", "/dev/ttyUSB0"), failed);
+    CHECK(count() == tested_records + 1);
+}

@@ -209,6 +209,9 @@ struct AttemptOutcome {
     // The hash of the claim code the step used (flash: in NVS, label: on the label), kept on the device
     // as set_claim_code_hash does; empty: none.
     std::string claim_code_hash;
+    // A pass queues the device's record in the outbox (the register step), unless its newest entry, pending
+    // or sent, already holds the same record.
+    bool queue_record = false;
 };
 
 struct BindResult {

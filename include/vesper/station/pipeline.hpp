@@ -47,6 +47,7 @@ struct BoardContext {
     std::vector<ledger::TestRecord> tests;   // a test step's results, kept with the attempt, passed or not
     std::vector<ledger::LabelRecord> labels; // a label step's labels, kept with its attempt
     std::string claim_code_hash;             // the hash of the claim code the step used, kept on the device
+    bool queue_record = false;               // a pass queues the device's backend record (register)
     // A failure's cause when the error's code does not say it ("test:outputs", "identity_mismatch").
     std::string cause;
 };
