@@ -1,6 +1,9 @@
 #include "station_cli.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
+#include <mutex>
 #include <set>
 
 #include "station_view.hpp"
@@ -8,11 +11,16 @@
 #include "vesper/core/interrupt.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/station/config.hpp"
+#include "vesper/station/outbox_drain.hpp"
 #include "vesper/station/run_setup.hpp"
 
 namespace vesper::cli {
 
 namespace {
+
+// How long the backend queue may still drain once the boards are done: what the backend confirms by then
+// shows as registered in the summary; the rest stays queued for `vesperctl register`.
+constexpr std::chrono::seconds kDrainGrace{10};
 
 // The options given to `app` on the command line, as words, in the order the app declares them; the
 // names in `skip` left out. Flags once, options once per value, by their long name.
@@ -83,20 +91,37 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     StationRunInfo info{st.name, ro.batch_id, cmd.get_name(), given_options(*cmd.get_parent(), {"--json", "--help"}),
                         given_options(cmd, {"--port", "--help"})};
     if (!a.batch) info.options.insert(info.options.end(), {"--batch", std::to_string(ro.batch_id)});
+    const auto& steps = run->firmware.profile->pipeline;
+    info.backend_queue = std::find(steps.begin(), steps.end(), "register") != steps.end();
     const bool live = ctx.stdout_is_tty && !ctx.json;
     std::unique_ptr<StationView> view =
         live ? make_tty_view(std::cout, ro.ports, info) : make_json_view(std::cout, info);
+    // The runner serialises its own events; the backend queue's monitor reports from its thread.
+    std::mutex view_mutex;
 
     station::RunSummary summary;
+    std::optional<station::OutboxStatus> outbox;
     {
+        std::unique_ptr<station::OutboxDrain> drain;
+        if (info.backend_queue)
+            drain = std::make_unique<station::OutboxDrain>(
+                ro.ledger_path, ro.batch_id, station::OutboxDrain::DrainBody{}, [&](const station::OutboxStatus& s) {
+                    std::lock_guard lock(view_mutex);
+                    view->on_outbox(s);
+                });
         // First Ctrl-C: finish the boards in progress, start nothing new. Second: exit now (the ledger
         // stays consistent because every change is a transaction, and a rerun resumes).
         interrupt::Deferral defer;
         summary = station::run_station(
-            ro, run->firmware, run->make_pipeline, [&](const station::Event& e) { view->on_event(e); },
+            ro, run->firmware, run->make_pipeline,
+            [&](const station::Event& e) {
+                std::lock_guard lock(view_mutex);
+                view->on_event(e);
+            },
             interrupt::stop_requested());
+        if (drain) outbox = drain->finish(kDrainGrace);
     }
-    view->finish(summary);
+    view->finish(summary, outbox);
 
     const auto failed = summary.failed_ports();
     if (!failed.empty()) {

@@ -6,6 +6,7 @@
 
 #include "progress_bar.hpp"
 #include "vesper/core/json_text.hpp"
+#include "vesper/core/text.hpp"
 #include "vesper/core/text_table.hpp"
 
 namespace vesper::cli {
@@ -55,6 +56,7 @@ public:
             width_ = std::max(width_, p.size());
         }
         width_ = std::min<std::size_t>(width_, 40);
+        if (info_.backend_queue) outbox_line_ = "backend: -";
         out_ << "Station " << info_.station << ", batch " << info_.batch_id << ", " << ports.size() << " port(s)\n";
         draw(true);
     }
@@ -101,7 +103,19 @@ public:
         if (important || now - last_draw_ >= std::chrono::milliseconds(100)) draw(false);
     }
 
-    void finish(const station::RunSummary& s) override {
+    void on_outbox(const station::OutboxStatus& status) override {
+        const std::string line = outbox_text(status);
+        if (line == outbox_line_) return;
+        outbox_line_ = line;
+        if (!term_.cursor) {
+            out_ << line << std::endl;
+            return;
+        }
+        draw(false);
+    }
+
+    void finish(const station::RunSummary& s, const std::optional<station::OutboxStatus>& outbox) override {
+        if (outbox) outbox_line_ = outbox_text(*outbox, false);
         if (term_.cursor) draw(false);
         out_ << "\n";
         std::vector<std::vector<std::string>> rows;
@@ -115,6 +129,13 @@ public:
         if (s.stopped) out_ << " (stopped)";
         if (s.batch_complete) out_ << "; batch " << info_.batch_id << " is complete";
         out_ << "\n";
+        if (outbox) {
+            out_ << outbox_line_ << "\n";
+            if (!outbox->stopped.empty()) out_ << "The backend drain stopped: " << outbox->stopped << "\n";
+            if (outbox->queued > 0 || outbox->dead > 0)
+                out_ << "Send the rest with: vesperctl register --batch " << info_.batch_id
+                     << (outbox->dead > 0 ? " --retry-failed" : " --wait") << "\n";
+        }
         const auto failed = s.failed_ports();
         if (!failed.empty()) {
             out_ << "Failed:\n";
@@ -178,13 +199,21 @@ private:
         return s;
     }
 
-    void draw(bool first) {
-        if (!term_.cursor) return;
-        if (!first) out_ << "\033[" << order_.size() << "A";
+    // The live block: a line per port, then the backend queue's line when the run registers boards.
+    std::size_t block_lines() const { return order_.size() + (outbox_line_.empty() ? 0 : 1); }
+
+    void draw_block() {
         for (const auto& p : order_)
             out_ << "\r\033[K" << render(lines_[p]) << "\n";
+        if (!outbox_line_.empty()) out_ << "\r\033[K" << outbox_line_ << "\n";
         out_.flush();
         last_draw_ = Clock::now();
+    }
+
+    void draw(bool first) {
+        if (!term_.cursor) return;
+        if (!first) out_ << "\033[" << block_lines() << "A";
+        draw_block();
     }
 
     void print_above(const std::string& text) {
@@ -192,12 +221,9 @@ private:
             out_ << text << std::endl;
             return;
         }
-        out_ << "\033[" << order_.size() << "A\r\033[K" << text << "\n";
+        out_ << "\033[" << block_lines() << "A\r\033[K" << text << "\n";
         // The block moved down one line: draw it fresh below the note.
-        for (const auto& p : order_)
-            out_ << "\r\033[K" << render(lines_[p]) << "\n";
-        out_.flush();
-        last_draw_ = Clock::now();
+        draw_block();
     }
 
     std::ostream& out_;
@@ -207,6 +233,7 @@ private:
     std::size_t width_ = 4;
     Clock::time_point last_draw_{};
     Terminal term_;
+    std::string outbox_line_; // empty: the run registers no boards
 };
 
 // --- JSON lines --------------------------------------------------------------------------------------
@@ -221,11 +248,21 @@ public:
         out_ << json_text(j) << std::endl; // flushed: a consumer follows the run live
     }
 
-    void finish(const station::RunSummary& s) override {
+    void on_outbox(const station::OutboxStatus& status) override {
+        nlohmann::json j = station::to_json(status);
+        j["event"] = "outbox";
+        j["time"] = utc_iso8601_ms(std::chrono::system_clock::now());
+        j["station"] = info_.station;
+        j["batch"] = info_.batch_id;
+        out_ << json_text(j) << std::endl;
+    }
+
+    void finish(const station::RunSummary& s, const std::optional<station::OutboxStatus>& outbox) override {
         const auto failed = s.failed_ports();
         nlohmann::json j = station::summary_json(s);
         j["station"] = info_.station;
         j["batch"] = info_.batch_id;
+        if (outbox) j["outbox"] = station::to_json(*outbox);
         j["retry"] = failed.empty() ? nlohmann::json(nullptr) : nlohmann::json(retry_command(info_, failed));
         out_ << json_text(j) << std::endl;
     }
@@ -244,6 +281,18 @@ std::unique_ptr<StationView> make_tty_view(std::ostream& out, const std::vector<
 
 std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo info) {
     return std::make_unique<JsonView>(out, std::move(info));
+}
+
+std::string outbox_text(const station::OutboxStatus& s, bool live) {
+    std::string text = "backend: " + std::to_string(s.queued) + " queued";
+    if (s.waiting > 0) text += " (" + std::to_string(s.waiting) + " waiting to retry)";
+    text += ", " + std::to_string(s.registered) + " registered";
+    if (s.dead > 0) text += ", " + std::to_string(s.dead) + " refused";
+    if (!s.stopped.empty())
+        text += " (stopped)";
+    else if (live && !s.draining)
+        text += " (not sending)";
+    return text;
 }
 
 std::string retry_command(const StationRunInfo& info, const std::vector<std::string>& ports) {

@@ -457,6 +457,12 @@ void Ledger::set_status(std::string_view serial, DeviceStatus to, std::string_vi
 }
 
 void Ledger::read_snapshot(const std::function<void()>& reads) const {
+    if (snapshot_depth_ > 0) return reads(); // already inside one: SQLite transactions do not nest
+    struct Depth {
+        int& n;
+        explicit Depth(int& d) : n(++d) {}
+        ~Depth() { --n; }
+    } depth(snapshot_depth_);
     sql::Transaction tx(db_, sql::Transaction::Mode::read);
     reads();
     tx.commit();

@@ -102,6 +102,10 @@ nlohmann::json report_json(const BatchReport& r) {
                          {"skipped", t.skipped},
                          {"devices_failed", t.devices_failed},
                          {"p50_seconds", opt_number(t.p50_seconds)}});
+    nlohmann::json dead = nlohmann::json::array();
+    for (const auto& e : r.registration.dead_letters)
+        dead.push_back(
+            {{"serial", e.serial}, {"error", e.last_error}, {"response", e.response}, {"attempts", e.attempts}});
     return {{"batch", batch_json(r.batch)},
             {"devices", devices},
             {"summary",
@@ -113,6 +117,8 @@ nlohmann::json report_json(const BatchReport& r) {
               {"unbound_failures", unbound},
               {"steps", steps},
               {"tests", tests},
+              {"registration",
+               {{"queued", r.registration.queued}, {"waiting", r.registration.waiting}, {"dead_letters", dead}}},
               {"attempts", r.attempts}}}};
 }
 

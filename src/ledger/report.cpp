@@ -1,8 +1,11 @@
 #include "vesper/ledger/report.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <utility>
+
+#include "vesper/core/text.hpp"
 
 namespace vesper::ledger {
 
@@ -151,6 +154,10 @@ BatchReport batch_report(const Ledger& ledger, std::int64_t batch_id) {
         r.counts = ledger.status_counts(batch_id);
         attempts = ledger.attempts_of_batch(batch_id);
         test_results = ledger.test_results_of_batch(batch_id);
+        const auto depth = ledger.outbox_depth(batch_id, utc_iso8601_ms(std::chrono::system_clock::now()));
+        r.registration.queued = depth.pending;
+        r.registration.waiting = depth.waiting;
+        r.registration.dead_letters = ledger.dead_outbox(batch_id);
     });
     std::sort(r.devices.begin(), r.devices.end(),
               [](const DeviceReportRow& a, const DeviceReportRow& b) { return a.device.serial < b.device.serial; });

@@ -103,6 +103,18 @@ std::string report_text(const BatchReport& r) {
         return t;
     };
     out << "failures: " << (r.failures_by_cause.empty() ? "none" : causes_text(r.failures_by_cause)) << "\n";
+    const auto& reg = r.registration;
+    out << "backend: " << reg.queued << " queued";
+    if (reg.waiting > 0) out << " (" << reg.waiting << " waiting to retry)";
+    out << ", " << reg.dead_letters.size() << " refused\n";
+    if (!reg.dead_letters.empty()) {
+        // The backend's word on each: these need a person (vesperctl register --failed, --retry-failed).
+        out << "\nrefused by the backend:\n";
+        std::vector<std::vector<std::string>> d_rows;
+        for (const auto& e : reg.dead_letters)
+            d_rows.push_back({e.serial, std::to_string(e.attempts), e.last_error});
+        print_table(out, {"SERIAL", "TRIES", "ERROR"}, d_rows);
+    }
     if (!r.unbound_failures.empty()) {
         // No device row shows these: the boards never got a serial.
         out << "\nfailures before a board was bound to a serial:\n";

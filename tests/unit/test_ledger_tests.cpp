@@ -11,7 +11,9 @@
 
 #include "vesper/core/error.hpp"
 #include "vesper/ledger/ledger.hpp"
+#include "vesper/ledger/ledger_json.hpp"
 #include "vesper/ledger/report.hpp"
+#include "vesper/ledger/report_text.hpp"
 
 #include "ledger_support.hpp"
 
@@ -490,4 +492,41 @@ TEST_CASE("ledger tests: a register attempt queues the device's record once, and
     failed.cause = "ledger";
     l.finish_attempt(l.begin_attempt(sn, "register", "A", "/dev/ttyUSB0"), failed);
     CHECK(count() == tested_records + 1);
+}
+
+TEST_CASE("ledger tests: the batch report shows the backend queue and each refused record",
+          "[ledger][report][outbox]") {
+    TempLedger t;
+    auto l = t.open();
+    auto b = l.create_batch(test::batch_spec(3));
+    std::vector<std::string> sns;
+    for (int i = 1; i <= 3; ++i) {
+        sns.push_back(flashed_board(l, b.id, i));
+        run_tests(l, sns.back(), test_outcome({record("boot", "pass")}));
+    }
+    auto newest = [&](const std::string& sn) {
+        for (const auto& e : l.due_outbox(b.id, "2099-01-01T00:00:00.000Z", 100))
+            if (e.serial == sn) return e;
+        FAIL("no pending entry for " << sn);
+        return ledger::OutboxEntry{};
+    };
+    l.outbox_confirmed({newest(sns[0]).id, std::string(64, 'e')});
+    l.outbox_dead(newest(sns[1]).id, "400 record.invalid: field 'mac' is malformed", R"({"error":{}})");
+    l.outbox_retry_later(newest(sns[2]).id, "503 server.outage", "2099-01-01T00:00:00.000Z");
+
+    const auto r = ledger::batch_report(l, b.id);
+    CHECK(r.counts.at(DeviceStatus::registered) == 1);
+    CHECK(r.registration.queued == 2); // the registered record of sns[0] and sns[2]'s retry
+    CHECK(r.registration.waiting == 1);
+    REQUIRE(r.registration.dead_letters.size() == 1);
+    CHECK(r.registration.dead_letters[0].serial == sns[1]);
+
+    const std::string text = ledger::report_text(r);
+    CHECK_THAT(text, Catch::Contains("backend: 2 queued (1 waiting to retry), 1 refused"));
+    CHECK_THAT(text, Catch::Contains(sns[1]));
+    CHECK_THAT(text, Catch::Contains("field 'mac' is malformed"));
+    const auto j = ledger::report_json(r).at("summary").at("registration");
+    CHECK(j.at("queued") == 2);
+    CHECK(j.at("dead_letters").at(0).at("serial") == sns[1]);
+    CHECK(j.at("dead_letters").at(0).at("error") == "400 record.invalid: field 'mac' is malformed");
 }

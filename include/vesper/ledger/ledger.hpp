@@ -338,7 +338,7 @@ public:
     void set_claim_code_hash(std::string_view serial, std::string_view hash);
 
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
-    // one consistent state of the ledger while other processes write.
+    // one consistent state of the ledger while other processes write. Nested calls join the outer one.
     void read_snapshot(const std::function<void()>& reads) const;
 
     std::vector<AuditEntry> audit_log(std::optional<std::string> subject = std::nullopt) const;
@@ -383,6 +383,7 @@ private:
     sqlite3* db_ = nullptr;
     std::string actor_;
     bool created_ = false;
+    mutable int snapshot_depth_ = 0; // read_snapshot calls running
     serial::RandomSource rng_;
 };
 

@@ -73,6 +73,14 @@ struct TestItemReport {
     std::optional<double> p50_seconds; // test time of passed runs, nearest rank; none without a pass
 };
 
+// The batch's registration with the backend, from the outbox: what is still to send, and the dead
+// letters (records the backend refused; `vesperctl register --retry-failed` sends them again).
+struct RegistrationReport {
+    int queued = 0;                        // devices with a record not yet confirmed
+    int waiting = 0;                       // of those, waiting for a retry
+    std::vector<OutboxEntry> dead_letters; // the newest refused record of each device
+};
+
 struct BatchReport {
     Batch batch;
     std::vector<DeviceReportRow> devices; // by serial
@@ -84,6 +92,7 @@ struct BatchReport {
     std::vector<UnboundFailures> unbound_failures; // by station, then port
     std::vector<StepReport> steps;                 // every step with attempts, in order of first attempt
     std::vector<TestItemReport> tests;             // every test with results, in order of first appearance
+    RegistrationReport registration;
     int attempts = 0;
 };
 
