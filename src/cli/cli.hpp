@@ -50,6 +50,7 @@ void register_ports(CLI::App& app, Context& ctx);
 void register_provision(CLI::App& app, Context& ctx);
 void register_test(CLI::App& app, Context& ctx);
 void register_label(CLI::App& app, Context& ctx);
+void register_register(CLI::App& app, Context& ctx);
 // help, and the hidden completion and man (cmd_help.cpp): registered last, they read the whole tree.
 void register_help(CLI::App& app, Context& ctx);
 

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     cli::register_provision(app, ctx);
     cli::register_test(app, ctx);
     cli::register_label(app, ctx);
+    cli::register_register(app, ctx);
     cli::register_help(app, ctx);
 
     try {

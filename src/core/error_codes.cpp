@@ -141,17 +141,33 @@ constexpr std::array kErrorCodes{
     ErrorCodeInfo{C::label_font_missing, "label.font_missing", K::input,
                   "a font the label layout names is not installed: install it (fonts-dejavu-core) or name another"},
     ErrorCodeInfo{C::label_qr_too_long, "label.qr_too_long", K::input,
-                  "the QR payload does not fit its box at the printer's resolution: shorten it, enlarge the box or lower the error correction"},
-    ErrorCodeInfo{C::label_text_overflow, "label.text_overflow", K::input,
-                  "a text field's text is wider or taller than its box: shorten the text, enlarge the box or use a smaller font"},
+                  "the QR payload does not fit its box at the printer's resolution: shorten it, enlarge the box or "
+                  "lower the error correction"},
+    ErrorCodeInfo{
+        C::label_text_overflow, "label.text_overflow", K::input,
+        "a text field's text is wider or taller than its box: shorten the text, enlarge the box or use a smaller font"},
     ErrorCodeInfo{C::label_verify, "label.verify", K::verify,
                   "a rendered label failed its check (QR decode, quiet zone, module size): it was not printed"},
-    ErrorCodeInfo{C::label_print, "label.print", K::io,
-                  "the label could not be handed to the printer: is CUPS running and the printer name right (lpstat -p)?"},
+    ErrorCodeInfo{
+        C::label_print, "label.print", K::io,
+        "the label could not be handed to the printer: is CUPS running and the printer name right (lpstat -p)?"},
     ErrorCodeInfo{C::label_not_tested, "label.not_tested", K::conflict,
-                  "the device has not passed its factory test: labels are only for tested boards (--include-untested to override)"},
-    ErrorCodeInfo{C::label_already_printed, "label.already_printed", K::conflict,
-                  "the device's label was printed before: pass --reprint to print it again (recorded in the audit log)"},
+                  "the device has not passed its factory test: labels are only for tested boards (--include-untested "
+                  "to override)"},
+    ErrorCodeInfo{
+        C::label_already_printed, "label.already_printed", K::conflict,
+        "the device's label was printed before: pass --reprint to print it again (recorded in the audit log)"},
+    ErrorCodeInfo{C::backend_auth, "backend.auth", K::input,
+                  "the backend refused the bearer token (401/403): fix $VESPER_BACKEND_TOKEN or the token file, then "
+                  "register --retry-failed"},
+    ErrorCodeInfo{
+        C::backend_tls, "backend.tls", K::io,
+        "the backend's certificate or pinned key did not verify: check backend.ca_file and backend.pinned_public_key"},
+    ErrorCodeInfo{C::backend_refused, "backend.refused", K::conflict,
+                  "the backend refused records for good: register --failed lists them with its answers"},
+    ErrorCodeInfo{
+        C::backend_drift, "backend.drift", K::verify,
+        "the backend holds a record that differs from the one the ledger sent, or none: the message counts them"},
 };
 
 // Each row sits at its code's index, so info() is an index and a missing or misplaced row fails to build.
@@ -161,7 +177,7 @@ constexpr bool rows_in_order() {
     return true;
 }
 static_assert(rows_in_order(), "kErrorCodes rows must follow the ErrorCode enum");
-static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::label_already_printed) + 1,
+static_assert(kErrorCodes.size() == static_cast<std::size_t>(ErrorCode::backend_drift) + 1,
               "every ErrorCode needs a row in kErrorCodes");
 
 } // namespace

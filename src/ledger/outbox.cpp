@@ -183,6 +183,18 @@ std::vector<OutboxEntry> Ledger::dead_outbox(std::optional<std::int64_t> batch) 
     return out;
 }
 
+std::vector<OutboxEntry> Ledger::sent_outbox(std::optional<std::int64_t> batch) const {
+    sql::Stmt st(db_, std::string("SELECT ") + kColumns +
+                          " FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'sent' AND "
+                          "o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.serial = o.serial AND p.state = 'sent') "
+                          "AND (?1 IS NULL OR d.batch_id = ?1) ORDER BY o.serial");
+    bind_batch(st, 1, batch);
+    std::vector<OutboxEntry> out;
+    while (st.step())
+        out.push_back(read_entry(st));
+    return out;
+}
+
 int Ledger::requeue_dead(std::optional<std::int64_t> batch) {
     sql::Transaction tx(db_);
     const auto dead = dead_outbox(batch);

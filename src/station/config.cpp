@@ -330,6 +330,77 @@ BoardProfile read_profile(const Reader& r, const Entry& entry, const fs::path& b
     return p;
 }
 
+// `backend: {url, token_file, ca_file, pinned_public_key, client_cert, client_key, bulk_size, max_in_flight,
+// connect_timeout_s, request_timeout_s, backoff_base_s, backoff_max_s, insecure_skip_verify,
+// allow_plain_http}` (docs/config.md). The token itself is never in the config: only where it is.
+backend::BackendSettings read_backend(const Reader& r, const Entry& entry, const fs::path& base_dir) {
+    backend::BackendSettings b;
+    b.line = entry.key_node.line;
+    const auto fields = r.entries(entry.value, "backend",
+                                  {"url", "token_file", "ca_file", "pinned_public_key", "client_cert", "client_key",
+                                   "bulk_size", "max_in_flight", "connect_timeout_s", "request_timeout_s",
+                                   "backoff_base_s", "backoff_max_s", "insecure_skip_verify", "allow_plain_http"});
+    const Entry* url = yaml::find(fields, "url");
+    if (!url) r.fail_at(entry.key_node, "backend.url", "missing: the backend's base URL (https://host[:port][/base])");
+    for (const auto& e : fields) {
+        const std::string field = "backend." + e.key;
+        if (e.key == "token_file")
+            b.token_file = resolve(base_dir, r.string(e.value, field));
+        else if (e.key == "ca_file")
+            b.ca_file = resolve(base_dir, r.string(e.value, field));
+        else if (e.key == "client_cert")
+            b.client_cert = resolve(base_dir, r.string(e.value, field));
+        else if (e.key == "client_key")
+            b.client_key = resolve(base_dir, r.string(e.value, field));
+        else if (e.key == "pinned_public_key") {
+            b.pinned_public_key = r.string(e.value, field);
+            std::string why;
+            if (!backend::valid_pinned_public_key(b.pinned_public_key, &why))
+                r.fail_at(e.value, field, why + " (expected sha256//BASE64, several joined by ';')");
+        } else if (e.key == "bulk_size")
+            b.bulk_size = static_cast<std::size_t>(r.uint(e.value, field, 1, 1000));
+        else if (e.key == "max_in_flight")
+            b.max_in_flight = static_cast<int>(r.uint(e.value, field, 1, 64));
+        else if (e.key == "connect_timeout_s")
+            b.connect_timeout_s = r.number(e.value, field, 0.1, 600);
+        else if (e.key == "request_timeout_s")
+            b.request_timeout_s = r.number(e.value, field, 0.1, 3600);
+        else if (e.key == "backoff_base_s")
+            b.backoff_base_s = r.number(e.value, field, 0.001, 3600);
+        else if (e.key == "backoff_max_s")
+            b.backoff_max_s = r.number(e.value, field, 0.001, 86400);
+        else if (e.key == "insecure_skip_verify")
+            b.insecure_skip_verify = r.boolean(e.value, field);
+        else if (e.key == "allow_plain_http")
+            b.allow_plain_http = r.boolean(e.value, field);
+    }
+    if (b.backoff_max_s < b.backoff_base_s)
+        r.fail_at(entry.key_node, "backend.backoff_max_s",
+                  "smaller than backend.backoff_base_s: the longest wait cannot be shorter than the first");
+    if (b.client_cert.empty() != b.client_key.empty())
+        r.fail_at(entry.key_node, b.client_cert.empty() ? "backend.client_cert" : "backend.client_key",
+                  "missing: mTLS needs both client_cert and client_key");
+    b.url = r.string(url->value, "backend.url");
+    const bool https = b.url.starts_with("https://");
+    const bool http = b.url.starts_with("http://");
+    if (!https && !http)
+        r.fail_at(url->value, "backend.url", quote_value(b.url) + ": expected https://host[:port][/base]");
+    if (http && !b.allow_plain_http)
+        r.fail_at(
+            url->value, "backend.url",
+            quote_value(b.url) +
+                ": plain http sends the token in clear; use https, or set allow_plain_http: true (loopback tests)");
+    const std::string rest = b.url.substr(https ? 8 : 7);
+    const std::string host = rest.substr(0, rest.find('/'));
+    if (host.empty() || host.find_first_of("@?# ") != std::string::npos ||
+        rest.find_first_of("?# ") != std::string::npos)
+        r.fail_at(url->value, "backend.url",
+                  quote_value(b.url) + ": expected https://host[:port][/base] (no user, query or fragment)");
+    while (b.url.ends_with("/"))
+        b.url.pop_back();
+    return b;
+}
+
 std::string joined_names(const std::vector<std::string>& names) { return names.empty() ? "none" : join(names); }
 
 Config read_config(const Reader& r, const yaml::Node& root, const fs::path& file) {
@@ -343,7 +414,7 @@ Config read_config(const Reader& r, const yaml::Node& root, const fs::path& file
         r.fail_at(version->value, "version",
                   "unsupported config version " + std::to_string(v) + " (this vesperctl reads version 1)");
 
-    const auto top = r.entries(root, "", {"version", "ledger", "batch", "flash", "stations", "profiles"});
+    const auto top = r.entries(root, "", {"version", "ledger", "batch", "flash", "stations", "profiles", "backend"});
     Config c;
     c.file = file;
     c.base_dir = fs::absolute(file).parent_path().lexically_normal();
@@ -355,6 +426,8 @@ Config read_config(const Reader& r, const yaml::Node& root, const fs::path& file
                 r.uint(e.value, "batch", 1, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
         } else if (e.key == "flash") {
             c.flash = read_flash_settings(r, e.value);
+        } else if (e.key == "backend") {
+            c.backend = read_backend(r, e, c.base_dir);
         } else if (e.key == "stations") {
             std::map<std::string, PortUse> ports_seen;
             for (const auto& s : r.entries(e.value, "stations", {}))

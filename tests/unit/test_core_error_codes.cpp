@@ -144,6 +144,10 @@ TEST_CASE("error codes: every code's kind, and so its exit code", "[core][error_
         {"label.print", 5},
         {"label.not_tested", 4},
         {"label.already_printed", 4},
+        {"backend.auth", 2},
+        {"backend.tls", 5},
+        {"backend.refused", 4},
+        {"backend.drift", 7},
     };
     const auto codes = all_error_codes();
     REQUIRE(codes.size() == std::size(expected));

@@ -114,6 +114,10 @@ enum class ErrorCode {
     label_print,
     label_not_tested,
     label_already_printed,
+    backend_auth,
+    backend_tls,
+    backend_refused,
+    backend_drift,
 };
 
 struct ErrorCodeInfo {

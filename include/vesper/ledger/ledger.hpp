@@ -371,6 +371,9 @@ public:
     void outbox_dead(std::int64_t id, const std::string& error, const std::string& response);
     // Dead entries (of `batch`, or all), the newest of each device only.
     std::vector<OutboxEntry> dead_outbox(std::optional<std::int64_t> batch) const;
+    // Each device's newest sent entry (of `batch`, or all), by serial: the record the backend confirmed
+    // last, for `register --verify`.
+    std::vector<OutboxEntry> sent_outbox(std::optional<std::int64_t> batch) const;
     // Makes the devices' dead entries pending again, due now (an audit entry each); returns how many.
     int requeue_dead(std::optional<std::int64_t> batch);
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vesper/backend/settings.hpp"
 #include "vesper/chip/chip.hpp"
 #include "vesper/factory/test_plan.hpp"
 #include "vesper/label/layout.hpp"
@@ -100,6 +101,7 @@ struct Config {
     FlashSettings flash;
     std::vector<StationSpec> stations;
     std::vector<BoardProfile> profiles;
+    std::optional<backend::BackendSettings> backend; // `backend:`: where `vesperctl register` sends records
 
     // Error(not_found) "FILE: no station 'x' (stations: a, b)".
     const StationSpec& station(std::string_view name) const;
