@@ -101,9 +101,9 @@ void print_summary(const Context& ctx, const backend::DrainStats& s, const std::
                         {"errors", errors}});
         return;
     }
-    std::cout << "register: " << s.sent << " sent, " << s.stale << " stale, " << plural(s.retries, "retry") << ", "
-              << s.dead << " dead; " << s.pending << " pending (" << s.waiting << " waiting to retry); "
-              << plural(s.requests, "request") << "\n";
+    std::cout << "register: " << s.sent << " sent, " << s.stale << " stale, " << s.retries
+              << (s.retries == 1 ? " retry, " : " retries, ") << s.dead << " dead; " << s.pending << " pending ("
+              << s.waiting << " waiting to retry); " << plural(s.requests, "request") << "\n";
 }
 
 void run_register(const Context& ctx, const RegisterArgs& a) {

@@ -233,7 +233,8 @@ TEST_CASE("register: every bad backend value names the file, line and field", "[
                Catch::StartsWith("f.yaml:4: backend.pinned_public_key: 'md5//abc' does not start with sha256//"));
     CHECK_THAT(backend_error("  url: https://b\n  pinned_public_key: sha256//short=\n"),
                Catch::Contains("is not the base64 of a SHA-256"));
-    CHECK_THAT(backend_error("  url: https://b\n  token: abc\n"), Catch::StartsWith("f.yaml:4: backend: "));
+    CHECK_THAT(backend_error("  url: https://b\n  token: abc\n"),
+               Catch::StartsWith("f.yaml:4: backend.token: unknown key"));
     CHECK_THAT(backend_error("  - url\n"), Catch::StartsWith("f.yaml:3: backend: "));
     // Two pins joined by ';' are one valid value.
     CHECK(valid_pinned_public_key("sha256//p+bDC7AHgzreCCfoLUpfKcEDopRLCeVpe6ph/YgBUzA=;"
