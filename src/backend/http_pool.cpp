@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "vesper/core/error.hpp"
@@ -17,6 +19,7 @@ namespace vesper::backend::detail {
 namespace {
 
 constexpr std::size_t kMaxBody = 64u << 20; // an answer larger than this is not a backend's
+constexpr std::chrono::seconds kStopGrace{2};
 
 void global_init() {
     static std::once_flag once;
@@ -195,8 +198,23 @@ int HttpPool::run(std::deque<HttpRequest> queue, const OnDone& on_done, const st
     std::vector<std::unique_ptr<Transfer>> active;
     int sent = 0;
     bool halted = false;
+    std::optional<std::chrono::steady_clock::time_point> stopped_at;
     while (true) {
-        if (stop && stop->load()) halted = true;
+        if (stop && stop->load()) {
+            halted = true;
+            if (!stopped_at) stopped_at = std::chrono::steady_clock::now();
+            // A stop waits a little for the answers in flight, not a whole request timeout: what is
+            // abandoned stays pending in the ledger and goes again with the same key.
+            if (std::chrono::steady_clock::now() - *stopped_at > kStopGrace) {
+                for (auto& t : active) {
+                    curl_multi_remove_handle(p.multi, t->easy);
+                    curl_slist_free_all(t->headers);
+                    p.idle.push_back(t->easy);
+                }
+                active.clear();
+                break;
+            }
+        }
         while (!halted && !queue.empty() && static_cast<int>(active.size()) < p.settings.max_in_flight) {
             auto t = std::make_unique<Transfer>();
             t->request = std::move(queue.front());

@@ -2,6 +2,7 @@
 // Requests to the backend over libcurl's multi interface: up to max_in_flight at once on reused easy
 // handles (so connections stay alive), HTTP/2 where the server offers it, the TLS settings of the
 // config. The token goes only into the Authorization header; nothing here logs or prints.
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -44,7 +45,8 @@ public:
 
     // Sends the queued requests, at most max_in_flight at once, calling `on_done` on this thread as
     // each ends; it may queue more. When it returns false, or `stop` is set, no further request starts
-    // (those in flight finish and are reported). Returns how many requests were sent.
+    // (those in flight finish and are reported; after `stop`, for at most two seconds, then they are
+    // abandoned unreported). Returns how many requests were sent.
     using OnDone = std::function<bool(const HttpRequest&, const HttpAnswer&, std::deque<HttpRequest>& queue)>;
     int run(std::deque<HttpRequest> queue, const OnDone& on_done, const std::atomic<bool>* stop = nullptr);
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -20,8 +21,10 @@
 #include "background_process.hpp"
 #include "ledger_support.hpp"
 #include "run_process.hpp"
+#include "vesper/backend/drainer.hpp"
 #include "vesper/core/json_text.hpp"
 #include "vesper/ledger/ledger.hpp"
+#include "vesper/station/config.hpp"
 
 using nlohmann::json;
 using namespace vesper;
@@ -309,5 +312,66 @@ TEST_CASE("register: --verify matches every registered device, then reports drif
     CHECK_THAT(drift.out, Catch::Contains(serial + "  differs") && Catch::Contains("verify: 4 match"));
     CHECK_THAT(drift.err, Catch::Contains("1 of 5 registered devices drifted"));
     runs.check_no_token({kBackendToken});
+    CHECK(b.process->stop() == 0);
+}
+
+TEST_CASE("register: a station's drainer (until_stopped) rides out an outage and sends records queued while it runs",
+          "[integration][backend][register]") {
+    // Every request in the first 1.5 s is answered 503 with a Retry-After, as a load balancer in front of a
+    // dead backend would.
+    TlsBackend b({"--outage", "0:1.5"});
+    LineLedger l(10, 0);
+    const auto config = write_config(b, l.dir.path(), "  bulk_size: 1
+  backoff_base_s: 0.01
+  backoff_max_s: 0.3
+");
+    const auto settings = *station::load_config(config).backend;
+    std::atomic<bool> stop{false};
+    std::vector<backend::DrainEvent> events;
+    std::mutex events_mutex;
+    backend::DrainStats stats;
+    std::thread drainer([&] {
+        backend::Drainer d(l.path, settings, kBackendToken, "station-test");
+        backend::DrainOptions options;
+        options.batch = l.batch;
+        options.mode = backend::DrainMode::until_stopped;
+        options.poll_s = 0.05;
+        stats = d.run(options, stop, [&](const backend::DrainEvent& e) {
+            std::lock_guard<std::mutex> lock(events_mutex);
+            events.push_back(e);
+        });
+    });
+    const auto wait_until = [&](const std::function<bool()>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        while (!done() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return done();
+    };
+    CHECK(wait_until([&] {
+        return b.stats()["records"] == 10; }));
+    // A board tested while the drainer runs: its record goes, and the device becomes registered.
+    {
+        auto led = l.open();
+        led.set_status(l.serials[0], ledger::DeviceStatus::flashed);
+        led.set_status(l.serials[0], ledger::DeviceStatus::tested);
+    }
+    CHECK(wait_until([&] {
+        return l.open().get_device(l.serials[0]).status == ledger::DeviceStatus::registered; }));
+    CHECK(wait_until([&] {
+        return l.open().outbox_depth(l.batch, kFarFuture).pending == 0; }));
+    stop = true;
+    drainer.join();
+    CHECK_FALSE(stats.stopped_by.has_value());
+    CHECK(stats.retries > 0); // the outage's 503s
+    // Ten records, then the tested and the registered record of one device (its flashed record too, when
+    // the drainer looked between the two changes).
+    CHECK(stats.sent >= 12);
+    CHECK(stats.sent <= 13);
+    CHECK(b.stats()["faults"]["outage"].get<int>() > 0);
+    check_exactly_once(b, l, 1);
+    for (const auto& e : events) {
+        CHECK(e.detail.find(kBackendToken) == std::string::npos);
+        CHECK((e.kind == "sent" || e.kind == "retry"));
+    }
     CHECK(b.process->stop() == 0);
 }
