@@ -321,10 +321,7 @@ TEST_CASE("register: a station's drainer (until_stopped) rides out an outage and
     // dead backend would.
     TlsBackend b({"--outage", "0:1.5"});
     LineLedger l(10, 0);
-    const auto config = write_config(b, l.dir.path(), "  bulk_size: 1
-  backoff_base_s: 0.01
-  backoff_max_s: 0.3
-");
+    const auto config = write_config(b, l.dir.path(), "  bulk_size: 1\n  backoff_base_s: 0.01\n  backoff_max_s: 0.3\n");
     const auto settings = *station::load_config(config).backend;
     std::atomic<bool> stop{false};
     std::vector<backend::DrainEvent> events;
@@ -347,18 +344,15 @@ TEST_CASE("register: a station's drainer (until_stopped) rides out an outage and
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         return done();
     };
-    CHECK(wait_until([&] {
-        return b.stats()["records"] == 10; }));
+    CHECK(wait_until([&] { return b.stats()["records"] == 10; }));
     // A board tested while the drainer runs: its record goes, and the device becomes registered.
     {
         auto led = l.open();
         led.set_status(l.serials[0], ledger::DeviceStatus::flashed);
         led.set_status(l.serials[0], ledger::DeviceStatus::tested);
     }
-    CHECK(wait_until([&] {
-        return l.open().get_device(l.serials[0]).status == ledger::DeviceStatus::registered; }));
-    CHECK(wait_until([&] {
-        return l.open().outbox_depth(l.batch, kFarFuture).pending == 0; }));
+    CHECK(wait_until([&] { return l.open().get_device(l.serials[0]).status == ledger::DeviceStatus::registered; }));
+    CHECK(wait_until([&] { return l.open().outbox_depth(l.batch, kFarFuture).pending == 0; }));
     stop = true;
     drainer.join();
     CHECK_FALSE(stats.stopped_by.has_value());
