@@ -89,7 +89,10 @@ std::map<std::string, json> backend_records(const TlsBackend& b) {
     std::map<std::string, json> out;
     std::string after;
     while (true) {
-        const auto r = b.client.get("/v1/devices?limit=1000" + (after.empty() ? "" : "&after=" + after));
+        // A backend with faults injects them into reads too: ask again (bounded).
+        HttpResponse r;
+        for (int attempt = 0; attempt < 100 && r.status != 200; ++attempt)
+            r = b.client.get("/v1/devices?limit=1000" + (after.empty() ? "" : "&after=" + after));
         REQUIRE(r.status == 200);
         const json page = json::parse(r.body);
         for (const auto& d : page["devices"])
