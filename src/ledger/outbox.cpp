@@ -13,6 +13,11 @@ namespace vesper::ledger {
 
 namespace {
 
+// Which devices the backend gets: those that passed their test. A device only exists there once it is
+// registered (and stays registered), so a board that failed or was never tested has no record to send;
+// its entries stay in the outbox as history, neither due nor counted.
+constexpr const char* kForBackend = "d.status IN ('tested','registered')";
+
 constexpr const char* kColumns = "o.id, o.serial, o.kind, o.payload, o.created_at, o.attempts, o.last_error, "
                                  "COALESCE(o.sent_at,''), o.state, COALESCE(o.next_attempt_at,''), o.response, "
                                  "o.record_sha256, d.batch_id";
@@ -100,8 +105,10 @@ std::vector<OutboxEntry> Ledger::due_outbox(std::optional<std::int64_t> batch, c
     sql::Stmt st(db_, std::string("SELECT ") + kColumns +
                           " FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND " +
                           "o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.serial = o.serial AND p.state = 'pending') "
-                          "AND (?1 IS NULL OR d.batch_id = ?1) AND (o.next_attempt_at IS NULL OR "
-                          "o.next_attempt_at <= ?2) ORDER BY o.id LIMIT ?3");
+                          "AND " +
+                          std::string(kForBackend) +
+                          " AND (?1 IS NULL OR d.batch_id = ?1) AND "
+                          "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2) ORDER BY o.id LIMIT ?3");
     bind_batch(st, 1, batch);
     st.bind(2, now).bind(3, static_cast<std::int64_t>(limit));
     std::vector<OutboxEntry> out;
@@ -116,7 +123,8 @@ Ledger::OutboxDepth Ledger::outbox_depth(std::optional<std::int64_t> batch, cons
         sql::Stmt st(db_, "SELECT COUNT(*), COALESCE(SUM(o.next_attempt_at IS NOT NULL AND o.next_attempt_at > ?2), 0) "
                           "FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND "
                           "o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.serial = o.serial AND p.state = 'pending') "
-                          "AND (?1 IS NULL OR d.batch_id = ?1)");
+                          "AND " +
+                              std::string(kForBackend) + " AND (?1 IS NULL OR d.batch_id = ?1)");
         bind_batch(st, 1, batch);
         st.bind(2, now);
         st.step();

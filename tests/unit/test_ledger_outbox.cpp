@@ -50,14 +50,17 @@ TEST_CASE("ledger outbox: only each device's newest record is due, and confirmin
     auto l = t.open();
     const auto b = l.create_batch(test::batch_spec(3));
     const auto sn = tested_device(l, b.id, 1);
+    const auto other_sn = tested_device(l, b.id, 2);
+    // The third device was never tested: its records are not for the backend, neither due nor counted.
     const auto due = l.due_outbox(b.id, kNow, 100);
-    REQUIRE(due.size() == 3); // one per device
+    REQUIRE(due.size() == 2); // one per tested device
     const auto mine = std::find_if(due.begin(), due.end(), [&](const auto& e) { return e.serial == sn; });
     REQUIRE(mine != due.end());
     CHECK(status_in(*mine) == "tested");
-    CHECK(l.outbox_depth(b.id, kNow).pending == 3);
+    CHECK(l.outbox_depth(b.id, kNow).pending == 2);
+    CHECK(l.pending_outbox().size() == 2 * 3 + 1); // every record is kept: 3 of each tested device, 1 of the other
     CHECK(l.due_outbox(b.id + 1, kNow, 100).empty());
-    CHECK(l.due_outbox(std::nullopt, kNow, 2).size() == 2);
+    CHECK(l.due_outbox(std::nullopt, kNow, 1).size() == 1);
 
     CHECK(l.outbox_confirmed({mine->id, std::string(64, 'a')}));
     CHECK_FALSE(l.outbox_confirmed({mine->id, std::string(64, 'a')})); // a second confirmation changes nothing
@@ -72,11 +75,11 @@ TEST_CASE("ledger outbox: only each device's newest record is due, and confirmin
     CHECK(status_in(*reg) == "registered");
     CHECK(l.outbox_confirmed({reg->id, std::string(64, 'b')}));
     CHECK(l.get_device(sn).status == DeviceStatus::registered);
-    CHECK(l.outbox_depth(b.id, kNow).pending == 2);
-    // A record that is not a tested one registers nothing.
-    const auto other = l.due_outbox(b.id, kNow, 1).at(0);
-    CHECK(l.outbox_confirmed({other.id, std::string(64, 'c')}));
-    CHECK(l.get_device(other.serial).status == DeviceStatus::manufactured);
+    CHECK(l.outbox_depth(b.id, kNow).pending == 1);
+    // A device that fails again before its tested record went: nothing of it is due any more.
+    l.set_status(other_sn, DeviceStatus::failed, "retest: outputs");
+    CHECK(l.due_outbox(b.id, kNow, 100).empty());
+    CHECK(l.outbox_depth(b.id, kNow).pending == 0);
     CHECK_THROWS_AS(l.outbox_confirmed({999999, ""}), Error);
 }
 
@@ -85,6 +88,7 @@ TEST_CASE("ledger outbox: a retry waits until it is due, a refusal is a dead let
     TempLedger t;
     auto l = t.open();
     const auto b = l.create_batch(test::batch_spec(1));
+    tested_device(l, b.id, 1);
     const auto e = l.due_outbox(b.id, kNow, 10).at(0);
     l.outbox_retry_later(e.id, "HTTP 503", "2098-06-01T00:00:00.000Z");
     CHECK(l.due_outbox(b.id, "2098-05-31T23:59:59.999Z", 10).empty());
@@ -130,10 +134,10 @@ TEST_CASE("ledger outbox: a schema-6 ledger migrates, its sent entries stay sent
 INSERT INTO batches VALUES (1,'BC','02',1,'standard',8,'2026-01-18T08:00:00Z','old');
 INSERT INTO serials VALUES ('PV-26A18-BC02R-AAAAA','PV-26A18-BC02R','2026-01-18T08:00:00Z',1);
 INSERT INTO devices(serial,batch_id,hw_type,hw_version,status,subscription_plan,available_outputs,created_at,updated_at)
-  VALUES ('PV-26A18-BC02R-AAAAA',1,'BC','02','manufactured','standard',8,'2026-01-18T08:00:00Z','2026-01-18T08:00:00Z');
+  VALUES ('PV-26A18-BC02R-AAAAA',1,'BC','02','tested','standard',8,'2026-01-18T08:00:00Z','2026-01-18T08:00:00Z');
 INSERT INTO outbox(serial,kind,payload,created_at,sent_at) VALUES
   ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"manufactured"}','2026-01-18T08:00:00Z','2026-01-18T08:01:00Z'),
-  ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"manufactured","x":1}','2026-01-18T08:02:00Z',NULL);
+  ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"tested"}','2026-01-18T08:02:00Z',NULL);
 )sql" + test::kSchema6Marks);
     auto l = t.open();
     CHECK(l.schema_version() == 7);
