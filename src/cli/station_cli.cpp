@@ -7,6 +7,7 @@
 #include <set>
 
 #include "station_view.hpp"
+#include "vesper/backend/drainer.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/interrupt.hpp"
 #include "vesper/core/text.hpp"
@@ -93,6 +94,17 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     if (!a.batch) info.options.insert(info.options.end(), {"--batch", std::to_string(ro.batch_id)});
     const auto& steps = run->firmware.profile->pipeline;
     info.backend_queue = std::find(steps.begin(), steps.end(), "register") != steps.end();
+    // A run that registers boards sends their records beside the run when the config has a backend:
+    // (without one they wait in the outbox for `vesperctl register`). The token is read now, so a
+    // missing one stops the run before any board is touched.
+    station::OutboxDrain::DrainBody drain_body;
+    if (info.backend_queue && cfg.backend)
+        drain_body = [settings = *cfg.backend, token = backend::load_token(*cfg.backend), path = ro.ledger_path,
+                      batch = ro.batch_id, actor = req.actor](const std::atomic<bool>& stop) {
+            backend::Drainer drainer(path, settings, token, actor);
+            const auto stats = drainer.run({batch, backend::DrainMode::until_stopped, 0.5}, stop);
+            return stats.stopped_by ? std::string(stats.stopped_by->what()) : std::string();
+        };
     const bool live = ctx.stdout_is_tty && !ctx.json;
     std::unique_ptr<StationView> view =
         live ? make_tty_view(std::cout, ro.ports, info) : make_json_view(std::cout, info);
@@ -104,11 +116,11 @@ void run_station_command(const Context& ctx, const StationArgs& a, const CLI::Ap
     {
         std::unique_ptr<station::OutboxDrain> drain;
         if (info.backend_queue)
-            drain = std::make_unique<station::OutboxDrain>(
-                ro.ledger_path, ro.batch_id, station::OutboxDrain::DrainBody{}, [&](const station::OutboxStatus& s) {
-                    std::lock_guard lock(view_mutex);
-                    view->on_outbox(s);
-                });
+            drain = std::make_unique<station::OutboxDrain>(ro.ledger_path, ro.batch_id, std::move(drain_body),
+                                                           [&](const station::OutboxStatus& s) {
+                                                               std::lock_guard lock(view_mutex);
+                                                               view->on_outbox(s);
+                                                           });
         // First Ctrl-C: finish the boards in progress, start nothing new. Second: exit now (the ledger
         // stays consistent because every change is a transaction, and a rerun resumes).
         interrupt::Deferral defer;
