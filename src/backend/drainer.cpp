@@ -24,6 +24,8 @@ namespace vesper::backend {
 namespace {
 
 using Clock = std::chrono::system_clock;
+
+constexpr std::size_t kPassRecords = 512; // the fewest records a pass looks for
 using detail::HttpAnswer;
 using detail::HttpRequest;
 using nlohmann::json;
@@ -224,7 +226,9 @@ struct Drainer::Impl {
               bool& found) {
         const std::size_t in_flight = static_cast<std::size_t>(std::max(settings.max_in_flight, 1));
         const std::size_t bulk = std::max<std::size_t>(settings.bulk_size, 1);
-        const auto due = ledger.due_outbox(options.batch, now, in_flight * bulk);
+        // A pass takes at least kPassRecords: finding the due entries reads the outbox, so doing it for
+        // every handful of one-by-one records would cost more than the requests.
+        const auto due = ledger.due_outbox(options.batch, now, std::max(in_flight * bulk, kPassRecords));
         found = !due.empty();
         if (due.empty()) return true;
         Pass p{stats, on_event, {}, 0, std::nullopt};
@@ -246,7 +250,11 @@ struct Drainer::Impl {
         stats.requests += pool.run(
             std::move(queue),
             [&](const HttpRequest& req, const HttpAnswer& a, std::deque<HttpRequest>& more) {
-                return handle(p, req, a, more);
+                // What one answer means for its records is written in one transaction: one commit for
+                // a bulk answer's hundreds of records, not one each.
+                bool go_on = true;
+                ledger.write_batch([&] { go_on = handle(p, req, a, more); });
+                return go_on;
             },
             &stop);
         if (p.next_due && (!next_due || *p.next_due < *next_due)) next_due = p.next_due;
@@ -264,7 +272,7 @@ struct Drainer::Impl {
             bool found = false;
             const std::string now = options.mode == DrainMode::once ? start : at(Clock::now());
             if (!pass(stats, options, now, stop, on_event, next_due, found)) break;
-            if (found) continue; // more may be due: a pass takes at most in_flight * bulk_size records
+            if (found) continue; // more may be due: a pass takes a bounded number of records
             if (options.mode == DrainMode::once) break;
             if (options.mode == DrainMode::until_empty &&
                 ledger.outbox_depth(options.batch, at(Clock::now())).pending == 0)

@@ -456,14 +456,14 @@ void Ledger::set_status(std::string_view serial, DeviceStatus to, std::string_vi
     tx.commit();
 }
 
+void Ledger::write_batch(const std::function<void()>& writes) {
+    sql::Transaction tx(db_);
+    writes();
+    tx.commit();
+}
+
 void Ledger::read_snapshot(const std::function<void()>& reads) const {
-    if (snapshot_depth_ > 0) return reads(); // already inside one: SQLite transactions do not nest
-    struct Depth {
-        int& n;
-        explicit Depth(int& d) : n(++d) {}
-        ~Depth() { --n; }
-    } depth(snapshot_depth_);
-    sql::Transaction tx(db_, sql::Transaction::Mode::read);
+    sql::Transaction tx(db_, sql::Transaction::Mode::read); // inside another transaction: joins it
     reads();
     tx.commit();
 }

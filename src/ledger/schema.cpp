@@ -192,6 +192,11 @@ ALTER TABLE outbox ADD COLUMN record_sha256 TEXT NOT NULL DEFAULT '';
 UPDATE outbox SET state = 'sent' WHERE sent_at IS NOT NULL;
 CREATE INDEX outbox_by_serial ON outbox(serial, state, id);
 )sql",
+    // 8: the drain finds the oldest pending entries through an index instead of reading the whole outbox
+    // (every record ever queued stays in it).
+    R"sql(
+CREATE INDEX outbox_by_state ON outbox(state, id);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);

@@ -130,16 +130,18 @@ void exec(sqlite3* db, const char* sql) {
     if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_sqlite(db, one_line(sql));
 }
 
-Transaction::Transaction(sqlite3* db, Mode mode) : db_(db) {
-    exec(db, mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
+Transaction::Transaction(sqlite3* db, Mode mode) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
+    // Inside another transaction (Ledger::write_batch) this one is part of it: the outer one commits,
+    // and an error thrown from here rolls the outer one back as it unwinds.
+    if (!nested_) exec(db, mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 Transaction::~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!done_ && !nested_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit() {
-    exec(db_, "COMMIT");
+    if (!nested_) exec(db_, "COMMIT");
     done_ = true;
 }
 

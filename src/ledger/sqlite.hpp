@@ -69,6 +69,7 @@ public:
 
 private:
     sqlite3* db_;
+    bool nested_; // began inside another transaction: joins it
     bool done_ = false;
 };
 

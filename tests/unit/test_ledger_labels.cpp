@@ -175,12 +175,12 @@ INSERT INTO devices(serial,batch_id,hw_type,hw_version,status,mac,subscription_p
     REQUIRE(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'labels'") == 0);
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 7);
+        CHECK(l.schema_version() == 8);
         const auto d = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(d.status == DeviceStatus::tested);
         CHECK(d.claim_code_hash.empty());
         l.record_labels({label(d.serial)});
         CHECK(l.labels_of(d.serial).size() == 1);
     }
-    CHECK(count_rows(t.path, "PRAGMA user_version") == 7);
+    CHECK(count_rows(t.path, "PRAGMA user_version") == 8);
 }

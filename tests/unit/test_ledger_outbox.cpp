@@ -140,7 +140,7 @@ INSERT INTO outbox(serial,kind,payload,created_at,sent_at) VALUES
   ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"tested"}','2026-01-18T08:02:00Z',NULL);
 )sql" + test::kSchema6Marks);
     auto l = t.open();
-    CHECK(l.schema_version() == 7);
+    CHECK(l.schema_version() == 8);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND id = 1") == 1);
     const auto due = l.due_outbox(1, kNow, 10);
     REQUIRE(due.size() == 1);

@@ -88,8 +88,8 @@ PRAGMA user_version = 1;
 )sql");
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 7);
-        CHECK(ledger::Ledger::current_schema_version() == 7);
+        CHECK(l.schema_version() == 8);
+        CHECK(ledger::Ledger::current_schema_version() == 8);
         CHECK_FALSE(l.created());
         auto a = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(a.status == DeviceStatus::flashed);
@@ -111,7 +111,7 @@ PRAGMA user_version = 1;
         CHECK(l.get_device(b.device.serial).station == "A");
     }
     // Reopening migrates nothing again; the ledger now carries the application_id.
-    CHECK(t.open().schema_version() == 7);
+    CHECK(t.open().schema_version() == 8);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM attempts") == 1);
     CHECK(count_rows(t.path, "PRAGMA application_id") == ledger::kApplicationId);
 }

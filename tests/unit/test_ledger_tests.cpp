@@ -100,8 +100,8 @@ INSERT INTO attempts(batch_id,serial,step,station,port,mac,started_at,finished_a
     REQUIRE(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'test_results'") == 0);
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 7);
-        CHECK(ledger::Ledger::current_schema_version() == 7);
+        CHECK(l.schema_version() == 8);
+        CHECK(ledger::Ledger::current_schema_version() == 8);
         CHECK_FALSE(l.created());
         CHECK(l.attempts_of("PV-26A18-BC02R-AAAAA").size() == 1);
         CHECK(l.test_results_of("PV-26A18-BC02R-AAAAA").empty());
@@ -109,7 +109,7 @@ INSERT INTO attempts(batch_id,serial,step,station,port,mac,started_at,finished_a
         CHECK(l.get_device("PV-26A18-BC02R-AAAAA").status == DeviceStatus::tested);
         CHECK(l.test_results_of("PV-26A18-BC02R-AAAAA").size() == 2);
     }
-    CHECK(count_rows(t.path, "PRAGMA user_version") == 7);
+    CHECK(count_rows(t.path, "PRAGMA user_version") == 8);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN "
                              "('test_results_by_attempt','test_results_by_serial')") == 2);
     // Opened read-only, as `batch report` does: nothing to migrate again, the results are there.

@@ -337,6 +337,10 @@ public:
     // entry (device.claim_code) and queues the record in the outbox.
     void set_claim_code_hash(std::string_view serial, std::string_view hash);
 
+    // Runs `writes` (calls of this ledger's methods) in one write transaction: all of them or none, and
+    // one commit (one sync to disk) for them all, e.g. the answers of a bulk request.
+    void write_batch(const std::function<void()>& writes);
+
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
     // one consistent state of the ledger while other processes write. Nested calls join the outer one.
     void read_snapshot(const std::function<void()>& reads) const;
@@ -386,7 +390,6 @@ private:
     sqlite3* db_ = nullptr;
     std::string actor_;
     bool created_ = false;
-    mutable int snapshot_depth_ = 0; // read_snapshot calls running
     serial::RandomSource rng_;
 };
 
