@@ -177,6 +177,19 @@ inline json board_on(const json& summary, const std::string& port) {
     return {};
 }
 
+// A profile's `pipeline:` of `steps` and a short test plan (the boot handshake, then the outputs: a board
+// with a stuck-output fault fails it), as FactoryLine's profile_extra.
+inline std::string tested_pipeline(const std::string& steps) {
+    return "    pipeline: [" + steps + R"(]
+    test:
+      plan:
+        hello_timeout_ms: 3000
+        tests:
+          - {name: boot, command: hello, expect: {proto: {equals: 1}}, on_fail: stop}
+          - {name: outputs, command: outputs, expect: {failed: {equals: []}}}
+)";
+}
+
 inline json summary_of(const std::string& out) {
     const auto lines = json_lines(out);
     REQUIRE(!lines.empty());

@@ -18,18 +18,9 @@ namespace {
 
 constexpr const char* kClaimSecret = "station-register-claim-secret-0123456789";
 
-const std::string kRegisterProfile = R"(    pipeline: [flash, test, register]
-    test:
-      plan:
-        hello_timeout_ms: 3000
-        tests:
-          - {name: boot, command: hello, expect: {proto: {equals: 1}}, on_fail: stop}
-          - {name: outputs, command: outputs, expect: {failed: {equals: []}}}
-)";
-
 // The profile, then the config's backend: section pointing at `url`, trusting `ca`.
 std::string register_config(const std::string& url, const fs::path& ca) {
-    return kRegisterProfile + "backend:\n  url: " + url + "\n  ca_file: " + ca.string() +
+    return tested_pipeline("flash, test, register") + "backend:\n  url: " + url + "\n  ca_file: " + ca.string() +
            "\n  backoff_base_s: 0.05\n  backoff_max_s: 0.5\n";
 }
 

@@ -17,15 +17,8 @@ namespace {
 
 constexpr const char* kClaimSecret = "station-test-claim-secret-0123456789";
 
-const std::string kLabelProfile = R"(    pipeline: [flash, test, label]
-    test:
-      plan:
-        hello_timeout_ms: 3000
-        tests:
-          - {name: boot, command: hello, expect: {proto: {equals: 1}}, on_fail: stop}
-          - {name: outputs, command: outputs, expect: {failed: {equals: []}}}
-    label: {layout: roll-50x30, output: labels, printer: bench-zebra}
-)";
+const std::string kLabelProfile =
+    tested_pipeline("flash, test, label") + "    label: {layout: roll-50x30, output: labels, printer: bench-zebra}\n";
 
 // What the built-in layout's QR carries for the device, from the layout itself and the claim code.
 std::string expected_payload(const label::Layout& layout, const ledger::Device& d) {
