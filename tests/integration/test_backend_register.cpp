@@ -199,16 +199,22 @@ TEST_CASE("register: 1000 records through 30 % faults are stored exactly once, n
 TEST_CASE("register: killed with SIGKILL mid-drain 20 times, then run to completion: exactly once, nothing lost",
           "[integration][backend][register]") {
     TlsBackend b({"--latency-ms", "25"});
-    LineLedger l(300, 300);
+    LineLedger l(600, 600);
     const auto config = write_config(
         b, l.dir.path(), "  bulk_size: 1\n  max_in_flight: 4\n  backoff_base_s: 0.01\n  backoff_max_s: 0.1\n");
     std::mt19937 rng(13);
-    std::uniform_int_distribution<int> after_ms(30, 250);
+    std::uniform_int_distribution<int> after_ms(0, 120);
     int killed = 0;
     for (int i = 0; i < 40 && killed < 20; ++i) {
+        const int stored = b.stats()["records"];
         BackgroundProcess p(
             {VESPERCTL_BIN, "register", "--wait", "--ledger", l.path.string(), "--config", config.string()},
             {{"VESPER_BACKEND_TOKEN", kBackendToken}}, (l.dir / "killed-stderr.txt").string());
+        // Mid-drain: once this run has stored something (however slowly it starts, e.g. under ASan),
+        // then at a random moment.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (b.stats()["records"] == stored && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
         std::this_thread::sleep_for(std::chrono::milliseconds(after_ms(rng)));
         const int status = p.kill(SIGKILL);
         killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
@@ -221,7 +227,7 @@ TEST_CASE("register: killed with SIGKILL mid-drain 20 times, then run to complet
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(json::parse(r.out)["pending"] == 0);
-    check_exactly_once(b, l, 300);
+    check_exactly_once(b, l, 600);
     runs.check_no_token({kBackendToken});
     CHECK(b.process->stop() == 0);
 }
