@@ -98,6 +98,8 @@ public:
         out_fd_ = -1;
     }
 
+    pid_t pid() const { return pid_; }
+
 private:
     pid_t pid_ = 0;
     int out_fd_ = -1;

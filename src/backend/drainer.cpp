@@ -64,7 +64,11 @@ struct Drainer::Impl {
 
     Impl(std::filesystem::path path, BackendSettings s, const std::string& token, std::string who)
         : ledger_path(std::move(path)), settings(std::move(s)), actor(std::move(who)),
-          ledger(ledger::Ledger::open(ledger_path, actor, ledger::Access::existing)), pool(settings, token) {}
+          ledger(ledger::Ledger::open(ledger_path, actor, ledger::Access::existing)), pool(settings, token) {
+        // A confirmation a power cut undoes only sends its record again, under the same idempotency
+        // key: the backend answers the replay. So the drain's commits need not wait for the disk.
+        ledger.sync_at_checkpoints();
+    }
 
     // One job: the entries one request carries.
     struct Job {
@@ -220,43 +224,59 @@ struct Drainer::Impl {
         return true;
     }
 
-    // One pass over the entries due at `now`. Returns false when the drain must stop.
+    // Jobs for `due`, `per` records a request (bulk) or one each, and their requests on `queue`.
+    void add_jobs(Pass& p, const std::vector<ledger::OutboxEntry>& due, std::size_t per,
+                  std::deque<HttpRequest>& queue) {
+        for (std::size_t i = 0; i < due.size(); i += per) {
+            if (settings.bulk_size <= 1)
+                p.jobs.push_back({{due[i]}, false});
+            else
+                p.jobs.push_back({std::vector<ledger::OutboxEntry>(
+                                      due.begin() + static_cast<std::ptrdiff_t>(i),
+                                      due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), i + per))),
+                                  true});
+            queue.push_back(request_for(p.jobs.size() - 1, p.jobs.back()));
+        }
+    }
+
+    // One pass over the entries due at `now`: it starts with a load of them and, whenever the pool has
+    // no request waiting, takes the next due ones (newer than any it took: those still pending are in
+    // flight or wait for a retry), so the backend is never idle while answers are written. It ends
+    // when nothing more is due. Returns false when the drain must stop.
     bool pass(DrainStats& stats, const DrainOptions& options, const std::string& now, const std::atomic<bool>& stop,
               const std::function<void(const DrainEvent&)>& on_event, std::optional<Clock::time_point>& next_due,
               bool& found) {
         const std::size_t in_flight = static_cast<std::size_t>(std::max(settings.max_in_flight, 1));
         const std::size_t bulk = std::max<std::size_t>(settings.bulk_size, 1);
-        // A pass takes at least kPassRecords: finding the due entries reads the outbox, so doing it for
-        // every handful of one-by-one records would cost more than the requests.
-        const auto due = ledger.due_outbox(options.batch, now, std::max(in_flight * bulk, kPassRecords));
-        found = !due.empty();
-        if (due.empty()) return true;
         Pass p{stats, on_event, {}, 0, std::nullopt};
-        if (bulk == 1) {
-            for (const auto& e : due)
-                p.jobs.push_back({{e}, false});
-        } else {
-            // Spread the records over the connections: fewer records than a full load go out in smaller bulks.
-            const std::size_t per = std::min(bulk, (due.size() + in_flight - 1) / in_flight);
-            for (std::size_t i = 0; i < due.size(); i += per)
-                p.jobs.push_back({std::vector<ledger::OutboxEntry>(
-                                      due.begin() + static_cast<std::ptrdiff_t>(i),
-                                      due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), i + per))),
-                                  true});
-        }
+        std::int64_t cursor = 0; // the newest entry this pass took
+        // Takes up to `records` due entries after the cursor into jobs on `queue`; spread: over the
+        // connections, so fewer records than a full load go out in smaller bulks.
+        const auto take = [&](std::size_t records, bool spread, std::deque<HttpRequest>& queue) {
+            const auto due = ledger.due_outbox(options.batch, now, records, cursor);
+            if (due.empty()) return false;
+            cursor = due.back().id;
+            const std::size_t per = bulk == 1 ? 1
+                                    : spread  ? std::min(bulk, (due.size() + in_flight - 1) / in_flight)
+                                              : bulk;
+            add_jobs(p, due, per, queue);
+            return true;
+        };
+        // Looking for due entries reads the outbox, so one-by-one records are taken kPassRecords at a
+        // time, not a handful.
         std::deque<HttpRequest> queue;
-        for (std::size_t i = 0; i < p.jobs.size(); ++i)
-            queue.push_back(request_for(i, p.jobs[i]));
+        found = take(std::max(in_flight * bulk, kPassRecords), true, queue);
+        if (!found) return true;
+        // What the answers that came in together mean is written in one transaction: one commit for a
+        // bulk answer's hundreds of records, or for the several PUTs answered in one round, not one each.
         stats.requests += pool.run(
             std::move(queue),
             [&](const HttpRequest& req, const HttpAnswer& a, std::deque<HttpRequest>& more) {
-                // What one answer means for its records is written in one transaction: one commit for
-                // a bulk answer's hundreds of records, not one each.
-                bool go_on = true;
-                ledger.write_batch([&] { go_on = handle(p, req, a, more); });
-                return go_on;
+                if (!handle(p, req, a, more)) return false;
+                if (more.empty() && !stop.load()) take(bulk == 1 ? kPassRecords : bulk, false, more);
+                return true;
             },
-            &stop);
+            &stop, [&](const std::function<void()>& report) { ledger.write_batch(report); });
         if (p.next_due && (!next_due || *p.next_due < *next_due)) next_due = p.next_due;
         return !stats.stopped_by;
     }

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -193,7 +194,8 @@ HttpPool::HttpPool(const BackendSettings& settings, const std::string& token) : 
 
 HttpPool::~HttpPool() = default;
 
-int HttpPool::run(std::deque<HttpRequest> queue, const OnDone& on_done, const std::atomic<bool>* stop) {
+int HttpPool::run(std::deque<HttpRequest> queue, const OnDone& on_done, const std::atomic<bool>* stop,
+                  const AroundRound& around_round) {
     Impl& p = *impl_;
     std::vector<std::unique_ptr<Transfer>> active;
     int sent = 0;
@@ -229,6 +231,7 @@ int HttpPool::run(std::deque<HttpRequest> queue, const OnDone& on_done, const st
         int running = 0;
         curl_multi_perform(p.multi, &running);
         int left = 0;
+        std::vector<Transfer*> ended;
         while (CURLMsg* msg = curl_multi_info_read(p.multi, &left)) {
             if (msg->msg != CURLMSG_DONE) continue;
             Transfer* t = nullptr;
@@ -246,14 +249,21 @@ int HttpPool::run(std::deque<HttpRequest> queue, const OnDone& on_done, const st
             curl_slist_free_all(t->headers);
             t->headers = nullptr;
             p.idle.push_back(t->easy);
-            // on_done may queue more; the transfer leaves `active` after it has been reported.
-            const bool go_on = on_done(t->request, t->answer, queue);
-            if (!go_on) halted = true;
-            for (auto it = active.begin(); it != active.end(); ++it)
-                if (it->get() == t) {
-                    active.erase(it);
-                    break;
-                }
+            ended.push_back(t);
+        }
+        if (!ended.empty()) {
+            const auto report = [&] {
+                for (Transfer* t : ended)
+                    if (!on_done(t->request, t->answer, queue)) halted = true; // on_done may queue more
+            };
+            if (around_round)
+                around_round(report);
+            else
+                report();
+            // The transfers leave `active` after they have been reported.
+            std::erase_if(active, [&](const std::unique_ptr<Transfer>& t) {
+                return std::find(ended.begin(), ended.end(), t.get()) != ended.end();
+            });
         }
         if (!active.empty()) curl_multi_poll(p.multi, nullptr, 0, 100, nullptr);
     }

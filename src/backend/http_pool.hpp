@@ -47,8 +47,13 @@ public:
     // each ends; it may queue more. When it returns false, or `stop` is set, no further request starts
     // (those in flight finish and are reported; after `stop`, for at most two seconds, then they are
     // abandoned unreported). Returns how many requests were sent.
+    // The answers that come in together (one wait on the sockets) are reported together, inside
+    // `around_round` when given: it gets a function that reports them and must call it once (the drainer
+    // writes them in one ledger transaction).
     using OnDone = std::function<bool(const HttpRequest&, const HttpAnswer&, std::deque<HttpRequest>& queue)>;
-    int run(std::deque<HttpRequest> queue, const OnDone& on_done, const std::atomic<bool>* stop = nullptr);
+    using AroundRound = std::function<void(const std::function<void()>& report)>;
+    int run(std::deque<HttpRequest> queue, const OnDone& on_done, const std::atomic<bool>* stop = nullptr,
+            const AroundRound& around_round = {});
 
 private:
     struct Impl;

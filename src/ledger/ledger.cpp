@@ -8,6 +8,7 @@
 #include "records.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
+#include "statement_cache.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
@@ -59,6 +60,13 @@ sqlite3* open_connection(const std::filesystem::path& path, int flags) {
     // Concurrent vesperctl processes wait for each other's transactions instead of failing.
     sqlite3_busy_timeout(db, 30000);
     return db;
+}
+
+// The kept statements go first: sqlite3_close refuses a connection that still has statements.
+void close_connection(sqlite3* db) {
+    if (!db) return;
+    sql::statement_cache::release(db);
+    sqlite3_close(db);
 }
 
 // What the file at `path` is, looked at through a read-only connection: nothing is written, so a file
@@ -238,11 +246,11 @@ std::string backend_record_json(const Device& d, const std::optional<TestSummary
 }
 
 Ledger::Ledger(std::filesystem::path path, sqlite3* db, std::string actor)
-    : path_(std::move(path)), db_(db), actor_(std::move(actor)), rng_(serial::csprng()) {}
-
-Ledger::~Ledger() {
-    if (db_) sqlite3_close(db_);
+    : path_(std::move(path)), db_(db), actor_(std::move(actor)), rng_(serial::csprng()) {
+    sql::statement_cache::keep(db_);
 }
+
+Ledger::~Ledger() { close_connection(db_); }
 
 Ledger::Ledger(Ledger&& o) noexcept
     : path_(std::move(o.path_)), db_(o.db_), actor_(std::move(o.actor_)), created_(o.created_),
@@ -252,7 +260,7 @@ Ledger::Ledger(Ledger&& o) noexcept
 
 Ledger& Ledger::operator=(Ledger&& o) noexcept {
     if (this != &o) {
-        if (db_) sqlite3_close(db_);
+        close_connection(db_);
         path_ = std::move(o.path_);
         db_ = o.db_;
         actor_ = std::move(o.actor_);
@@ -461,6 +469,8 @@ void Ledger::write_batch(const std::function<void()>& writes) {
     writes();
     tx.commit();
 }
+
+void Ledger::sync_at_checkpoints() { sql::exec(db_, "PRAGMA synchronous = NORMAL"); }
 
 void Ledger::read_snapshot(const std::function<void()>& reads) const {
     sql::Transaction tx(db_, sql::Transaction::Mode::read); // inside another transaction: joins it

@@ -67,12 +67,6 @@ OutboxEntry entry_by_id(sqlite3* db, std::int64_t id) {
     return read_entry(st);
 }
 
-void supersede_older(sqlite3* db, const OutboxEntry& e) {
-    sql::Stmt st(db, "UPDATE outbox SET state = 'superseded' WHERE serial = ? AND state = 'pending' AND id < ?");
-    st.bind(1, e.serial).bind(2, e.id);
-    st.run();
-}
-
 } // namespace
 
 const char* to_string(OutboxState s) {
@@ -100,17 +94,25 @@ std::vector<OutboxEntry> Ledger::pending_outbox() const {
     return out;
 }
 
-std::vector<OutboxEntry> Ledger::due_outbox(std::optional<std::int64_t> batch, const std::string& now,
-                                            std::size_t limit) const {
+std::vector<OutboxEntry> Ledger::outbox_entries() const {
     sql::Stmt st(db_, std::string("SELECT ") + kColumns +
-                          " FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND " +
-                          "o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.serial = o.serial AND p.state = 'pending') "
-                          "AND " +
-                          std::string(kForBackend) +
-                          " AND (?1 IS NULL OR d.batch_id = ?1) AND "
-                          "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2) ORDER BY o.id LIMIT ?3");
+                          " FROM outbox o JOIN devices d ON d.serial = o.serial ORDER BY o.id");
+    std::vector<OutboxEntry> out;
+    while (st.step())
+        out.push_back(read_entry(st));
+    return out;
+}
+
+std::vector<OutboxEntry> Ledger::due_outbox(std::optional<std::int64_t> batch, const std::string& now,
+                                            std::size_t limit, std::int64_t after_id) const {
+    sql::Stmt st(db_,
+                 std::string("SELECT ") + kColumns +
+                     " FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND " +
+                     std::string(kForBackend) +
+                     " AND (?1 IS NULL OR d.batch_id = ?1) AND "
+                     "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2) AND o.id > ?4 ORDER BY o.id LIMIT ?3");
     bind_batch(st, 1, batch);
-    st.bind(2, now).bind(3, static_cast<std::int64_t>(limit));
+    st.bind(2, now).bind(3, static_cast<std::int64_t>(limit)).bind(4, after_id);
     std::vector<OutboxEntry> out;
     while (st.step())
         out.push_back(read_entry(st));
@@ -121,9 +123,7 @@ Ledger::OutboxDepth Ledger::outbox_depth(std::optional<std::int64_t> batch, cons
     OutboxDepth depth;
     read_snapshot([&] {
         sql::Stmt st(db_, "SELECT COUNT(*), COALESCE(SUM(o.next_attempt_at IS NOT NULL AND o.next_attempt_at > ?2), 0) "
-                          "FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND "
-                          "o.id = (SELECT MAX(p.id) FROM outbox p WHERE p.serial = o.serial AND p.state = 'pending') "
-                          "AND " +
+                          "FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND " +
                               std::string(kForBackend) + " AND (?1 IS NULL OR d.batch_id = ?1)");
         bind_batch(st, 1, batch);
         st.bind(2, now);
@@ -137,20 +137,26 @@ Ledger::OutboxDepth Ledger::outbox_depth(std::optional<std::int64_t> batch, cons
 
 bool Ledger::outbox_confirmed(const OutboxDelivery& delivery) {
     sql::Transaction tx(db_);
-    const OutboxEntry e = entry_by_id(db_, delivery.id);
-    if (e.state != OutboxState::pending) return false; // another drainer's confirmation came first
+    std::string serial, payload;
     {
+        // Only a pending entry: another drainer's confirmation may have come first, or a newer record of
+        // the device superseded this one while it was on its way (that one goes next).
         sql::Stmt st(db_, "UPDATE outbox SET state = 'sent', sent_at = ?, record_sha256 = ?, attempts = attempts + 1, "
-                          "next_attempt_at = NULL WHERE id = ?");
-        st.bind(1, now_utc_iso8601()).bind(2, delivery.record_sha256).bind(3, e.id);
-        st.run();
+                          "next_attempt_at = NULL WHERE id = ? AND state = 'pending' RETURNING serial, payload");
+        st.bind(1, now_utc_iso8601()).bind(2, delivery.record_sha256).bind(3, delivery.id);
+        if (!st.step()) {
+            entry_by_id(db_, delivery.id); // an entry that does not exist is an error, not a late answer
+            return false;
+        }
+        serial = st.text(0);
+        payload = st.text(1);
+        st.run(); // to its end, where the statement is done
     }
-    supersede_older(db_, e);
     // Registered means the backend holds the tested record; the device's own status says so next.
-    const auto sent = nlohmann::json::parse(e.payload, nullptr, false);
-    const auto d = detail::device_by_serial(db_, e.serial);
+    const auto sent = nlohmann::json::parse(payload, nullptr, false);
+    const auto d = detail::device_by_serial(db_, serial);
     if (d && d->status == DeviceStatus::tested && sent.is_object() && sent.value("status", "") == "tested")
-        detail::move_device(db_, actor_, *d, DeviceStatus::registered, "", {{"outbox", e.id}});
+        detail::move_device(db_, actor_, *d, DeviceStatus::registered, "", {{"outbox", delivery.id}});
     tx.commit();
     return true;
 }
@@ -175,7 +181,6 @@ void Ledger::outbox_dead(std::int64_t id, const std::string& error, const std::s
         st.bind(1, error).bind(2, response).bind(3, id);
         st.run();
     }
-    supersede_older(db_, e);
     detail::audit(db_, actor_, "outbox.dead", e.serial, {{"outbox", e.id}, {"error", error}});
     tx.commit();
 }

@@ -67,7 +67,14 @@ std::optional<TestSummary> last_test_summary(sqlite3* db, std::string_view seria
 
 namespace {
 
+// The new record replaces the device's pending one, which was never going to be sent: the backend
+// gets a device's newest record only (schema 9 keeps one pending entry a device).
 void insert_outbox(sqlite3* db, const std::string& serial, std::string_view kind, const std::string& payload) {
+    {
+        sql::Stmt st(db, "UPDATE outbox SET state = 'superseded' WHERE serial = ? AND state = 'pending'");
+        st.bind(1, serial);
+        st.run();
+    }
     sql::Stmt st(db, "INSERT INTO outbox(serial, kind, payload, created_at) VALUES (?,?,?,?)");
     st.bind(1, serial).bind(2, kind).bind(3, payload).bind(4, now_utc_iso8601());
     st.run();

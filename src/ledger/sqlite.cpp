@@ -1,5 +1,7 @@
 #include "sqlite.hpp"
 
+#include "statement_cache.hpp"
+
 #include <optional>
 
 #include "vesper/core/error.hpp"
@@ -70,11 +72,24 @@ void fail_sqlite(sqlite3* db, const std::string& what) {
 }
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+    stmt_ = statement_cache::take(db, sql);
+    if (stmt_) {
+        keep_ = true;
+        return;
+    }
     if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
         fail_sqlite(db, "cannot prepare statement");
+    // Kept under the text SQLite holds, which is the text asked for unless it had more than one statement.
+    const char* held = sqlite3_sql(stmt_);
+    keep_ = held && std::string_view(held) == sql;
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+    if (keep_)
+        statement_cache::give_back(db_, stmt_);
+    else
+        sqlite3_finalize(stmt_);
+}
 
 Stmt& Stmt::bind(int index, std::string_view v) {
     if (sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)

@@ -22,6 +22,8 @@ namespace vesper::ledger::sql {
 std::string sqlite_problem(int code, const std::string& sqlite_message);
 ErrorCode error_code(int code);
 
+// A statement of the connection: taken from the connection's kept statements when it keeps them
+// (statement_cache), else prepared; given back (or finalized) when it goes out of scope.
 class Stmt {
 public:
     Stmt(sqlite3* db, std::string_view sql);
@@ -52,6 +54,7 @@ public:
 private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
+    bool keep_ = false;
 };
 
 void exec(sqlite3* db, const char* sql);

@@ -76,7 +76,7 @@ TEST_CASE("ledger: batch create makes devices, serials, outbox records and an au
         serials.insert(d.serial);
     }
     CHECK(serials.size() == 25);
-    auto outbox = l.pending_outbox();
+    auto outbox = l.outbox_entries();
     REQUIRE(outbox.size() == 25);
     auto rec = nlohmann::json::parse(outbox.front().payload);
     CHECK(rec["serial_number"] == devices.front().serial);
@@ -166,6 +166,6 @@ TEST_CASE("ledger: device status follows the life cycle", "[ledger]") {
     auto audit = l.audit_log(sn);
     REQUIRE(audit.size() == 2);
     CHECK(audit[1].action == "device.failed");
-    CHECK(l.pending_outbox().size() == 3); // create + two updates
+    CHECK(l.outbox_entries().size() == 3); // create + two updates
     CHECK_THROWS_AS(l.get_device("PV-26A18-BC02R-ZZZZZ"), Error);
 }

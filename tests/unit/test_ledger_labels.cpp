@@ -141,17 +141,17 @@ TEST_CASE("ledger labels: the claim code hash is kept, exported and queued, and 
     auto b = l.create_batch(test::batch_spec(1));
     const auto sn = l.devices_of_batch(b.id)[0].serial;
     CHECK(nlohmann::json::parse(ledger::backend_record_json(l.get_device(sn))).at("claim_code_hash").is_null());
-    const auto outbox_before = l.pending_outbox().size();
+    const auto outbox_before = l.outbox_entries().size();
     const std::string h1(64, 'a'), h2(64, 'b');
     l.set_claim_code_hash(sn, h1);
     CHECK(l.get_device(sn).claim_code_hash == h1);
     auto record = nlohmann::json::parse(ledger::backend_record_json(l.get_device(sn)));
     CHECK(record.at("claim_code_hash") == h1);
     CHECK(record.count("claim_code") == 0);
-    CHECK(l.pending_outbox().size() == outbox_before + 1);
-    CHECK(nlohmann::json::parse(l.pending_outbox().back().payload).at("claim_code_hash") == h1);
+    CHECK(l.outbox_entries().size() == outbox_before + 1);
+    CHECK(nlohmann::json::parse(l.outbox_entries().back().payload).at("claim_code_hash") == h1);
     l.set_claim_code_hash(sn, h1); // the same: nothing written
-    CHECK(l.pending_outbox().size() == outbox_before + 1);
+    CHECK(l.outbox_entries().size() == outbox_before + 1);
     CHECK(audits(l, sn, "device.claim_code") == 1);
     l.set_claim_code_hash(sn, h2);
     CHECK(l.get_device(sn).claim_code_hash == h2);
@@ -175,12 +175,12 @@ INSERT INTO devices(serial,batch_id,hw_type,hw_version,status,mac,subscription_p
     REQUIRE(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'labels'") == 0);
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 8);
+        CHECK(l.schema_version() == 9);
         const auto d = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(d.status == DeviceStatus::tested);
         CHECK(d.claim_code_hash.empty());
         l.record_labels({label(d.serial)});
         CHECK(l.labels_of(d.serial).size() == 1);
     }
-    CHECK(count_rows(t.path, "PRAGMA user_version") == 8);
+    CHECK(count_rows(t.path, "PRAGMA user_version") == 9);
 }

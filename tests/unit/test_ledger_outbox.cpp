@@ -58,14 +58,16 @@ TEST_CASE("ledger outbox: only each device's newest record is due, and confirmin
     REQUIRE(mine != due.end());
     CHECK(status_in(*mine) == "tested");
     CHECK(l.outbox_depth(b.id, kNow).pending == 2);
-    CHECK(l.pending_outbox().size() == 2 * 3 + 1); // every record is kept: 3 of each tested device, 1 of the other
+    CHECK(l.outbox_entries().size() == 2 * 3 + 1); // every record is kept: 3 of each tested device, 1 of the other
+    CHECK(l.pending_outbox().size() == 3);         // but only a device's newest is pending
     CHECK(l.due_outbox(b.id + 1, kNow, 100).empty());
     CHECK(l.due_outbox(std::nullopt, kNow, 1).size() == 1);
 
     CHECK(l.outbox_confirmed({mine->id, std::string(64, 'a')}));
     CHECK_FALSE(l.outbox_confirmed({mine->id, std::string(64, 'a')})); // a second confirmation changes nothing
     CHECK(l.get_device(sn).status == DeviceStatus::registered);
-    // Its older records (manufactured, flashed) were superseded; the registered record is queued and due next.
+    // Its older records (manufactured, flashed) were superseded as newer ones were queued; the registered
+    // record is queued and due next.
     CHECK(count_rows(t.path,
                      ("SELECT COUNT(*) FROM outbox WHERE serial = '" + sn + "' AND state = 'superseded'").c_str()) ==
           2);
@@ -140,10 +142,56 @@ INSERT INTO outbox(serial,kind,payload,created_at,sent_at) VALUES
   ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"tested"}','2026-01-18T08:02:00Z',NULL);
 )sql" + test::kSchema6Marks);
     auto l = t.open();
-    CHECK(l.schema_version() == 8);
+    CHECK(l.schema_version() == 9);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND id = 1") == 1);
     const auto due = l.due_outbox(1, kNow, 10);
     REQUIRE(due.size() == 1);
     CHECK(due[0].id == 2);
     CHECK(l.pending_outbox().size() == 1);
+}
+
+TEST_CASE("ledger outbox: schema 9 keeps one pending entry a device, its newest", "[ledger][outbox]") {
+    TempLedger t;
+    // Schema 6 as shipped, with two unsent records of one device: migrating supersedes the older.
+    test::exec_sql(t.path, std::string(test::kSchema1Sql) + test::kSchema2Sql + test::kSchema3Sql + test::kSchema4Sql +
+                               test::kSchema5Sql + test::kSchema6Sql + R"sql(
+INSERT INTO batches VALUES (1,'BC','02',2,'standard',8,'2026-01-18T08:00:00Z','old');
+INSERT INTO serials VALUES ('PV-26A18-BC02R-AAAAA','PV-26A18-BC02R','2026-01-18T08:00:00Z',1),
+  ('PV-26A18-BC02R-BBBBB','PV-26A18-BC02R','2026-01-18T08:00:00Z',1);
+INSERT INTO devices(serial,batch_id,hw_type,hw_version,status,subscription_plan,available_outputs,created_at,updated_at)
+  VALUES ('PV-26A18-BC02R-AAAAA',1,'BC','02','tested','standard',8,'2026-01-18T08:00:00Z','2026-01-18T08:00:00Z'),
+  ('PV-26A18-BC02R-BBBBB',1,'BC','02','tested','standard',8,'2026-01-18T08:00:00Z','2026-01-18T08:00:00Z');
+INSERT INTO outbox(serial,kind,payload,created_at,sent_at) VALUES
+  ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"manufactured"}','2026-01-18T08:00:00Z',NULL),
+  ('PV-26A18-BC02R-BBBBB','device.upsert','{"status":"tested"}','2026-01-18T08:01:00Z',NULL),
+  ('PV-26A18-BC02R-AAAAA','device.upsert','{"status":"tested"}','2026-01-18T08:02:00Z',NULL);
+)sql" + test::kSchema6Marks);
+    auto l = t.open();
+    CHECK(count_rows(t.path, "SELECT COUNT(*) FROM outbox WHERE id = 1 AND state = 'superseded'") == 1);
+    const auto pending = l.pending_outbox();
+    REQUIRE(pending.size() == 2);
+    CHECK(pending[0].id == 2);
+    CHECK(pending[1].id == 3);
+    CHECK(l.outbox_depth(1, kNow).pending == 2);
+
+    // Queuing a device's record supersedes its pending one: the newest is the only one sent.
+    l.set_claim_code_hash("PV-26A18-BC02R-AAAAA", std::string(64, 'c'));
+    const auto after = l.pending_outbox();
+    REQUIRE(after.size() == 2);
+    CHECK(after[1].id > 3);
+    CHECK(nlohmann::json::parse(after[1].payload).at("claim_code_hash") == std::string(64, 'c'));
+    CHECK(count_rows(t.path, "SELECT COUNT(*) FROM outbox WHERE id = 3 AND state = 'superseded'") == 1);
+    // A confirmation of the superseded record (in flight when it was replaced) changes nothing.
+    CHECK_FALSE(l.outbox_confirmed({3, std::string(64, 'a')}));
+    CHECK(l.get_device("PV-26A18-BC02R-AAAAA").status == DeviceStatus::tested);
+
+    // The file itself refuses a second pending entry of a device.
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(t.path.c_str(), &h) == SQLITE_OK);
+    const int rc = sqlite3_exec(h,
+                                "INSERT INTO outbox(serial,kind,payload,created_at) VALUES "
+                                "('PV-26A18-BC02R-BBBBB','device.upsert','{}','2026-01-18T09:00:00Z')",
+                                nullptr, nullptr, nullptr);
+    sqlite3_close(h);
+    CHECK(rc == SQLITE_CONSTRAINT);
 }

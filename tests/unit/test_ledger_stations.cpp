@@ -88,8 +88,8 @@ PRAGMA user_version = 1;
 )sql");
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 8);
-        CHECK(ledger::Ledger::current_schema_version() == 8);
+        CHECK(l.schema_version() == 9);
+        CHECK(ledger::Ledger::current_schema_version() == 9);
         CHECK_FALSE(l.created());
         auto a = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(a.status == DeviceStatus::flashed);
@@ -100,7 +100,7 @@ PRAGMA user_version = 1;
         CHECK(a.firmware_version.empty());
         CHECK(a.firmware_sha256.empty());
         CHECK(l.audit_log("batch:1").size() == 1);
-        CHECK(l.pending_outbox().size() == 1);
+        CHECK(l.outbox_entries().size() == 1);
         CHECK(l.attempts_of(a.serial).empty());
         // The old binding is honoured; the free device binds and flashes on the new schema.
         CHECK(l.bind_mac(1, "24:0A:C4:00:00:01").device.serial == a.serial);
@@ -111,7 +111,7 @@ PRAGMA user_version = 1;
         CHECK(l.get_device(b.device.serial).station == "A");
     }
     // Reopening migrates nothing again; the ledger now carries the application_id.
-    CHECK(t.open().schema_version() == 8);
+    CHECK(t.open().schema_version() == 9);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM attempts") == 1);
     CHECK(count_rows(t.path, "PRAGMA application_id") == ledger::kApplicationId);
 }
@@ -278,7 +278,7 @@ TEST_CASE("ledger stations: a passed flash moves the device to flashed with wher
     auto sn = l.bind_mac(b.id, mac_of(1)).device.serial;
     // A retry after a failure: failed -> flashed clears last_error.
     l.finish_attempt(l.begin_attempt(sn, "flash", "A", "/dev/ttyUSB0"), failed("write", "write at 0x10000 timed out"));
-    const auto outbox_before = l.pending_outbox().size();
+    const auto outbox_before = l.outbox_entries().size();
     auto id = l.begin_attempt(sn, "flash", "A", "/dev/ttyUSB0");
     l.finish_attempt(id, passed(41.5));
 
@@ -317,7 +317,7 @@ TEST_CASE("ledger stations: a passed flash moves the device to flashed with wher
     CHECK(details["attempt"] == id);
     CHECK(details["station"] == "A");
     CHECK(details["firmware_version"] == "1.4.2");
-    auto outbox = l.pending_outbox();
+    auto outbox = l.outbox_entries();
     REQUIRE(outbox.size() == outbox_before + 1);
     auto rec = nlohmann::json::parse(outbox.back().payload);
     CHECK(rec["status"] == "flashed");
@@ -351,7 +351,7 @@ TEST_CASE("ledger stations: a failed flash moves the device to failed and keeps 
     CHECK(a.seconds == Approx(3));
     CHECK(l.audit_log(sn).back().action == "device.failed");
     CHECK(nlohmann::json::parse(l.audit_log(sn).back().details)["cause"] == "verify");
-    CHECK(nlohmann::json::parse(l.pending_outbox().back().payload)["status"] == "failed");
+    CHECK(nlohmann::json::parse(l.outbox_entries().back().payload)["status"] == "failed");
     // The retry reuses the serial.
     CHECK(l.bind_mac(b.id, mac_of(1)).device.serial == sn);
 
@@ -411,14 +411,14 @@ TEST_CASE("ledger stations: attempts of steps that set no status are recorded wi
     auto sn = l.bind_mac(b.id, mac_of(1)).device.serial;
     l.finish_attempt(l.begin_attempt(sn, "flash", "A", "p"), passed(40));
     const auto audit_before = l.audit_log(sn).size();
-    const auto outbox_before = l.pending_outbox().size();
+    const auto outbox_before = l.outbox_entries().size();
     l.finish_attempt(l.begin_attempt(sn, "test", "A", "p"), failed("console", "no prompt within 10 s", std::nullopt));
     l.finish_attempt(l.begin_attempt(sn, "label", "A", "p"), passed(2, "{}", std::nullopt));
     auto d = l.get_device(sn);
     CHECK(d.status == DeviceStatus::flashed);
     CHECK(d.last_error.empty());
     CHECK(l.audit_log(sn).size() == audit_before);
-    CHECK(l.pending_outbox().size() == outbox_before);
+    CHECK(l.outbox_entries().size() == outbox_before);
     auto attempts = l.attempts_of(sn);
     REQUIRE(attempts.size() == 3);
     CHECK(attempts[1].step == "test");

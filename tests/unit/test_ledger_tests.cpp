@@ -100,8 +100,8 @@ INSERT INTO attempts(batch_id,serial,step,station,port,mac,started_at,finished_a
     REQUIRE(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'test_results'") == 0);
     {
         auto l = t.open();
-        CHECK(l.schema_version() == 8);
-        CHECK(ledger::Ledger::current_schema_version() == 8);
+        CHECK(l.schema_version() == 9);
+        CHECK(ledger::Ledger::current_schema_version() == 9);
         CHECK_FALSE(l.created());
         CHECK(l.attempts_of("PV-26A18-BC02R-AAAAA").size() == 1);
         CHECK(l.test_results_of("PV-26A18-BC02R-AAAAA").empty());
@@ -109,7 +109,7 @@ INSERT INTO attempts(batch_id,serial,step,station,port,mac,started_at,finished_a
         CHECK(l.get_device("PV-26A18-BC02R-AAAAA").status == DeviceStatus::tested);
         CHECK(l.test_results_of("PV-26A18-BC02R-AAAAA").size() == 2);
     }
-    CHECK(count_rows(t.path, "PRAGMA user_version") == 8);
+    CHECK(count_rows(t.path, "PRAGMA user_version") == 9);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN "
                              "('test_results_by_attempt','test_results_by_serial')") == 2);
     // Opened read-only, as `batch report` does: nothing to migrate again, the results are there.
@@ -225,7 +225,7 @@ TEST_CASE("ledger tests: bad tests are refused before anything is written", "[le
     auto sn = flashed_board(l, b.id, 1);
     auto id = l.begin_attempt(sn, "test", "A", "/dev/ttyUSB0");
     const auto audit_before = l.audit_log(sn).size();
-    const auto outbox_before = l.pending_outbox().size();
+    const auto outbox_before = l.outbox_entries().size();
 
     struct Bad {
         const char* what;
@@ -273,7 +273,7 @@ TEST_CASE("ledger tests: bad tests are refused before anything is written", "[le
     CHECK(l.attempts_of(sn).back().result == AttemptResult::running);
     CHECK(l.get_device(sn).status == DeviceStatus::flashed);
     CHECK(l.audit_log(sn).size() == audit_before);
-    CHECK(l.pending_outbox().size() == outbox_before);
+    CHECK(l.outbox_entries().size() == outbox_before);
     CHECK(count_rows(t.path, "SELECT COUNT(*) FROM test_results") == 0);
 
     // The same attempt then finishes normally; an optional failure in a passed run is fine.
@@ -293,7 +293,7 @@ TEST_CASE("ledger tests: a test whose insert fails leaves the attempt running an
                      "BEGIN SELECT RAISE(ABORT, 'boom refused'); END;");
     auto id = l.begin_attempt(sn, "test", "A", "/dev/ttyUSB0");
     const auto audit_before = l.audit_log(sn).size();
-    const auto outbox_before = l.pending_outbox().size();
+    const auto outbox_before = l.outbox_entries().size();
     for (bool passed : {true, false}) {
         INFO(passed);
         auto outcome = test_outcome({record("boot", "pass"), record("outputs", passed ? "pass" : "fail"),
@@ -306,7 +306,7 @@ TEST_CASE("ledger tests: a test whose insert fails leaves the attempt running an
         CHECK(l.get_device(sn).status == DeviceStatus::flashed);
         CHECK(l.get_device(sn).last_error.empty());
         CHECK(l.audit_log(sn).size() == audit_before);
-        CHECK(l.pending_outbox().size() == outbox_before);
+        CHECK(l.outbox_entries().size() == outbox_before);
         CHECK(count_rows(t.path, "SELECT COUNT(*) FROM test_results") == 0);
     }
     exec_sql(t.path, "DROP TRIGGER refuse_boom;");
@@ -429,16 +429,16 @@ TEST_CASE("ledger tests: the queued backend record carries the firmware and the 
     auto l = t.open();
     auto b = l.create_batch(test::batch_spec(1));
     auto sn = l.bind_mac(b.id, mac_of(1)).device.serial;
-    auto newest = [&] { return nlohmann::json::parse(l.pending_outbox().back().payload); };
+    auto newest = [&] { return nlohmann::json::parse(l.outbox_entries().back().payload); };
     CHECK(newest().at("firmware").is_null());
     CHECK_FALSE(newest().contains("test"));
 
     // A flash that also sets the claim code hash: one record for the whole change, with both.
-    const auto before_flash = l.pending_outbox().size();
+    const auto before_flash = l.outbox_entries().size();
     auto flash = flash_passed();
     flash.claim_code_hash = std::string(64, 'c');
     l.finish_attempt(l.begin_attempt(sn, "flash", "A", "/dev/ttyUSB1"), flash);
-    CHECK(l.pending_outbox().size() == before_flash + 1);
+    CHECK(l.outbox_entries().size() == before_flash + 1);
     CHECK(newest().at("firmware") == nlohmann::json{{"version", "1.4.2"}, {"sha256", std::string(64, 'a')}});
     CHECK(newest().at("claim_code_hash") == std::string(64, 'c'));
     CHECK(newest().at("status") == "flashed");
@@ -479,12 +479,12 @@ TEST_CASE("ledger tests: a register attempt queues the device's record once, and
     CHECK(l.get_device(sn).status == DeviceStatus::tested); // registered follows the backend's confirmation
 
     // Refused for good: the dead record is queued again by the next register attempt.
-    const auto newest = l.pending_outbox().back();
+    const auto newest = l.outbox_entries().back();
     REQUIRE(newest.serial == sn);
     l.outbox_dead(newest.id, "400 record.invalid", R"({"error":{}})");
     l.finish_attempt(l.begin_attempt(sn, "register", "A", "/dev/ttyUSB0"), reg);
     CHECK(count() == tested_records + 1);
-    CHECK(l.pending_outbox().back().payload == newest.payload);
+    CHECK(l.outbox_entries().back().payload == newest.payload);
 
     // A failed register attempt queues nothing.
     auto failed = reg;

@@ -28,10 +28,36 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 );
 )";
 
-struct StmtFree {
-    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+constexpr const char* kGet = "SELECT serial_number, record, record_sha256, updated_at, stored_at FROM devices "
+                             "WHERE serial_number = ?1";
+constexpr const char* kPut = "INSERT INTO devices (serial_number, record, record_sha256, updated_at, stored_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(serial_number) DO UPDATE SET "
+                             "record = excluded.record, record_sha256 = excluded.record_sha256, "
+                             "updated_at = excluded.updated_at, stored_at = excluded.stored_at";
+constexpr const char* kList = "SELECT serial_number, record, record_sha256, updated_at, stored_at FROM devices "
+                              "WHERE serial_number > ?1 ORDER BY serial_number LIMIT ?2";
+constexpr const char* kCount = "SELECT COUNT(*) FROM devices";
+constexpr const char* kResponse =
+    "SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = ?1 AND key = ?2";
+constexpr const char* kSaveResponse =
+    "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+// A prepared statement of the store's, reset (bindings cleared) when this use of it ends.
+class Use {
+public:
+    explicit Use(sqlite3_stmt* s) : s_(s) {}
+    ~Use() {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+    }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    sqlite3_stmt* get() const { return s_; }
+
+private:
+    sqlite3_stmt* s_;
 };
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFree>;
 
 std::string column_text(sqlite3_stmt* s, int i) {
     const unsigned char* t = sqlite3_column_text(s, i);
@@ -53,15 +79,30 @@ Store::Store(const std::string& path) : path_(path) {
         exec("PRAGMA journal_mode=WAL;");
         exec("PRAGMA synchronous=NORMAL;");
         exec(kSchema);
+        // Prepared once: parsing a statement costs more than running it, and a bulk runs four a record.
+        for (auto& [slot, sql] :
+             std::initializer_list<std::pair<sqlite3_stmt**, const char*>>{{&get_, kGet},
+                                                                           {&put_, kPut},
+                                                                           {&list_, kList},
+                                                                           {&count_, kCount},
+                                                                           {&response_, kResponse},
+                                                                           {&save_response_, kSaveResponse}})
+            if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, nullptr) != SQLITE_OK)
+                throw Error(ErrorCode::io_failed, "database " + path + ": " + sqlite3_errmsg(db_));
     } catch (...) {
-        sqlite3_close(db_);
-        db_ = nullptr;
+        close();
         throw;
     }
 }
 
-Store::~Store() {
+Store::~Store() { close(); }
+
+void Store::close() noexcept {
+    for (sqlite3_stmt* st : {get_, put_, list_, count_, response_, save_response_})
+        sqlite3_finalize(st);
+    get_ = put_ = list_ = count_ = response_ = save_response_ = nullptr;
     if (db_) sqlite3_close(db_);
+    db_ = nullptr;
 }
 
 void Store::exec(const char* sql) {
@@ -73,16 +114,8 @@ void Store::exec(const char* sql) {
     }
 }
 
-// Prepares `sql`; every failure is an io error naming the database.
-#define VESPER_PREPARE(name, sql)                                                                                      \
-    sqlite3_stmt* name##_raw = nullptr;                                                                                \
-    if (sqlite3_prepare_v2(db_, sql, -1, &name##_raw, nullptr) != SQLITE_OK)                                           \
-        throw Error(ErrorCode::io_failed, "database " + path_ + ": " + sqlite3_errmsg(db_));                           \
-    Stmt name(name##_raw)
-
 std::optional<StoredRecord> Store::get(const std::string& serial) const {
-    VESPER_PREPARE(s, "SELECT serial_number, record, record_sha256, updated_at, stored_at FROM devices "
-                      "WHERE serial_number = ?1");
+    const Use s(get_);
     sqlite3_bind_text(s.get(), 1, serial.data(), static_cast<int>(serial.size()), SQLITE_TRANSIENT);
     const int rc = sqlite3_step(s.get());
     if (rc == SQLITE_DONE) return std::nullopt;
@@ -92,10 +125,7 @@ std::optional<StoredRecord> Store::get(const std::string& serial) const {
 }
 
 void Store::put(const StoredRecord& r) {
-    VESPER_PREPARE(s, "INSERT INTO devices (serial_number, record, record_sha256, updated_at, stored_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(serial_number) DO UPDATE SET "
-                      "record = excluded.record, record_sha256 = excluded.record_sha256, "
-                      "updated_at = excluded.updated_at, stored_at = excluded.stored_at");
+    const Use s(put_);
     const std::string* values[] = {&r.serial_number, &r.record, &r.record_sha256, &r.updated_at, &r.stored_at};
     for (int i = 0; i < 5; ++i)
         sqlite3_bind_text(s.get(), i + 1, values[i]->data(), static_cast<int>(values[i]->size()), SQLITE_TRANSIENT);
@@ -105,8 +135,7 @@ void Store::put(const StoredRecord& r) {
 }
 
 std::vector<StoredRecord> Store::list(const std::string& after, int limit) const {
-    VESPER_PREPARE(s, "SELECT serial_number, record, record_sha256, updated_at, stored_at FROM devices "
-                      "WHERE serial_number > ?1 ORDER BY serial_number LIMIT ?2");
+    const Use s(list_);
     sqlite3_bind_text(s.get(), 1, after.data(), static_cast<int>(after.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int(s.get(), 2, limit);
     std::vector<StoredRecord> out;
@@ -119,14 +148,14 @@ std::vector<StoredRecord> Store::list(const std::string& after, int limit) const
 }
 
 std::int64_t Store::count() const {
-    VESPER_PREPARE(s, "SELECT COUNT(*) FROM devices");
+    const Use s(count_);
     if (sqlite3_step(s.get()) != SQLITE_ROW)
         throw Error(ErrorCode::io_failed, "database " + path_ + ": " + sqlite3_errmsg(db_));
     return sqlite3_column_int64(s.get(), 0);
 }
 
 std::optional<StoredResponse> Store::response(const std::string& scope, const std::string& key) const {
-    VESPER_PREPARE(s, "SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = ?1 AND key = ?2");
+    const Use s(response_);
     sqlite3_bind_text(s.get(), 1, scope.data(), static_cast<int>(scope.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(s.get(), 2, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
     const int rc = sqlite3_step(s.get());
@@ -136,8 +165,7 @@ std::optional<StoredResponse> Store::response(const std::string& scope, const st
 }
 
 void Store::save_response(const std::string& scope, const std::string& key, const StoredResponse& r) {
-    VESPER_PREPARE(s, "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    const Use s(save_response_);
     const std::string now = now_utc_iso8601();
     sqlite3_bind_text(s.get(), 1, scope.data(), static_cast<int>(scope.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(s.get(), 2, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);

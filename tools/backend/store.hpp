@@ -49,7 +49,10 @@ public:
 
 private:
     void exec(const char* sql);
+    void close() noexcept;
     sqlite3* db_ = nullptr;
+    sqlite3_stmt *get_ = nullptr, *put_ = nullptr, *list_ = nullptr, *count_ = nullptr, *response_ = nullptr,
+                 *save_response_ = nullptr;
     std::string path_;
 };
 

@@ -341,19 +341,28 @@ public:
     // one commit (one sync to disk) for them all, e.g. the answers of a bulk request.
     void write_batch(const std::function<void()>& writes);
 
+    // From now on this connection's commits do not wait for the disk: they survive this process being
+    // killed, but a power cut or an OS crash may undo the last of them (SQLite's WAL with synchronous =
+    // NORMAL; commits are synced at checkpoints). Only for writes that can be done again with the same
+    // result: the drainer's confirmations, whose records go again under the same idempotency keys.
+    void sync_at_checkpoints();
+
     // Runs `reads` (calls of this ledger's const methods) in one read transaction, so together they see
     // one consistent state of the ledger while other processes write. Nested calls join the outer one.
     void read_snapshot(const std::function<void()>& reads) const;
 
     std::vector<AuditEntry> audit_log(std::optional<std::string> subject = std::nullopt) const;
+    // The entries waiting to be sent: at most one a device (its newest record), oldest first.
     std::vector<OutboxEntry> pending_outbox() const;
+    // Every record ever queued, in any state, oldest first.
+    std::vector<OutboxEntry> outbox_entries() const;
 
     // --- The outbox drain (schema 7) --------------------------------------------------------------
-    // The entries to send now: per device (of `batch`, or every batch), its newest pending entry, when
-    // its next_attempt_at is not after `now` (ISO 8601 UTC, as the ledger writes times); oldest first,
-    // at most `limit`.
-    std::vector<OutboxEntry> due_outbox(std::optional<std::int64_t> batch, const std::string& now,
-                                        std::size_t limit) const;
+    // The entries to send now: per device (of `batch`, or every batch), its pending entry (its newest
+    // record), when its next_attempt_at is not after `now` (ISO 8601 UTC, as the ledger writes times);
+    // oldest first, at most `limit`, only entries newer than `after_id` (a drain's cursor).
+    std::vector<OutboxEntry> due_outbox(std::optional<std::int64_t> batch, const std::string& now, std::size_t limit,
+                                        std::int64_t after_id = 0) const;
     // Devices with a pending entry (of `batch`, or all), and of those how many wait for a retry later
     // than `now`.
     struct OutboxDepth {
