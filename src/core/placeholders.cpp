@@ -19,7 +19,8 @@ PlaceholderSplit split_placeholders(std::string_view text) {
             split.unclosed = text.substr(open);
             break;
         }
-        split.pieces.push_back({true, trim(text.substr(open + 2, close - open - 2)), text.substr(open, close + 2 - open)});
+        split.pieces.push_back(
+            {true, trim(text.substr(open + 2, close - open - 2)), text.substr(open, close + 2 - open)});
         pos = close + 2;
     }
     return split;

@@ -112,8 +112,7 @@ std::string report_text(const BatchReport& r) {
     };
     out << "failures: " << (r.failures_by_cause.empty() ? "none" : causes_text(r.failures_by_cause)) << "\n";
     const auto& reg = r.registration;
-    out << backend_queue_line(reg.queued, reg.waiting, std::nullopt, static_cast<int>(reg.dead_letters.size()))
-        << "\n";
+    out << backend_queue_line(reg.queued, reg.waiting, std::nullopt, static_cast<int>(reg.dead_letters.size())) << "\n";
     if (!reg.dead_letters.empty()) {
         // The backend's word on each: these need a person (vesperctl register --failed, --retry-failed).
         out << "\nrefused by the backend:\n";
