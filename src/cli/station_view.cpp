@@ -8,6 +8,7 @@
 #include "vesper/core/json_text.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/core/text_table.hpp"
+#include "vesper/ledger/report_text.hpp"
 
 namespace vesper::cli {
 
@@ -284,10 +285,9 @@ std::unique_ptr<StationView> make_json_view(std::ostream& out, StationRunInfo in
 }
 
 std::string outbox_text(const station::OutboxStatus& s, bool live) {
-    std::string text = "backend: " + std::to_string(s.queued) + " queued";
-    if (s.waiting > 0) text += " (" + std::to_string(s.waiting) + " waiting to retry)";
-    text += ", " + std::to_string(s.registered) + " registered";
-    if (s.dead > 0) text += ", " + std::to_string(s.dead) + " refused";
+    // The refused count only when there are any: a station's line stays short while all goes well.
+    std::string text = ledger::backend_queue_line(s.queued, s.waiting, s.registered,
+                                                  s.dead > 0 ? std::optional<int>(s.dead) : std::nullopt);
     if (!s.stopped.empty())
         text += " (stopped)";
     else if (live && !s.draining)

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "vesper/core/error.hpp"
+#include "vesper/core/placeholders.hpp"
 #include "vesper/core/text.hpp"
 
 namespace vesper::label {
@@ -32,16 +33,6 @@ std::string iso_week_code(int year, int month, int day) {
     char buf[8];
     std::strftime(buf, sizeof buf, "%g%V", &tm);
     return buf;
-}
-
-// The name in "{{ name }}" between `open` (at "{{") and `close` (at "}}"), spaces around it dropped.
-std::string name_between(std::string_view tmpl, std::size_t open, std::size_t close) {
-    auto name = tmpl.substr(open + 2, close - open - 2);
-    while (!name.empty() && name.front() == ' ')
-        name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ')
-        name.remove_suffix(1);
-    return std::string(name);
 }
 
 } // namespace
@@ -95,29 +86,29 @@ const Values& sample_values() {
 }
 
 std::vector<std::string> placeholders_in(std::string_view tmpl) {
+    const PlaceholderSplit split = split_placeholders(tmpl);
     std::vector<std::string> names;
-    for (std::size_t pos = tmpl.find("{{"); pos != std::string_view::npos; pos = tmpl.find("{{", pos)) {
-        const auto end = tmpl.find("}}", pos + 2);
-        if (end == std::string_view::npos)
-            fail(ErrorCode::label_placeholder, "'{{' without a closing '}}' in '" + std::string(tmpl) + "'");
-        std::string name = name_between(tmpl, pos, end);
-        if (name.empty())
+    for (const TextPiece& piece : split.pieces) {
+        if (!piece.placeholder) continue;
+        if (piece.text.empty())
             fail(ErrorCode::label_placeholder, "an empty placeholder {{}} in '" + std::string(tmpl) + "'");
-        names.push_back(std::move(name));
-        pos = end + 2;
+        names.emplace_back(piece.text);
     }
+    if (!split.unclosed.empty())
+        fail(ErrorCode::label_placeholder, "'{{' without a closing '}}' in '" + std::string(tmpl) + "'");
     return names;
 }
 
 std::string expand(std::string_view tmpl, const Values& values) {
+    const PlaceholderSplit split = split_placeholders(tmpl);
     std::string out;
     out.reserve(tmpl.size() + 32);
-    std::size_t at = 0;
-    for (std::size_t pos = tmpl.find("{{"); pos != std::string_view::npos; pos = tmpl.find("{{", at)) {
-        const auto end = tmpl.find("}}", pos + 2);
-        if (end == std::string_view::npos) break; // placeholders_in reports it
-        out.append(tmpl.substr(at, pos - at));
-        const std::string name = name_between(tmpl, pos, end);
+    for (const TextPiece& piece : split.pieces) {
+        if (!piece.placeholder) {
+            out.append(piece.text);
+            continue;
+        }
+        const std::string name(piece.text);
         const auto it = values.find(name);
         if (it == values.end()) {
             if (name == "claim_code")
@@ -127,10 +118,8 @@ std::string expand(std::string_view tmpl, const Values& values) {
                  "unknown placeholder {{" + name + "}} (placeholders: " + join(placeholder_names()) + ")");
         }
         out += it->second;
-        at = end + 2;
     }
-    out.append(tmpl.substr(std::min(at, tmpl.size())));
-    if (tmpl.find("{{", at) != std::string_view::npos) placeholders_in(tmpl); // throws for the unclosed one
+    if (!split.unclosed.empty()) placeholders_in(tmpl); // throws for the unclosed one
     return out;
 }
 

@@ -62,6 +62,14 @@ std::string status_line(const std::map<DeviceStatus, int>& counts) {
     return s;
 }
 
+std::string backend_queue_line(int queued, int waiting, std::optional<int> registered, std::optional<int> refused) {
+    std::string text = "backend: " + std::to_string(queued) + " queued";
+    if (waiting > 0) text += " (" + std::to_string(waiting) + " waiting to retry)";
+    if (registered) text += ", " + std::to_string(*registered) + " registered";
+    if (refused) text += ", " + std::to_string(*refused) + " refused";
+    return text;
+}
+
 std::string export_csv(const std::vector<Device>& devices) {
     std::vector<nlohmann::json> rows;
     for (const auto& d : devices)
@@ -104,9 +112,7 @@ std::string report_text(const BatchReport& r) {
     };
     out << "failures: " << (r.failures_by_cause.empty() ? "none" : causes_text(r.failures_by_cause)) << "\n";
     const auto& reg = r.registration;
-    out << "backend: " << reg.queued << " queued";
-    if (reg.waiting > 0) out << " (" << reg.waiting << " waiting to retry)";
-    out << ", " << reg.dead_letters.size() << " refused\n";
+    out << backend_queue_line(reg.queued, reg.waiting, std::nullopt, static_cast<int>(reg.dead_letters.size())) << "\n";
     if (!reg.dead_letters.empty()) {
         // The backend's word on each: these need a person (vesperctl register --failed, --retry-failed).
         out << "\nrefused by the backend:\n";

@@ -5,6 +5,7 @@
 #include "template_impl.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/placeholders.hpp"
 #include "vesper/core/text.hpp"
 #include "vesper/nvs/page_writer.hpp"
 
@@ -21,26 +22,16 @@ bool valid_field_name(std::string_view name) {
 
 // Splits "a{{ name }}b" into literal and placeholder segments. Throws Error(input) (reason only).
 std::vector<Segment> parse_segments(std::string_view value) {
+    const PlaceholderSplit split = split_placeholders(value);
     std::vector<Segment> out;
-    std::size_t pos = 0;
-    while (pos < value.size()) {
-        std::size_t open = value.find("{{", pos);
-        if (open == std::string_view::npos) {
-            out.push_back({false, std::string(value.substr(pos))});
-            break;
-        }
-        if (open > pos) out.push_back({false, std::string(value.substr(pos, open - pos))});
-        std::size_t close = value.find("}}", open + 2);
-        if (close == std::string_view::npos)
+    for (const TextPiece& piece : split.pieces) {
+        if (piece.placeholder && !valid_field_name(piece.text))
             fail(ErrorCode::nvs_template,
-                 "placeholder " + quote_value(value.substr(open)) + " is never closed with '}}'");
-        std::string_view name = trim(value.substr(open + 2, close - open - 2));
-        if (!valid_field_name(name))
-            fail(ErrorCode::nvs_template, "bad placeholder " + quote_value(value.substr(open, close + 2 - open)) +
-                                              ": names are letters, digits and '_'");
-        out.push_back({true, std::string(name)});
-        pos = close + 2;
+                 "bad placeholder " + quote_value(piece.written) + ": names are letters, digits and '_'");
+        out.push_back({piece.placeholder, std::string(piece.text)});
     }
+    if (!split.unclosed.empty())
+        fail(ErrorCode::nvs_template, "placeholder " + quote_value(split.unclosed) + " is never closed with '}}'");
     return out;
 }
 

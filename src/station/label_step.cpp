@@ -72,6 +72,7 @@ void LabelStep::run(BoardContext& board) {
     record.layout = s.layout->name;
     record.format = label::to_string(s.format);
     record.copies = s.copies;
+    record.reprint = board.labelled_before && board.labelled_before();
     if (!s.output.empty()) {
         const auto file = s.output / (device.serial + "." + record.format);
         std::filesystem::create_directories(s.output);

@@ -231,6 +231,7 @@ void PortWorker::run_step(Step& step, BoardLink& link, const ledger::Device& dev
     ctx.progress = [this](const std::string& p, std::uint64_t done, std::uint64_t total) { progress(p, done, total); };
     ctx.note = [this](const std::string& text) { note(text); };
     ctx.activity = [this](const std::string& what) { activity(what); };
+    ctx.labelled_before = [this] { return !ledger_.labels_of(serial_).empty(); };
     ctx.phases = timings; // the first step's attempt carries connect and bind too
     // So its time counts from the board's start; a later step's time is its own.
     const Clock::time_point step_t0 = timings.empty() ? Clock::now() : t0;

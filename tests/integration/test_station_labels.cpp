@@ -126,4 +126,20 @@ TEST_CASE("label step: each passed board's label is verified, written and printe
     REQUIRE(untested.size() == 1);
     CHECK(untested[0].untested);
     CHECK(after.labels_of_batch(line.batch()).size() == 3 * 2 + 3 + 1);
+    // The line's own labels were first prints.
+    for (std::size_t i : {0, 1, 3})
+        for (const auto& l : after.labels_of(after.find_device_by_mac(mac_of(static_cast<int>(i)))->serial))
+            CHECK(l.reprint == (l.destination == sheet.string()));
+
+    // --reflash runs every step again, the label step too: a board labelled before gets a reprint.
+    const auto rerun = line.flash_station("bench", {"--reflash"});
+    INFO(rerun.out << rerun.err);
+    CHECK(rerun.exit_code == 6);
+    auto relabelled = ledger::Ledger::open(line.ledger(), "test", ledger::Access::read_only);
+    const auto first = relabelled.labels_of(relabelled.find_device_by_mac(mac_of(0))->serial);
+    REQUIRE(first.size() == 2 + 1 + 2); // the line's two, the sheet, the rerun's two
+    CHECK_FALSE(first[0].reprint);
+    CHECK(first[3].reprint);
+    CHECK(first[4].reprint);
+    CHECK(relabelled.labels_of(failed.serial).size() == 1); // still failing its test: no new label
 }

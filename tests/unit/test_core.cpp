@@ -7,6 +7,7 @@
 #include "vesper/core/edit_distance.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/core/files.hpp"
+#include "vesper/core/placeholders.hpp"
 #include "vesper/core/text.hpp"
 
 using namespace vesper;
@@ -86,6 +87,23 @@ TEST_CASE("core: edit distance counts a swap of neighbours as one edit", "[core]
     CHECK(edit_distance("shwo", "show") == 1);    // swap
     CHECK(edit_distance("", "erase") == 5);
     CHECK(edit_distance("ports", "") == 5);
+}
+
+TEST_CASE("core: placeholders split text into literal pieces and trimmed names", "[core]") {
+    const auto split = split_placeholders("SN {{ serial_number }}/{{mac}}{{}} end");
+    CHECK(split.unclosed.empty());
+    std::vector<std::string> seen;
+    for (const TextPiece& p : split.pieces)
+        seen.push_back((p.placeholder ? "P[" : "L[") + std::string(p.text) + "|" + std::string(p.written) + "]");
+    CHECK(seen == std::vector<std::string>{"L[SN |SN ]", "P[serial_number|{{ serial_number }}]", "L[/|/]",
+                                           "P[mac|{{mac}}]", "P[|{{}}]", "L[ end| end]"});
+    CHECK(split_placeholders("").pieces.empty());
+    // The first "}}" after a "{{" closes it; a "{{" never closed ends the pieces.
+    const auto open = split_placeholders("a{{{x}} b {{ y");
+    REQUIRE(open.pieces.size() == 3);
+    CHECK(open.pieces[1].text == "{x");
+    CHECK(open.pieces[2].text == " b ");
+    CHECK(open.unclosed == "{{ y");
 }
 
 TEST_CASE("core: checksums match published values", "[core]") {

@@ -523,6 +523,9 @@ TEST_CASE("ledger tests: the batch report shows the backend queue and each refus
 
     const std::string text = ledger::report_text(r);
     CHECK_THAT(text, Catch::Contains("backend: 2 queued (1 waiting to retry), 1 refused"));
+    // The station's view shows the registered count and leaves out a count it has none of.
+    CHECK(ledger::backend_queue_line(3, 1, 4, 1) == "backend: 3 queued (1 waiting to retry), 4 registered, 1 refused");
+    CHECK(ledger::backend_queue_line(0, 0, 7, std::nullopt) == "backend: 0 queued, 7 registered");
     CHECK_THAT(text, Catch::Contains(sns[1]));
     CHECK_THAT(text, Catch::Contains("field 'mac' is malformed"));
     const auto j = ledger::report_json(r).at("summary").at("registration");

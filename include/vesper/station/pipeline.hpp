@@ -46,8 +46,11 @@ struct BoardContext {
     std::string firmware_sha256;
     std::vector<ledger::TestRecord> tests;   // a test step's results, kept with the attempt, passed or not
     std::vector<ledger::LabelRecord> labels; // a label step's labels, kept with its attempt
-    std::string claim_code_hash;             // the hash of the claim code the step used, kept on the device
-    bool queue_record = false;               // a pass queues the device's backend record (register)
+    // Whether the ledger holds a label for the device already (a --reflash run labels it again: a
+    // reprint). Asked only by the step that needs it: one query, not one per step.
+    std::function<bool()> labelled_before;
+    std::string claim_code_hash; // the hash of the claim code the step used, kept on the device
+    bool queue_record = false;   // a pass queues the device's backend record (register)
     // A failure's cause when the error's code does not say it ("test:outputs", "identity_mismatch").
     std::string cause;
 };
