@@ -107,16 +107,20 @@ void move_device(sqlite3* db, const std::string& actor, const Device& d, DeviceS
                         : to == DeviceStatus::tested     ? ", tested_at = ?3"
                         : to == DeviceStatus::registered ? ", registered_at = ?3"
                                                          : "";
-    sql::Stmt st(db, std::string("UPDATE devices SET status = ?1, updated_at = ?3, last_error = ?4") + stamp +
-                         " WHERE serial = ?2");
-    st.bind(1, to_string(to)).bind(2, d.serial).bind(3, now).bind(4, to == DeviceStatus::failed ? error : "");
-    st.run();
+    Device moved;
+    {
+        // The device as it now is comes back from the update itself: its record is queued next.
+        sql::Stmt st(db, std::string("UPDATE devices SET status = ?1, updated_at = ?3, last_error = ?4") + stamp +
+                             " WHERE serial = ?2 RETURNING " + kDeviceColumns);
+        st.bind(1, to_string(to)).bind(2, d.serial).bind(3, now).bind(4, to == DeviceStatus::failed ? error : "");
+        if (!st.step()) fail(ErrorKind::internal, "device " + d.serial + " vanished while its status changed");
+        moved = read_device(st);
+        st.run();
+    }
     nlohmann::json details{{"from", to_string(d.status)}, {"to", to_string(to)}, {"error", std::string(error)}};
     details.update(extra);
     audit(db, actor, std::string("device.") + to_string(to), d.serial, details);
-    auto now_device = device_by_serial(db, d.serial);
-    if (!now_device) fail(ErrorKind::internal, "device " + d.serial + " vanished while its status changed");
-    queue_outbox(db, *now_device, "device.upsert");
+    queue_outbox(db, moved, "device.upsert");
 }
 
 } // namespace vesper::ledger::detail
