@@ -33,16 +33,16 @@ nlohmann::json partitions_json(const esp::PartitionTable& table) {
     return arr;
 }
 
-struct BuildArgs {
+struct PartBuildArgs {
     std::string input, output, offset = "0x8000", primary_bootloader, recovery_bootloader;
     bool no_md5 = false;
 };
 
-struct DumpArgs {
+struct PartDumpArgs {
     std::string input, output, offset = "0x8000";
 };
 
-void run_build(const Context& ctx, const BuildArgs& a) {
+void run_part_build(const Context& ctx, const PartBuildArgs& a) {
     check_output_option(ctx, a.output);
     esp::TableOptions opts;
     opts.table_offset = parse_u32("--offset", a.offset);
@@ -70,7 +70,7 @@ void run_build(const Context& ctx, const BuildArgs& a) {
     }
 }
 
-void run_dump(const Context& ctx, const DumpArgs& a) {
+void run_part_dump(const Context& ctx, const PartDumpArgs& a) {
     esp::TableOptions opts;
     opts.table_offset = parse_u32("--offset", a.offset);
     const Bytes bin = read_file(a.input);
@@ -101,7 +101,7 @@ void register_part(CLI::App& app, Context& ctx) {
     auto* part = app.add_subcommand("part", "ESP-IDF partition tables (gen_esp32part.py compatible)");
     part->require_subcommand(1);
 
-    auto build_args = std::make_shared<BuildArgs>();
+    auto build_args = std::make_shared<PartBuildArgs>();
     auto* build = part->add_subcommand("build", "Build a partition table binary from a CSV");
     build->add_option("input", build_args->input, "Partition table CSV")->required();
     build->add_option("-o,--output", build_args->output, "Binary to write (0xC00 bytes; - for stdout)")->required();
@@ -111,14 +111,14 @@ void register_part(CLI::App& app, Context& ctx) {
                       "Offset of the bootloader, for 'bootloader' rows with empty offset/size");
     build->add_option("--recovery-bootloader-offset", build_args->recovery_bootloader,
                       "Offset of the recovery bootloader, for 'bootloader,recovery' rows with an empty offset");
-    build->callback([&ctx, build_args] { run_build(ctx, *build_args); });
+    build->callback([&ctx, build_args] { run_part_build(ctx, *build_args); });
 
-    auto dump_args = std::make_shared<DumpArgs>();
+    auto dump_args = std::make_shared<PartDumpArgs>();
     auto* dump = part->add_subcommand("dump", "Check a partition table binary and print it as CSV");
     dump->add_option("input", dump_args->input, "Partition table binary")->required();
     dump->add_option("-o,--output", dump_args->output, "Write the CSV here instead of stdout (- is stdout)");
     dump->add_option("--offset", dump_args->offset, "Flash offset of the table")->capture_default_str();
-    dump->callback([&ctx, dump_args] { run_dump(ctx, *dump_args); });
+    dump->callback([&ctx, dump_args] { run_part_dump(ctx, *dump_args); });
 }
 
 } // namespace vesper::cli

@@ -18,7 +18,7 @@ using nlohmann::json;
 
 std::string shown(const json& v) { return quote_value(json_text(v), 80); }
 
-std::string number_text(double v) {
+std::string limit_text(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.15g", v);
     return buf;
@@ -239,7 +239,7 @@ std::string command_label(const TestSpec& t) {
     return {};
 }
 
-std::chrono::microseconds since(Clock::time_point start) {
+std::chrono::microseconds micros_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
 }
 
@@ -281,8 +281,8 @@ std::string check_field(const FieldRules& rules, const json* value) {
     if (rules.min || rules.max) {
         if (!v.is_number()) return "is " + shown(v) + ", not a number";
         const double d = v.get<double>();
-        if (rules.min && d < *rules.min) return json_text(v) + " is below min " + number_text(*rules.min);
-        if (rules.max && d > *rules.max) return json_text(v) + " is above max " + number_text(*rules.max);
+        if (rules.min && d < *rules.min) return json_text(v) + " is below min " + limit_text(*rules.min);
+        if (rules.max && d > *rules.max) return json_text(v) + " is above max " + limit_text(*rules.max);
     }
     if (rules.regex) {
         if (!v.is_string()) return "is " + shown(v) + ", not text";
@@ -343,7 +343,7 @@ TestRunResult run_test_plan(ConsoleSession& console, const TestPlan& plan, const
                 o = attempt(console, t, context);
                 if (o.verdict == Verdict::pass || o.verdict == Verdict::skip || o.stop) break;
             }
-            r.duration = since(t0);
+            r.duration = micros_since(t0);
             r.verdict = o.verdict;
             r.measured = std::move(o.measured);
             r.limits = std::move(o.limits);
@@ -363,7 +363,7 @@ TestRunResult run_test_plan(ConsoleSession& console, const TestPlan& plan, const
         run.tests.push_back(std::move(r));
     }
     run.passed = run.cause.empty();
-    run.duration = since(start);
+    run.duration = micros_since(start);
     return run;
 }
 

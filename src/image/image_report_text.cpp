@@ -8,11 +8,13 @@
 #include "vesper/image/image_patch.hpp"
 #include "vesper/image/image_report.hpp"
 
+#include "image_detail.hpp"
+
 namespace vesper::esp {
 
 namespace {
 
-std::string hex(std::uint64_t v, int digits = 0) { return hex_u(v, digits); }
+using detail::hex;
 
 std::string revision(std::uint16_t full) { return "v" + std::to_string(full / 100) + "." + std::to_string(full % 100); }
 

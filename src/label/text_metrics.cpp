@@ -25,7 +25,7 @@ template <class F> void for_each_code_point(std::string_view s, F&& f) {
     }
 }
 
-std::string mm_text(double mm) {
+std::string mm_tenths_text(double mm) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f mm", mm);
     return buf;
@@ -127,14 +127,14 @@ void check_text_fits(TextMetrics& metrics, const Layout& layout, const Field& fi
     const Font& font = font_for(layout, field, text);
     const double width = metrics.width_mm(font, field.font_size_pt, text);
     if (width > field.width_mm + 1e-6)
-        fail(ErrorCode::label_text_overflow, "field '" + field.name + "': " + quoted + " is " + mm_text(width) +
+        fail(ErrorCode::label_text_overflow, "field '" + field.name + "': " + quoted + " is " + mm_tenths_text(width) +
                                                  " wide in " + font.name + " at " + pt_text(field.font_size_pt) +
-                                                 ", the box is " + mm_text(field.width_mm));
+                                                 ", the box is " + mm_tenths_text(field.width_mm));
     const double height = metrics.line_height_mm(font, field.font_size_pt);
     if (height > field.height_mm + 1e-6)
         fail(ErrorCode::label_text_overflow, "field '" + field.name + "': a line of " + font.name + " at " +
-                                                 pt_text(field.font_size_pt) + " is " + mm_text(height) +
-                                                 " tall, the box is " + mm_text(field.height_mm));
+                                                 pt_text(field.font_size_pt) + " is " + mm_tenths_text(height) +
+                                                 " tall, the box is " + mm_tenths_text(field.height_mm));
 }
 
 } // namespace vesper::label

@@ -13,7 +13,7 @@ struct OpName {
     const char* name;
 };
 
-constexpr OpName kNames[] = {
+constexpr OpName kOpNames[] = {
     {Command::flash_begin, "FLASH_BEGIN"},
     {Command::flash_data, "FLASH_DATA"},
     {Command::flash_end, "FLASH_END"},
@@ -76,13 +76,13 @@ Request begin_request(Command op, const BeginParams& p, EncryptedWord word5) {
 } // namespace
 
 std::string command_name(std::uint8_t op) {
-    for (const auto& n : kNames)
+    for (const auto& n : kOpNames)
         if (static_cast<std::uint8_t>(n.op) == op) return n.name;
     return hex_u(op, 2);
 }
 
 bool is_known_command(std::uint8_t op) noexcept {
-    for (const auto& n : kNames)
+    for (const auto& n : kOpNames)
         if (static_cast<std::uint8_t>(n.op) == op) return true;
     return false;
 }

@@ -59,10 +59,10 @@ TEST_CASE("command-line values", "[devsim][options]") {
     CHECK_THROWS_AS(parse_flash_size("lots"), Error);
     CHECK_THROWS_AS(parse_flash_size("64KB"), Error); // smaller than any ESP board flash
 
-    CHECK(parse_listen("tcp:0").kind == ListenKind::tcp);
-    CHECK(parse_listen("rfc2217:4000").port == 4000);
-    CHECK_THROWS_AS(parse_listen("udp:4000"), Error);
-    CHECK_THROWS_AS(parse_listen("tcp:70000"), Error);
+    CHECK(devsim::parse_listen("tcp:0").kind == ListenKind::tcp);
+    CHECK(devsim::parse_listen("rfc2217:4000").port == 4000);
+    CHECK_THROWS_AS(devsim::parse_listen("udp:4000"), Error);
+    CHECK_THROWS_AS(devsim::parse_listen("tcp:70000"), Error);
 
     CHECK(indexed_path("dir/flash.bin", 0, 1) == "dir/flash.bin");
     CHECK(indexed_path("dir/flash.bin", 3, 4) == "dir/flash-3.bin");

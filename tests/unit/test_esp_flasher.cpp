@@ -41,7 +41,7 @@ Bytes inflate_all(const Bytes& stream, std::size_t expected) {
     return out;
 }
 
-template <class F> std::string error_of(F&& f, ErrorKind* kind = nullptr) {
+template <class F> std::string call_error_of(F&& f, ErrorKind* kind = nullptr) {
     try {
         f();
     } catch (const Error& e) {
@@ -63,7 +63,7 @@ TEST_CASE("layout: aligned, non-overlapping regions pass", "[esp][flasher][plan]
 TEST_CASE("layout: unaligned address is rejected naming the file", "[esp][flasher][plan]") {
     std::vector<RegionSource> r = {region(0x10100, 16, "app.bin")};
     ErrorKind kind{};
-    const auto msg = error_of([&] { check_layout(r); }, &kind);
+    const auto msg = call_error_of([&] { check_layout(r); }, &kind);
     CHECK(kind == ErrorKind::input);
     CHECK_THAT(msg, Catch::StartsWith("app.bin: address 0x10100 is not on a 4 KiB sector boundary"));
 }
@@ -71,7 +71,7 @@ TEST_CASE("layout: unaligned address is rejected naming the file", "[esp][flashe
 TEST_CASE("layout: overlaps are rejected naming both files", "[esp][flasher][plan]") {
     std::vector<RegionSource> r = {region(0x10000, 0x2000, "app.bin"), region(0x8000, 0x9000, "part.bin")};
     ErrorKind kind{};
-    const auto msg = error_of([&] { check_layout(r); }, &kind);
+    const auto msg = call_error_of([&] { check_layout(r); }, &kind);
     CHECK(kind == ErrorKind::input);
     CHECK_THAT(msg, Catch::Contains("app.bin"));
     CHECK_THAT(msg, Catch::Contains("overlaps part.bin"));
@@ -82,14 +82,14 @@ TEST_CASE("layout: overlaps are rejected naming both files", "[esp][flasher][pla
 
 TEST_CASE("layout: empty, beyond 16MB, beyond the flash size", "[esp][flasher][plan]") {
     std::vector<RegionSource> empty = {RegionSource{0x1000, {}, "empty.bin"}};
-    CHECK_THAT(error_of([&] { check_layout(empty); }), Catch::Contains("empty.bin"));
+    CHECK_THAT(call_error_of([&] { check_layout(empty); }), Catch::Contains("empty.bin"));
     std::vector<RegionSource> none;
-    CHECK_THAT(error_of([&] { check_layout(none); }), Catch::Contains("nothing to flash"));
+    CHECK_THAT(call_error_of([&] { check_layout(none); }), Catch::Contains("nothing to flash"));
     std::vector<RegionSource> huge = {region(0xFFF000, 0x2000, "big.bin")};
-    CHECK_THAT(error_of([&] { check_layout(huge); }), Catch::Contains("beyond 16MB"));
+    CHECK_THAT(call_error_of([&] { check_layout(huge); }), Catch::Contains("beyond 16MB"));
     std::vector<RegionSource> big = {region(0x10000, 2 * 1024 * 1024, "app.bin")};
     ErrorKind kind{};
-    const auto msg = error_of([&] { check_fits(big, 2 * 1024 * 1024); }, &kind);
+    const auto msg = call_error_of([&] { check_fits(big, 2 * 1024 * 1024); }, &kind);
     CHECK(kind == ErrorKind::input);
     CHECK_THAT(msg, Catch::StartsWith("app.bin"));
     CHECK_THAT(msg, Catch::Contains("2MB flash"));

@@ -14,7 +14,7 @@ namespace {
 
 const ChipInfo& esp32() { return chip_info(Chip::esp32); }
 
-std::string error_of(std::vector<MergeRegion> regions, const MergeOptions& opts = {}) {
+std::string merge_error_of(std::vector<MergeRegion> regions, const MergeOptions& opts = {}) {
     try {
         merge_images(esp32(), std::move(regions), opts);
     } catch (const Error& e) {
@@ -44,10 +44,11 @@ TEST_CASE("merge: regions land at their addresses with 0xFF between them", "[esp
 }
 
 TEST_CASE("merge: the rules of a flash: sectors, no empty files, the chip's largest flash", "[esp][image][merge]") {
-    CHECK_THAT(error_of({{0x10, {1}, "odd.bin"}}), Catch::StartsWith("odd.bin: address 0x10 is not on a 4 KiB sector"));
-    CHECK_THAT(error_of({{0x1000, {}, "empty.bin"}}), Catch::Contains("empty.bin (at 0x1000) is empty"));
+    CHECK_THAT(merge_error_of({{0x10, {1}, "odd.bin"}}),
+               Catch::StartsWith("odd.bin: address 0x10 is not on a 4 KiB sector"));
+    CHECK_THAT(merge_error_of({{0x1000, {}, "empty.bin"}}), Catch::Contains("empty.bin (at 0x1000) is empty"));
     // 0x7FFFF000 would have made a 2 GiB output.
-    CHECK_THAT(error_of({{0x7FFFF000, Bytes(0x200, 1), "far.bin"}}),
+    CHECK_THAT(merge_error_of({{0x7FFFF000, Bytes(0x200, 1), "far.bin"}}),
                Catch::Contains("far.bin (0x7FFFF000..0x7FFFF200) reaches beyond the largest ESP32 flash (128MB)"));
     MergeOptions top;
     top.target_offset = 0x7FFF000; // the last sector of 128MB, without a 128MB output
@@ -61,10 +62,10 @@ TEST_CASE("merge: the rules of a flash: sectors, no empty files, the chip's larg
     }
     MergeOptions fill;
     fill.fill_to = 0x10000000;
-    CHECK_THAT(error_of({{0x1000, {1}, "a"}}, fill), Catch::Contains("fill size: 0x10000000 bytes is more than"));
+    CHECK_THAT(merge_error_of({{0x1000, {1}, "a"}}, fill), Catch::Contains("fill size: 0x10000000 bytes is more than"));
     MergeOptions odd_target;
     odd_target.target_offset = 0x800;
-    CHECK_THAT(error_of({{0x1000, {1}, "a"}}, odd_target), Catch::Contains("is not on a 4 KiB sector boundary"));
+    CHECK_THAT(merge_error_of({{0x1000, {1}, "a"}}, odd_target), Catch::Contains("is not on a 4 KiB sector boundary"));
 }
 
 TEST_CASE("merge: the order of the regions does not matter", "[esp][image][merge]") {
@@ -81,12 +82,12 @@ TEST_CASE("merge: the order of the regions does not matter", "[esp][image][merge
 }
 
 TEST_CASE("merge: overlaps name both files and their ranges", "[esp][image][merge]") {
-    CHECK(error_of({{0x1000, Bytes(0x1100, 0), "first.bin"}, {0x2000, Bytes(0x20, 0), "second.bin"}}) ==
+    CHECK(merge_error_of({{0x1000, Bytes(0x1100, 0), "first.bin"}, {0x2000, Bytes(0x20, 0), "second.bin"}}) ==
           "second.bin (0x2000..0x2020) overlaps first.bin (0x1000..0x2100)");
     // Same start address, given in the other order.
-    CHECK_THAT(error_of({{0x2000, Bytes(4, 0), "y.bin"}, {0x2000, Bytes(4, 0), "x.bin"}}),
+    CHECK_THAT(merge_error_of({{0x2000, Bytes(4, 0), "y.bin"}, {0x2000, Bytes(4, 0), "x.bin"}}),
                Catch::Contains("x.bin (0x2000..0x2004)") && Catch::Contains("y.bin (0x2000..0x2004)"));
-    CHECK(error_of({}) == "merge: no regions given");
+    CHECK(merge_error_of({}) == "merge: no regions given");
 }
 
 TEST_CASE("merge: padding to a flash size, target offset, size limits", "[esp][image][merge]") {
@@ -98,7 +99,7 @@ TEST_CASE("merge: padding to a flash size, target offset, size limits", "[esp][i
     CHECK(std::count(padded.image.begin(), padded.image.end(), 0xFF) == 0x1FFF);
 
     fill.fill_to = 0x1000;
-    CHECK_THAT(error_of({{0x1000, {7}, "a"}}, fill), Catch::Contains("does not fit in the 0x1000 bytes to fill"));
+    CHECK_THAT(merge_error_of({{0x1000, {7}, "a"}}, fill), Catch::Contains("does not fit in the 0x1000 bytes to fill"));
 
     MergeOptions offset;
     offset.target_offset = 0x1000;
@@ -106,12 +107,12 @@ TEST_CASE("merge: padding to a flash size, target offset, size limits", "[esp][i
     CHECK(from_boot.image.size() == 0x1001);
     CHECK(from_boot.image.front() == 1);
     CHECK(from_boot.image.back() == 2);
-    CHECK_THAT(error_of({{0x0, {1}, "low.bin"}}, offset),
+    CHECK_THAT(merge_error_of({{0x0, {1}, "low.bin"}}, offset),
                Catch::Contains("low.bin at 0x0 is below the output's start 0x1000"));
 
     MergeOptions sized;
     sized.flash.size = "1MB";
-    CHECK_THAT(error_of({{0xFF000, Bytes(0x1001, 1), "big.bin"}}, sized),
+    CHECK_THAT(merge_error_of({{0xFF000, Bytes(0x1001, 1), "big.bin"}}, sized),
                Catch::Contains("big.bin at 0xFF000-0x100001 does not fit in 1MB"));
 }
 
@@ -136,5 +137,6 @@ TEST_CASE("merge: the bootloader region is patched, the others are not", "[esp][
     CHECK_THAT(none.notes[0], Catch::Contains("no file at the ESP32 bootloader offset 0x1000"));
 
     // A file at the bootloader offset that is not a valid image is refused, not silently changed.
-    CHECK_THAT(error_of({{0x1000, Bytes(64, 0), "notboot.bin"}}, opts), Catch::Contains("notboot.bin: offset 0x0"));
+    CHECK_THAT(merge_error_of({{0x1000, Bytes(64, 0), "notboot.bin"}}, opts),
+               Catch::Contains("notboot.bin: offset 0x0"));
 }

@@ -31,7 +31,7 @@ std::vector<ComPortMessage> com_of(const std::vector<Event>& events) {
     return out;
 }
 
-Bytes cat(std::initializer_list<Bytes> parts) {
+Bytes concat(std::initializer_list<Bytes> parts) {
     Bytes out;
     for (const auto& p : parts)
         out.insert(out.end(), p.begin(), p.end());
@@ -130,10 +130,10 @@ TEST_CASE("rfc2217: SET-* requests encode as the RFC says, big-endian, escaped",
 
 TEST_CASE("rfc2217: each SET-* decodes back, also fed one byte at a time", "[esp][rfc2217]") {
     const Bytes wire =
-        cat({encode_set_baudrate(Side::client, 131071), encode_set_datasize(Side::client, 7),
-             encode_set_parity(Side::client, Parity::odd), encode_set_stopsize(Side::client, StopSize::two),
-             encode_set_control(Side::client, Control::rts_on), encode_purge(Side::client, Purge::transmit),
-             encode_set_baudrate(Side::server, 1500000)});
+        concat({encode_set_baudrate(Side::client, 131071), encode_set_datasize(Side::client, 7),
+                encode_set_parity(Side::client, Parity::odd), encode_set_stopsize(Side::client, StopSize::two),
+                encode_set_control(Side::client, Control::rts_on), encode_purge(Side::client, Purge::transmit),
+                encode_set_baudrate(Side::server, 1500000)});
     for (std::size_t step : {1u, 2u, 4u, 1000u}) {
         INFO("step " << step);
         Parser p;
@@ -173,12 +173,12 @@ TEST_CASE("rfc2217: the server's ack echoes the request under code + 100", "[esp
 
 TEST_CASE("rfc2217: data, negotiations and subnegotiations keep their order", "[esp][rfc2217]") {
     // As ser2net 4.3 answers a client's hello, with data bytes mixed in.
-    const Bytes wire =
-        cat({Bytes{'a', 0xFF, 0xFF}, encode_negotiation(kWill, kOptSga), Bytes{'b'},
-             encode_negotiation(kWill, kOptEcho), Bytes{0xFF, 0xFA, 44, 107, 0x00, 0xFF, 0xF0}, // NOTIFY-MODEMSTATE 0
-             Bytes{0xFF, 0xF1},                                                                 // NOP
-             Bytes{0xFF, 0xFA, 24, 1, 0xFF, 0xF0},                                              // TERMINAL-TYPE SEND
-             Bytes{'c'}});
+    const Bytes wire = concat({Bytes{'a', 0xFF, 0xFF}, encode_negotiation(kWill, kOptSga), Bytes{'b'},
+                               encode_negotiation(kWill, kOptEcho),
+                               Bytes{0xFF, 0xFA, 44, 107, 0x00, 0xFF, 0xF0}, // NOTIFY-MODEMSTATE 0
+                               Bytes{0xFF, 0xF1},                            // NOP
+                               Bytes{0xFF, 0xFA, 24, 1, 0xFF, 0xF0},         // TERMINAL-TYPE SEND
+                               Bytes{'c'}});
     for (std::size_t step : {1u, 3u, 1000u}) {
         Parser p;
         const auto ev = feed_in_steps(p, wire, step);
@@ -239,9 +239,9 @@ TEST_CASE("rfc2217: client and server negotiators agree and stop talking", "[esp
     Negotiator server = server_negotiator();
     Bytes c_hello = client_hello(client);
     Bytes s_hello = server_hello(server);
-    CHECK(c_hello == cat({encode_negotiation(kWill, kOptBinary), encode_negotiation(kDo, kOptBinary),
-                          encode_negotiation(kWill, kOptSga), encode_negotiation(kDo, kOptSga),
-                          encode_negotiation(kWill, kOptComPort)}));
+    CHECK(c_hello == concat({encode_negotiation(kWill, kOptBinary), encode_negotiation(kDo, kOptBinary),
+                             encode_negotiation(kWill, kOptSga), encode_negotiation(kDo, kOptSga),
+                             encode_negotiation(kWill, kOptComPort)}));
     const int rounds = converse(client, c_hello, server, s_hello);
     CHECK(rounds < 5);
     for (auto o : {kOptBinary, kOptSga}) {
@@ -364,8 +364,8 @@ TEST_CASE("rfc2217 server session: applies requests and acknowledges what is in 
 TEST_CASE("rfc2217 server session: events keep line changes between the data around them", "[esp][rfc2217]") {
     ServerSession s;
     open_session(s);
-    const Bytes wire = cat({escape(Bytes{'a', 0xFF}), encode_set_control(Side::client, Control::dtr_off),
-                            encode_set_control(Side::client, Control::rts_on), escape(Bytes{'b'})});
+    const Bytes wire = concat({escape(Bytes{'a', 0xFF}), encode_set_control(Side::client, Control::dtr_off),
+                               encode_set_control(Side::client, Control::rts_on), escape(Bytes{'b'})});
     std::vector<Event> ev;
     for (std::size_t i = 0; i < wire.size(); ++i)
         s.feed(ByteView(wire).subspan(i, 1), ev);

@@ -20,7 +20,7 @@ const char* const kBootNoise = "ets Jun  8 2016 00:22:57\r\n"
                                "I (31) boot: ESP-IDF v5.1.2 2nd stage bootloader\r\n"
                                "I (290) cpu_start: Starting scheduler.\n";
 
-template <class F> ErrorCode code_of(F&& f) {
+template <class F> ErrorCode console_code_of(F&& f) {
     try {
         f();
     } catch (const Error& e) {
@@ -89,7 +89,7 @@ TEST_CASE("factory console: the answer with the request's id, after a late one a
     ConsoleSession console(*port);
     console.wait_hello(3000ms);
     const auto t0 = std::chrono::steady_clock::now();
-    CHECK(code_of([&] { console.request("info", {}, 150ms); }) == ErrorCode::factory_timeout);
+    CHECK(console_code_of([&] { console.request("info", {}, 150ms); }) == ErrorCode::factory_timeout);
     const auto waited = std::chrono::steady_clock::now() - t0;
     CHECK(waited >= 150ms);
     CHECK(waited < 1000ms);
@@ -177,7 +177,7 @@ TEST_CASE("factory console: a boot loop before the hello is a crash", "[factory]
     });
     auto port = esp::open_transport(board.url());
     ConsoleSession console(*port);
-    CHECK(code_of([&] { console.wait_hello(2000ms); }) == ErrorCode::factory_crash);
+    CHECK(console_code_of([&] { console.wait_hello(2000ms); }) == ErrorCode::factory_crash);
 }
 
 TEST_CASE("factory console: no hello, then a hello asked for", "[factory]") {
@@ -199,7 +199,7 @@ TEST_CASE("factory console: no hello, then a hello asked for", "[factory]") {
         CHECK(std::chrono::steady_clock::now() - t0 < 2000ms);
         CHECK(msg == board.url() + ": no hello from the board within 400 ms (5 log lines, 0 damaged protocol "
                                    "lines: is the factory firmware on it?)");
-        CHECK(code_of([&] { console.wait_hello(100ms); }) == ErrorCode::factory_no_hello);
+        CHECK(console_code_of([&] { console.wait_hello(100ms); }) == ErrorCode::factory_no_hello);
         // It was asked with hello requests meanwhile.
         CHECK(board.requests().size() >= 2);
         CHECK(board.requests().at(0).command == "hello");
@@ -240,7 +240,7 @@ TEST_CASE("factory console: a restart asked for is not a crash, one not asked fo
     CHECK(console.request("reboot", {}, 2000ms).body.at("rebooting") == true);
     console.expect_restart();
     CHECK(console.wait_hello(3000ms).at("fw_version") == "1.0.1");
-    CHECK(code_of([&] { console.request("info", {}, 2000ms); }) == ErrorCode::factory_crash);
+    CHECK(console_code_of([&] { console.request("info", {}, 2000ms); }) == ErrorCode::factory_crash);
 }
 
 TEST_CASE("factory console: expect_line for consoles without the protocol", "[factory]") {
@@ -262,7 +262,8 @@ TEST_CASE("factory console: expect_line for consoles without the protocol", "[fa
     CHECK_FALSE(m.matched);
     CHECK(m.rejected_by == 0);
     CHECK(m.line == "selftest: FAILED sensor");
-    CHECK(code_of([&] { console.expect_line("", std::regex("never"), bad, 150ms); }) == ErrorCode::factory_timeout);
+    CHECK(console_code_of([&] { console.expect_line("", std::regex("never"), bad, 150ms); }) ==
+          ErrorCode::factory_timeout);
 }
 
 TEST_CASE("factory console: the captured log stays bounded and lines end at CR, LF or a cap", "[factory]") {

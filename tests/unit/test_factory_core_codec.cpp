@@ -10,7 +10,10 @@
 #include "factory_core_fake_hal.hpp"
 #include "vesper_factory.hpp"
 
-using namespace vesper_factory;
+// Inside the core's namespace rather than `using namespace`: merged into one translation unit with other
+// tests (-DVESPER_UNITY_BUILD=ON), its names would clash with vesper's (ErrorCode).
+namespace vesper_factory {
+
 using vesper::test::framed;
 
 namespace {
@@ -331,3 +334,5 @@ TEST_CASE("factory core builds answer lines with zlib's CRC and refuses lines ov
     CHECK(finish_line(buf, sizeof buf, n + json + 1) == 0);
     CHECK(begin_line(buf, 8, 1, "ok") == 0);
 }
+
+} // namespace vesper_factory

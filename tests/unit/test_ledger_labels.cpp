@@ -24,7 +24,7 @@ using test::TempLedger;
 
 namespace {
 
-LabelRecord label(std::string serial, std::string destination = "labels/x.pdf") {
+LabelRecord label_record(std::string serial, std::string destination = "labels/x.pdf") {
     LabelRecord l;
     l.serial = std::move(serial);
     l.layout = "roll-50x30";
@@ -48,12 +48,12 @@ TEST_CASE("ledger labels: labels are recorded with an audit entry each, reprints
     auto l = t.open();
     auto b = l.create_batch(test::batch_spec(3));
     auto devices = l.devices_of_batch(b.id);
-    auto first = label(devices[0].serial, "printer:zebra-a");
+    auto first = label_record(devices[0].serial, "printer:zebra-a");
     first.copies = 2;
-    auto second = label(devices[1].serial);
+    auto second = label_record(devices[1].serial);
     second.untested = true;
     l.record_labels({first, second});
-    auto again = label(devices[0].serial, "printer:zebra-a");
+    auto again = label_record(devices[0].serial, "printer:zebra-a");
     again.reprint = true;
     l.record_labels({again});
 
@@ -82,14 +82,14 @@ TEST_CASE("ledger labels: a bad label or an unknown device records none of the b
     auto l = t.open();
     auto b = l.create_batch(test::batch_spec(2));
     auto devices = l.devices_of_batch(b.id);
-    auto bad_copies = label(devices[1].serial);
+    auto bad_copies = label_record(devices[1].serial);
     bad_copies.copies = 0;
-    CHECK_THROWS_AS(l.record_labels({label(devices[0].serial), bad_copies}), Error);
-    auto bad_format = label(devices[1].serial);
+    CHECK_THROWS_AS(l.record_labels({label_record(devices[0].serial), bad_copies}), Error);
+    auto bad_format = label_record(devices[1].serial);
     bad_format.format = "png";
-    CHECK_THROWS_AS(l.record_labels({label(devices[0].serial), bad_format}), Error);
+    CHECK_THROWS_AS(l.record_labels({label_record(devices[0].serial), bad_format}), Error);
     try {
-        l.record_labels({label(devices[0].serial), label("PV-26A18-BC02R-ZZZZZ")});
+        l.record_labels({label_record(devices[0].serial), label_record("PV-26A18-BC02R-ZZZZZ")});
         FAIL("recorded a label of an unknown device");
     } catch (const Error& e) {
         CHECK(e.code() == ErrorCode::ledger_device_not_found);
@@ -107,7 +107,7 @@ TEST_CASE("ledger labels: a label step's labels are written with its attempt, an
     ledger::AttemptOutcome o;
     o.passed = true;
     o.seconds = 0.2;
-    o.labels = {label("", "out/" + sn + ".pdf")}; // the attempt's serial is used
+    o.labels = {label_record("", "out/" + sn + ".pdf")}; // the attempt's serial is used
     o.claim_code_hash = std::string(64, 'c');
     auto id = l.begin_attempt(sn, "label", "A", "/dev/ttyUSB0");
     l.finish_attempt(id, o);
@@ -130,7 +130,7 @@ TEST_CASE("ledger labels: a label step's labels are written with its attempt, an
     CHECK(l.labels_of(sn).size() == 1);
     ledger::AttemptOutcome unbound;
     unbound.cause = "connect";
-    unbound.labels = {label(sn)};
+    unbound.labels = {label_record(sn)};
     CHECK_THROWS_AS(l.record_unbound_failure(b.id, "label", "A", "/dev/ttyUSB1", "", unbound), Error);
 }
 
@@ -179,7 +179,7 @@ INSERT INTO devices(serial,batch_id,hw_type,hw_version,status,mac,subscription_p
         const auto d = l.get_device("PV-26A18-BC02R-AAAAA");
         CHECK(d.status == DeviceStatus::tested);
         CHECK(d.claim_code_hash.empty());
-        l.record_labels({label(d.serial)});
+        l.record_labels({label_record(d.serial)});
         CHECK(l.labels_of(d.serial).size() == 1);
     }
     CHECK(count_rows(t.path, "PRAGMA user_version") == 9);

@@ -47,11 +47,11 @@ std::string string_value(const Dump& d, const std::string& key) {
     return "<missing>";
 }
 
-const std::string kHeader = "key,type,encoding,value\n";
+const std::string kTemplateHeader = "key,type,encoding,value\n";
 
 // The reference vector's CSV, with its per-device values turned into placeholders.
 const std::string kDeviceTemplate =
-    "# size=0x6000 version=2\n" + kHeader +
+    "# size=0x6000 version=2\n" + kTemplateHeader +
     "vesper,namespace,,\n"
     "serial_number,data,string,{{serial_number}}\n"
     "hw_type,data,string,{{ hw_type }}\n"
@@ -130,34 +130,35 @@ TEST_CASE("nvs template: render errors name the placeholder, file, line and key"
 }
 
 TEST_CASE("nvs template: compile-time checks", "[nvs][template]") {
-    CHECK(compile_error(kHeader + "ns,namespace,,\n{{k}},data,u8,1\n") ==
+    CHECK(compile_error(kTemplateHeader + "ns,namespace,,\n{{k}},data,u8,1\n") ==
           "t.csv:3: key '{{k}}': placeholders are only allowed in values");
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nf,file,binary,{{path}}.bin\n"),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nf,file,binary,{{path}}.bin\n"),
                Catch::Contains("t.csv:3: key 'f': placeholders are not allowed in file paths"));
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nk,data,string,a{{open\n"),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nk,data,string,a{{open\n"),
                Catch::Contains("t.csv:3: key 'k': placeholder '{{open' is never closed"));
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nk,data,string,{{bad-name}}\n"),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nk,data,string,{{bad-name}}\n"),
                Catch::Contains("bad placeholder '{{bad-name}}'"));
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nk,data,string,{{}}\n"), Catch::Contains("bad placeholder"));
-    CHECK(compile_error(kHeader + "k,data,u8,1\n") == "t.csv:2: key 'k': data row before any namespace row");
-    CHECK(compile_error(kHeader + "ns,namespace,,\n,data,u8,1\n") == "t.csv:3: empty key");
-    CHECK(compile_error(kHeader + "a,namespace,,\nk,data,u8,1\nb,namespace,,\na,namespace,,\n") ==
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nk,data,string,{{}}\n"),
+               Catch::Contains("bad placeholder"));
+    CHECK(compile_error(kTemplateHeader + "k,data,u8,1\n") == "t.csv:2: key 'k': data row before any namespace row");
+    CHECK(compile_error(kTemplateHeader + "ns,namespace,,\n,data,u8,1\n") == "t.csv:3: empty key");
+    CHECK(compile_error(kTemplateHeader + "a,namespace,,\nk,data,u8,1\nb,namespace,,\na,namespace,,\n") ==
           "t.csv:5: key 'a': namespace opened again (first at line 2); keep each namespace's rows together");
-    CHECK(compile_error(kHeader + "a,namespace,,\nk,data,u8,1\nk,data,u16,2\n") ==
+    CHECK(compile_error(kTemplateHeader + "a,namespace,,\nk,data,u8,1\nk,data,u16,2\n") ==
           "t.csv:4: key 'k': key defined twice in namespace 'a' (first at line 3)");
     // Same key in two namespaces is fine.
-    CHECK_NOTHROW(compile_text(kHeader + "a,namespace,,\nk,data,u8,1\nb,namespace,,\nk,data,u8,2\n"));
-    CHECK_THAT(compile_error(kHeader + "a_namespace_too_long,namespace,,\n"),
+    CHECK_NOTHROW(compile_text(kTemplateHeader + "a,namespace,,\nk,data,u8,1\nb,namespace,,\nk,data,u8,2\n"));
+    CHECK_THAT(compile_error(kTemplateHeader + "a_namespace_too_long,namespace,,\n"),
                Catch::Contains("t.csv:2: key 'a_namespace_too_long': key is 20 bytes long"));
     // Values without placeholders are checked when compiling, before any render.
-    CHECK(compile_error(kHeader + "ns,namespace,,\n\n# c\nn,data,i8,128\n") ==
+    CHECK(compile_error(kTemplateHeader + "ns,namespace,,\n\n# c\nn,data,i8,128\n") ==
           "t.csv:5: key 'n': value '128' is out of range for i8 (-128 to 127)");
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nh,data,hex2bin,0g\n"),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nh,data,hex2bin,0g\n"),
                Catch::Contains("t.csv:3: key 'h': hex value: 'g' at position 2 is not a hex digit"));
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nb,data,base64,abc\n"),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nb,data,base64,abc\n"),
                Catch::Contains("t.csv:3: key 'b': base64 value"));
 
-    std::string many = kHeader;
+    std::string many = kTemplateHeader;
     for (int i = 0; i < 255; ++i)
         many += std::string("n").append(std::to_string(i)).append(",namespace,,\n");
     CHECK(compile_error(many) == "t.csv:256: key 'n254': more than 254 namespaces");
@@ -171,8 +172,8 @@ TEST_CASE("nvs template: file rows", "[nvs][template]") {
     write_file_atomic(dir / "hex.txt", std::string_view(" 0a0b\n"));
     write_file_atomic(dir / "num.txt", std::string_view("42\n"));
 
-    auto t = compile_text(kHeader + "ns,namespace,,\nb,file,binary,sub/bytes.bin\nh,file,hex2bin,hex.txt\n"
-                                    "n,file,u16,num.txt\n",
+    auto t = compile_text(kTemplateHeader + "ns,namespace,,\nb,file,binary,sub/bytes.bin\nh,file,hex2bin,hex.txt\n"
+                                            "n,file,u16,num.txt\n",
                           true, dir);
     auto d = read_image(t.render({}, 0x3000, Version::v2));
     REQUIRE(d.values.size() == 3);
@@ -180,19 +181,19 @@ TEST_CASE("nvs template: file rows", "[nvs][template]") {
     CHECK(d.values[1].data == Bytes{0x0A, 0x0B});
     CHECK(d.values[2].integer == 42);
 
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nm,file,binary,missing.bin\n", dir),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nm,file,binary,missing.bin\n", dir),
                Catch::Contains("t.csv:3: key 'm': file 'missing.bin' not found (looked for ") &&
                    Catch::Contains("missing.bin)"));
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\ns,file,string,sub/bytes.bin\n", dir),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\ns,file,string,sub/bytes.bin\n", dir),
                Catch::Contains("t.csv:3: key 's': file 'sub/bytes.bin' is not UTF-8 text"));
-    CHECK_THAT(compile_error(kHeader + "ns,namespace,,\nd,file,binary,sub\n", dir),
+    CHECK_THAT(compile_error(kTemplateHeader + "ns,namespace,,\nd,file,binary,sub\n", dir),
                Catch::Contains("is not a regular file"));
     std::error_code ec;
     fs::remove_all(dir, ec);
 }
 
 TEST_CASE("nvs template: placeholders off keeps braces literal", "[nvs][template]") {
-    Template t = compile_text(kHeader + "ns,namespace,,\nk,data,string,{{not_a_field}}\n", false);
+    Template t = compile_text(kTemplateHeader + "ns,namespace,,\nk,data,string,{{not_a_field}}\n", false);
     CHECK(t.placeholders().empty());
     auto d = read_image(t.render({}, 0x3000, Version::v2));
     CHECK(string_value(d, "k") == "{{not_a_field}}");

@@ -18,7 +18,7 @@ size_t format_uint(uint32_t value, char out[10]) {
 
 namespace {
 
-const char kHex[] = "0123456789abcdef";
+const char kEscapeHex[] = "0123456789abcdef";
 
 // The length of the well-formed UTF-8 sequence at text[0, len), or 0 when it is not one (RFC 3629:
 // no overlong forms, no surrogates, nothing above U+10FFFF).
@@ -94,7 +94,7 @@ void JsonWriter::key(const char* name) {
 void JsonWriter::string(const char* text) { string(text, strlen(text)); }
 
 void JsonWriter::put_escaped_byte(uint8_t byte) {
-    const char esc[6] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0x0F]};
+    const char esc[6] = {'\\', 'u', '0', '0', kEscapeHex[byte >> 4], kEscapeHex[byte & 0x0F]};
     put(esc, sizeof esc);
 }
 
