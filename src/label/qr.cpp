@@ -23,7 +23,7 @@ QRecLevel level_of(QrEcc ecc) {
     return QR_ECLEVEL_M;
 }
 
-std::string mm_text(double mm) {
+std::string mm_hundredths_text(double mm) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f mm", mm);
     return buf;
@@ -103,8 +103,8 @@ QrPlacement place_qr(const Field& box, const QrSymbol& symbol, int dpi, double m
         fail(ErrorCode::label_qr_too_long,
              "field '" + box.name + "': the QR code (version " + std::to_string(symbol.version) + ", " +
                  std::to_string(symbol.width) + " modules + " + std::to_string(2 * kQuietModules) + " quiet) needs " +
-                 mm_text(span * min_dots * dot_mm) + " at " + std::to_string(dpi) + " dpi (" +
-                 std::to_string(min_dots) + " dots a module), the box is " + mm_text(side));
+                 mm_hundredths_text(span * min_dots * dot_mm) + " at " + std::to_string(dpi) + " dpi (" +
+                 std::to_string(min_dots) + " dots a module), the box is " + mm_hundredths_text(side));
     QrPlacement p;
     p.module_dots = dots;
     p.module_mm = dots * dot_mm;
