@@ -19,7 +19,7 @@ using namespace vesper::esp;
 
 namespace {
 
-const std::filesystem::path kVectors = std::filesystem::path(VESPER_TEST_VECTORS) / "partitions";
+const std::filesystem::path kPartitionVectors = std::filesystem::path(VESPER_TEST_VECTORS) / "partitions";
 
 PartitionTable parse(const std::string& csv, const TableOptions& opts = {}) {
     return parse_partition_csv(csv, "t.csv", opts);
@@ -52,9 +52,9 @@ TEST_CASE("partition vectors: every ok vector builds byte-identically, the error
     for (const auto& c : cases) {
         const std::string csv_name = c.at("csv");
         INFO(csv_name);
-        const std::string csv = read_text_file(kVectors / csv_name);
+        const std::string csv = read_text_file(kPartitionVectors / csv_name);
         if (c.at("expect") == "ok") {
-            const Bytes want = read_file(kVectors / c.at("bin").get<std::string>());
+            const Bytes want = read_file(kPartitionVectors / c.at("bin").get<std::string>());
             REQUIRE(want.size() == kPartitionTableMaxLength);
             const auto table = parse_partition_csv(csv, csv_name);
             CHECK(encode_partition_table(table) == want);
@@ -438,7 +438,7 @@ TEST_CASE("partition binary: the CSV writer's exact output", "[part][binary]") {
 }
 
 TEST_CASE("partition binary: corruption is detected", "[part][binary]") {
-    const Bytes good = read_file(kVectors / "part_ota.bin");
+    const Bytes good = read_file(kPartitionVectors / "part_ota.bin");
 
     SECTION("a changed partition row fails the MD5 check") {
         Bytes bad = good;
