@@ -338,7 +338,9 @@ public:
     void set_claim_code_hash(std::string_view serial, std::string_view hash);
 
     // Runs `writes` (calls of this ledger's methods) in one write transaction: all of them or none, and
-    // one commit (one sync to disk) for them all, e.g. the answers of a bulk request.
+    // one commit (one sync to disk) for them all, e.g. the answers of a bulk request. The methods'
+    // own transactions join it (no savepoints): an error thrown by one must leave `writes`, which rolls
+    // back everything; caught inside, the part that method wrote before it threw would stay.
     void write_batch(const std::function<void()>& writes);
 
     // From now on this connection's commits do not wait for the disk: they survive this process being
