@@ -4,6 +4,8 @@
 // up, the passed boards are registered by the end of the run and the backend holds exactly them (the
 // failed board never reaches it); through an outage the boards keep flowing, their records wait in the
 // outbox, and they register once the backend is back. No secret is in any output or in the ledger.
+// `provision --loop` shares the station code: it registers the same way, whether the loop ends by
+// itself (the batch complete) or by Ctrl-C (a failed board keeps the batch open).
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -147,4 +149,133 @@ TEST_CASE("register step: boards keep flowing through a backend outage, and regi
         CHECK(held == registered);
         check_no_secrets({r.out, r.err, reg.out, reg.err}, line.ledger());
     }
+}
+
+namespace {
+
+// `vesperctl provision --loop` of the register config on the line's bench, in the background, with the
+// backend token and a home in the line's folder.
+std::unique_ptr<test::BackgroundProcess> start_loop(const FactoryLine& line) {
+    auto args = line.station_args("provision", "bench");
+    args.insert(args.end(), {"--loop", "--poll-interval", "200"});
+    return std::make_unique<test::BackgroundProcess>(
+        args, std::map<std::string, std::string>{{"VESPER_MQTT_SECRET", kSecret},
+                                                 {"VESPER_BACKEND_TOKEN", test::kBackendToken},
+                                                 {"HOME", line.dir().string()}});
+}
+
+// Reads the run's events until its summary (bounded); returns it.
+json wait_for_summary(test::BackgroundProcess& run) {
+    json summary;
+    REQUIRE(run.wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            if (e.at("event") == "summary") summary = e;
+            return e.at("event") == "summary";
+        },
+        std::chrono::seconds(90)));
+    return summary;
+}
+
+// The run's outbox events: at least one, and none counts more devices than `passed` (a failed board's
+// record is never queued).
+void check_outbox_events(const std::vector<std::string>& lines, int passed) {
+    int events = 0;
+    for (const auto& l : lines) {
+        const json e = json::parse(l);
+        if (e.at("event") != "outbox") continue;
+        ++events;
+        INFO(l);
+        CHECK(e.at("queued").get<int>() + e.at("registered").get<int>() <= passed);
+        CHECK(e.at("dead") == 0);
+    }
+    CHECK(events >= 1);
+}
+
+// The ledger's registered serials are exactly what the backend holds, each with its final record.
+std::set<std::string> check_backend_holds_registered(const FactoryLine& line, const test::TlsBackend& backend) {
+    const auto registered = serials_with(line, ledger::DeviceStatus::registered);
+    std::set<std::string> held;
+    for (const auto& [serial, record] : backend_devices(backend)) {
+        held.insert(serial);
+        CHECK(record.at("status") == "registered");
+        CHECK(record.at("test").at("passed") == true);
+    }
+    CHECK(held == registered);
+    return registered;
+}
+
+} // namespace
+
+TEST_CASE("provision --loop: every board is registered and the loop ends when the batch is complete",
+          "[integration][station][register]") {
+    test::TlsBackend backend;
+    FactoryLine line(boards("bench", 3), 3, "192KB", 120,
+                     register_config(backend.process->url(), backend.dir / "cert.pem"));
+    auto run = start_loop(line);
+    const json summary = wait_for_summary(*run); // the loop ends by itself: nothing signals it
+    const int status = run->kill(0);
+    std::string out;
+    for (const auto& l : run->lines())
+        out += l + "\n";
+    INFO(out);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(summary.at("stopped") == false);
+    CHECK(summary.at("batch_complete") == true);
+    CHECK(summary.at("passed") == 3);
+    REQUIRE(summary.contains("outbox"));
+    CHECK(summary.at("outbox").at("registered") == 3);
+    CHECK(summary.at("outbox").at("queued") == 0);
+    CHECK(summary.at("outbox").at("stopped").is_null());
+    check_outbox_events(run->lines(), 3);
+
+    const auto registered = check_backend_holds_registered(line, backend);
+    CHECK(registered.size() == 3);
+    CHECK(backend.stats().at("created") == 3);
+    CHECK(backend.stats().at("mismatches") == 0);
+    check_no_secrets({out}, line.ledger());
+}
+
+TEST_CASE("provision --loop: a failed board is not sent, the passed ones are registered by the end of the run",
+          "[integration][station][register]") {
+    test::TlsBackend backend;
+    FactoryLine line(kBoards, 4, "192KB", 120, register_config(backend.process->url(), backend.dir / "cert.pem"));
+    auto run = start_loop(line);
+    // The failed board's serial never completes the batch, so the loop runs until Ctrl-C: sent once every
+    // port has a result.
+    std::set<std::string> done;
+    REQUIRE(run->wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            if (e.at("event") == "result") done.insert(e.at("port"));
+            return done.size() == kBoards.size();
+        },
+        std::chrono::seconds(90)));
+    ::kill(run->pid(), SIGINT);
+    const json summary = wait_for_summary(*run);
+    const int status = run->kill(0);
+    std::string out;
+    for (const auto& l : run->lines())
+        out += l + "\n";
+    INFO(out);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 6); // board 1 failed its outputs test
+    CHECK(summary.at("stopped") == true);
+    CHECK(summary.at("batch_complete") == false);
+    CHECK(summary.at("passed") == 3);
+    CHECK(board_on(summary, line.ports()[1]).at("result") == "failed");
+    REQUIRE(summary.contains("outbox"));
+    CHECK(summary.at("outbox").at("registered") == 3);
+    CHECK(summary.at("outbox").at("queued") == 0);
+    CHECK(summary.at("outbox").at("dead") == 0);
+    check_outbox_events(run->lines(), 3);
+
+    const auto registered = check_backend_holds_registered(line, backend);
+    CHECK(registered.size() == 3);
+    const auto failed = serials_with(line, ledger::DeviceStatus::failed);
+    REQUIRE(failed.size() == 1);
+    CHECK(backend.client.get("/v1/devices/" + *failed.begin()).status == 404);
+    CHECK(backend.stats().at("created") == 3);
+    check_no_secrets({out}, line.ledger());
 }
