@@ -177,8 +177,8 @@ json wait_for_summary(test::BackgroundProcess& run) {
     return summary;
 }
 
-// The run's outbox events: at least one, and none counts more devices than `passed` (a failed board's
-// record is never queued).
+// The run's outbox events: at least one, and none counts more devices than `passed`, queued or
+// registered (a registered device may be queued too: its registered record follows the tested one).
 void check_outbox_events(const std::vector<std::string>& lines, int passed) {
     int events = 0;
     for (const auto& l : lines) {
@@ -186,7 +186,8 @@ void check_outbox_events(const std::vector<std::string>& lines, int passed) {
         if (e.at("event") != "outbox") continue;
         ++events;
         INFO(l);
-        CHECK(e.at("queued").get<int>() + e.at("registered").get<int>() <= passed);
+        CHECK(e.at("queued").get<int>() <= passed);
+        CHECK(e.at("registered").get<int>() <= passed);
         CHECK(e.at("dead") == 0);
     }
     CHECK(events >= 1);
@@ -210,7 +211,7 @@ std::set<std::string> check_backend_holds_registered(const FactoryLine& line, co
 TEST_CASE("provision --loop: every board is registered and the loop ends when the batch is complete",
           "[integration][station][register]") {
     test::TlsBackend backend;
-    FactoryLine line(boards("bench", 3), 3, "192KB", 120,
+    FactoryLine line({{"bench", {}}, {"bench", {}}, {"bench", {}}}, 3, "192KB", 120,
                      register_config(backend.process->url(), backend.dir / "cert.pem"));
     auto run = start_loop(line);
     const json summary = wait_for_summary(*run); // the loop ends by itself: nothing signals it
