@@ -193,9 +193,15 @@ void check_outbox_events(const std::vector<std::string>& lines, int passed) {
     CHECK(events >= 1);
 }
 
-// The ledger's registered serials are exactly what the backend holds, each with its final record.
-std::set<std::string> check_backend_holds_registered(const FactoryLine& line, const test::TlsBackend& backend) {
+// The ledger's registered serials are exactly the summary's passed boards and what the backend holds,
+// each with its final record.
+std::set<std::string> check_backend_holds_registered(const FactoryLine& line, const test::TlsBackend& backend,
+                                                     const json& summary) {
     const auto registered = serials_with(line, ledger::DeviceStatus::registered);
+    std::set<std::string> passed;
+    for (const auto& b : summary.at("boards"))
+        if (b.at("result") == "passed") passed.insert(b.at("serial").get<std::string>());
+    CHECK(registered == passed);
     std::set<std::string> held;
     for (const auto& [serial, record] : backend_devices(backend)) {
         held.insert(serial);
@@ -231,7 +237,7 @@ TEST_CASE("provision --loop: every board is registered and the loop ends when th
     CHECK(summary.at("outbox").at("stopped").is_null());
     check_outbox_events(run->lines(), 3);
 
-    const auto registered = check_backend_holds_registered(line, backend);
+    const auto registered = check_backend_holds_registered(line, backend, summary);
     CHECK(registered.size() == 3);
     CHECK(backend.stats().at("created") == 3);
     CHECK(backend.stats().at("mismatches") == 0);
@@ -272,7 +278,7 @@ TEST_CASE("provision --loop: a failed board is not sent, the passed ones are reg
     CHECK(summary.at("outbox").at("dead") == 0);
     check_outbox_events(run->lines(), 3);
 
-    const auto registered = check_backend_holds_registered(line, backend);
+    const auto registered = check_backend_holds_registered(line, backend, summary);
     CHECK(registered.size() == 3);
     const auto failed = serials_with(line, ledger::DeviceStatus::failed);
     REQUIRE(failed.size() == 1);
