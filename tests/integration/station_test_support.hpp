@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "background_process.hpp"
 #include "flash_test_support.hpp"
 #include "vesper/ledger/ledger.hpp"
 #include "vesper/nvs/reader.hpp"
@@ -20,6 +21,19 @@ using nlohmann::json;
 inline constexpr const char* kSecret = "station-test-master-secret-0123456789";
 inline constexpr std::uint32_t kBootAddr = 0x1000, kTableAddr = 0x8000, kNvsAddr = 0x10000, kAppAddr = 0x20000;
 inline constexpr std::size_t kNvsSize = 0x6000;
+
+// Reads a `--json` run's events until its summary, at most `timeout`; returns the summary.
+inline json wait_for_summary(test::BackgroundProcess& run, std::chrono::seconds timeout) {
+    json summary;
+    REQUIRE(run.wait_for_line(
+        [&](const std::string& l) {
+            const json e = json::parse(l);
+            if (e.at("event") == "summary") summary = e;
+            return e.at("event") == "summary";
+        },
+        timeout));
+    return summary;
+}
 
 inline std::string mac_of(int i) {
     char buf[32];

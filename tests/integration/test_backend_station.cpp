@@ -164,19 +164,6 @@ std::unique_ptr<test::BackgroundProcess> start_loop(const FactoryLine& line) {
                                                  {"HOME", line.dir().string()}});
 }
 
-// Reads the run's events until its summary (bounded); returns it.
-json wait_for_summary(test::BackgroundProcess& run) {
-    json summary;
-    REQUIRE(run.wait_for_line(
-        [&](const std::string& l) {
-            const json e = json::parse(l);
-            if (e.at("event") == "summary") summary = e;
-            return e.at("event") == "summary";
-        },
-        std::chrono::seconds(90)));
-    return summary;
-}
-
 // The run's outbox events: at least one, and none counts more devices than `passed`, queued or
 // registered (a registered device may be queued too: its registered record follows the tested one).
 void check_outbox_events(const std::vector<std::string>& lines, int passed) {
@@ -220,11 +207,10 @@ TEST_CASE("provision --loop: every board is registered and the loop ends when th
     FactoryLine line({{"bench", {}}, {"bench", {}}, {"bench", {}}}, 3, "192KB", 120,
                      register_config(backend.process->url(), backend.dir / "cert.pem"));
     auto run = start_loop(line);
-    const json summary = wait_for_summary(*run); // the loop ends by itself: nothing signals it
+    const json summary =
+        wait_for_summary(*run, std::chrono::seconds(90)); // the loop ends by itself: nothing signals it
     const int status = run->kill(0);
-    std::string out;
-    for (const auto& l : run->lines())
-        out += l + "\n";
+    const std::string out = run->text();
     INFO(out);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
@@ -260,11 +246,9 @@ TEST_CASE("provision --loop: a failed board is not sent, the passed ones are reg
         },
         std::chrono::seconds(90)));
     ::kill(run->pid(), SIGINT);
-    const json summary = wait_for_summary(*run);
+    const json summary = wait_for_summary(*run, std::chrono::seconds(90));
     const int status = run->kill(0);
-    std::string out;
-    for (const auto& l : run->lines())
-        out += l + "\n";
+    const std::string out = run->text();
     INFO(out);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 6); // board 1 failed its outputs test

@@ -302,14 +302,7 @@ TEST_CASE("provision: Ctrl-C lets the boards in progress finish, then stops", "[
         std::chrono::seconds(60)));
     const auto t0 = std::chrono::steady_clock::now();
     ::kill(run.pid(), SIGINT);
-    json summary;
-    REQUIRE(run.wait_for_line(
-        [&](const std::string& l) {
-            const json e = json::parse(l);
-            if (e.at("event") == "summary") summary = e;
-            return e.at("event") == "summary";
-        },
-        std::chrono::seconds(60)));
+    const json summary = wait_for_summary(run, std::chrono::seconds(60));
     const int status = run.kill(0);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);

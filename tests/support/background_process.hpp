@@ -94,6 +94,13 @@ public:
     }
 
     const std::vector<std::string>& lines() const { return lines_; }
+    // The lines read so far, each ended by a newline (for INFO).
+    std::string text() const {
+        std::string out;
+        for (const auto& l : lines_)
+            out += l + "\n";
+        return out;
+    }
     pid_t pid() const { return pid_; }
 
 private:
