@@ -122,14 +122,17 @@ std::vector<OutboxEntry> Ledger::due_outbox(std::optional<std::int64_t> batch, c
 Ledger::OutboxDepth Ledger::outbox_depth(std::optional<std::int64_t> batch, const std::string& now) const {
     OutboxDepth depth;
     read_snapshot([&] {
-        sql::Stmt st(db_, "SELECT COUNT(*), COALESCE(SUM(o.next_attempt_at IS NOT NULL AND o.next_attempt_at > ?2), 0) "
-                          "FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND " +
-                              std::string(kForBackend) + " AND (?1 IS NULL OR d.batch_id = ?1)");
+        sql::Stmt st(db_,
+                     "SELECT COUNT(*), COALESCE(SUM(o.next_attempt_at IS NOT NULL AND o.next_attempt_at > ?2), 0), "
+                     "COALESCE(MIN(CASE WHEN o.next_attempt_at > ?2 THEN o.next_attempt_at END), '') "
+                     "FROM outbox o JOIN devices d ON d.serial = o.serial WHERE o.state = 'pending' AND " +
+                         std::string(kForBackend) + " AND (?1 IS NULL OR d.batch_id = ?1)");
         bind_batch(st, 1, batch);
         st.bind(2, now);
         st.step();
         depth.pending = static_cast<int>(st.integer(0));
         depth.waiting = static_cast<int>(st.integer(1));
+        depth.next_retry_at = st.text(2);
         depth.dead = static_cast<int>(dead_outbox(batch).size());
     });
     return depth;

@@ -88,9 +88,12 @@ void OutboxDrain::monitor() {
 OutboxStatus OutboxDrain::finish(std::chrono::milliseconds grace) {
     const auto ledger = open_ledger();
     const auto until = std::chrono::steady_clock::now() + grace;
+    const std::string until_at = utc_iso8601_ms(std::chrono::system_clock::now() + grace);
     while (drain_running_ && std::chrono::steady_clock::now() < until) {
-        const OutboxStatus s = read_status(ledger);
-        if (s.queued == s.waiting) break; // nothing due now: the rest waits for retries
+        const auto depth = ledger.outbox_depth(batch_, utc_iso8601_ms(std::chrono::system_clock::now()));
+        // Nothing due now and no retry due within the grace: the rest waits for the next drain. A retry
+        // due sooner (a connection that failed once) is waited for.
+        if (depth.pending == depth.waiting && (depth.waiting == 0 || depth.next_retry_at > until_at)) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     stop_all();

@@ -139,3 +139,29 @@ TEST_CASE("outbox drain: records that wait for a retry end the grace early", "[s
     CHECK(end.queued == 2);
     CHECK(end.waiting == 2);
 }
+
+TEST_CASE("outbox drain: a retry due within the grace is waited for", "[station][outbox]") {
+    test::TempLedger t;
+    const auto batch = tested_batch(t, 2);
+    const auto path = t.path;
+    OutboxDrain drain(
+        t.path, batch,
+        [path](const std::atomic<bool>& stop) {
+            // A connection that fails once: every entry is put off for 300 ms, then confirmed when due.
+            auto l = ledger::Ledger::open(path, "drainer", ledger::Access::existing);
+            const auto soon = utc_iso8601_ms(std::chrono::system_clock::now() + 300ms);
+            for (const auto& e : l.due_outbox(std::nullopt, utc_iso8601_ms(std::chrono::system_clock::now()), 10))
+                l.outbox_retry_later(e.id, "connection reset", soon);
+            while (!stop) {
+                for (const auto& e : l.due_outbox(std::nullopt, utc_iso8601_ms(std::chrono::system_clock::now()), 10))
+                    l.outbox_confirmed({e.id, std::string(64, 'f')});
+                std::this_thread::sleep_for(20ms);
+            }
+            return std::string();
+        },
+        {}, 20ms);
+    const OutboxStatus end = drain.finish(30s);
+    CHECK(end.queued == 0);
+    CHECK(end.waiting == 0);
+    CHECK(end.registered == 2);
+}

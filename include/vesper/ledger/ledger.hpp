@@ -370,7 +370,8 @@ public:
     struct OutboxDepth {
         int pending = 0;
         int waiting = 0;
-        int dead = 0; // devices whose newest entry is dead
+        int dead = 0;              // devices whose newest entry is dead
+        std::string next_retry_at; // the earliest retry of those waiting; empty when none waits
     };
     OutboxDepth outbox_depth(std::optional<std::int64_t> batch, const std::string& now) const;
     // The backend confirmed the entry, in one transaction: it is sent (with the backend's record hash),
