@@ -57,6 +57,25 @@ OutboxDrain::DrainBody confirming_drain(const std::filesystem::path& path) {
     };
 }
 
+// A drain whose first try fails: every due entry is put off by `delay`; with `confirm`, the entries are
+// then confirmed as they come due, until stopped.
+OutboxDrain::DrainBody failing_drain(const std::filesystem::path& path, std::chrono::milliseconds delay, bool confirm) {
+    return [path, delay, confirm](const std::atomic<bool>& stop) {
+        auto l = ledger::Ledger::open(path, "drainer", ledger::Access::existing);
+        const auto now = [] { return utc_iso8601_ms(std::chrono::system_clock::now()); };
+        const auto later = utc_iso8601_ms(std::chrono::system_clock::now() + delay);
+        for (const auto& e : l.due_outbox(std::nullopt, now(), 10))
+            l.outbox_retry_later(e.id, "connection reset", later);
+        while (!stop) {
+            if (confirm)
+                for (const auto& e : l.due_outbox(std::nullopt, now(), 10))
+                    l.outbox_confirmed({e.id, std::string(64, 'f')});
+            std::this_thread::sleep_for(20ms);
+        }
+        return std::string();
+    };
+}
+
 } // namespace
 
 TEST_CASE("outbox drain: the queue drains beside the run and finish reports it empty", "[station][outbox]") {
@@ -119,20 +138,8 @@ TEST_CASE("outbox drain: a drain that stops early says why, and the records stay
 TEST_CASE("outbox drain: records that wait for a retry end the grace early", "[station][outbox]") {
     test::TempLedger t;
     const auto batch = tested_batch(t, 2);
-    const auto path = t.path;
-    OutboxDrain drain(
-        t.path, batch,
-        [path](const std::atomic<bool>& stop) {
-            // A backend that is down: every entry is put off for an hour.
-            auto l = ledger::Ledger::open(path, "drainer", ledger::Access::existing);
-            const auto later = utc_iso8601_ms(std::chrono::system_clock::now() + std::chrono::hours(1));
-            for (const auto& e : l.due_outbox(std::nullopt, utc_iso8601_ms(std::chrono::system_clock::now()), 10))
-                l.outbox_retry_later(e.id, "connection refused", later);
-            while (!stop)
-                std::this_thread::sleep_for(10ms);
-            return std::string();
-        },
-        {}, 20ms);
+    // A backend that is down: every entry is put off for an hour.
+    OutboxDrain drain(t.path, batch, failing_drain(t.path, std::chrono::hours(1), false), {}, 20ms);
     const auto t0 = std::chrono::steady_clock::now();
     const OutboxStatus end = drain.finish(30s);
     CHECK(std::chrono::steady_clock::now() - t0 < 10s);
@@ -143,23 +150,8 @@ TEST_CASE("outbox drain: records that wait for a retry end the grace early", "[s
 TEST_CASE("outbox drain: a retry due within the grace is waited for", "[station][outbox]") {
     test::TempLedger t;
     const auto batch = tested_batch(t, 2);
-    const auto path = t.path;
-    OutboxDrain drain(
-        t.path, batch,
-        [path](const std::atomic<bool>& stop) {
-            // A connection that fails once: every entry is put off for 300 ms, then confirmed when due.
-            auto l = ledger::Ledger::open(path, "drainer", ledger::Access::existing);
-            const auto soon = utc_iso8601_ms(std::chrono::system_clock::now() + 300ms);
-            for (const auto& e : l.due_outbox(std::nullopt, utc_iso8601_ms(std::chrono::system_clock::now()), 10))
-                l.outbox_retry_later(e.id, "connection reset", soon);
-            while (!stop) {
-                for (const auto& e : l.due_outbox(std::nullopt, utc_iso8601_ms(std::chrono::system_clock::now()), 10))
-                    l.outbox_confirmed({e.id, std::string(64, 'f')});
-                std::this_thread::sleep_for(20ms);
-            }
-            return std::string();
-        },
-        {}, 20ms);
+    // A connection that fails once: every entry is put off for 300 ms, then confirmed when due.
+    OutboxDrain drain(t.path, batch, failing_drain(t.path, 300ms, true), {}, 20ms);
     const OutboxStatus end = drain.finish(30s);
     CHECK(end.queued == 0);
     CHECK(end.waiting == 0);
