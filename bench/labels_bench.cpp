@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_time.hpp"
 #include "label_test_layouts.hpp"
 #include "vesper/core/error.hpp"
 #include "vesper/label/layout.hpp"
@@ -26,6 +27,8 @@ namespace label = vesper::label;
 
 namespace {
 
+using vesper::bench::cpu_seconds;
+
 constexpr double kGoalLabelsPerSecond = 200;
 
 long peak_rss_kib() {
@@ -35,15 +38,6 @@ long peak_rss_kib() {
 }
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// User + system CPU time of the whole process (all threads), in seconds: on a machine other work
-// shares, CPU per label says more about the code than wall time does.
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 struct Result {
     double render_s = 0, verify_s = 0, cpu_s = 0;

@@ -11,8 +11,6 @@
 // Run from a Release build: build/release/bench/vesper_bench_register [RECORDS].
 #include <curl/curl.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -21,11 +19,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
+#include "cpu_time.hpp"
 #include "tool_process.hpp"
 #include "vesper/backend/drainer.hpp"
 #include "vesper/core/error.hpp"
@@ -34,31 +31,13 @@
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 using namespace vesper;
+using bench::cpu_seconds;
+using bench::process_cpu_seconds;
 
 namespace {
 
 constexpr double kGoalBulkRecordsPerSecond = 5000;
 constexpr double kGoalCpuMicrosPerRecord = 100;
-
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-// Another process's CPU time (user + system) from /proc/PID/stat: the backend's share of a drain.
-double process_cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // The name in parentheses may hold spaces: count fields after its closing one (utime is field 14).
-    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i)
-        if (i >= 14) ticks += std::stod(field);
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
